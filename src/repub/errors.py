@@ -1,0 +1,46 @@
+"""repub's own error types. Every expected failure is one of these and carries one readable line."""
+
+from __future__ import annotations
+
+
+class RepubError(Exception):
+    """Base of every error repub raises on purpose; ``str(err)`` is one line meant for a person."""
+
+
+class ConfigError(RepubError):
+    """Bad settings: an unparsable host map, database URL, sources file..."""
+
+
+class FetchError(RepubError):
+    """A page could not be fetched or was refused (timeout, 4xx/5xx, not HTML, too big, bad URL...).
+
+    ``kind`` is a short machine-readable reason (``timeout``, ``http``, ``not-html``, ``too-large``,
+    ``connect``, ``bad-url``, ``redirects``, ``empty``, ``blocked``), ``status`` the HTTP status when
+    one was received, ``bytes`` what was read before giving up.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        final_url: str | None = None,
+        nbytes: int = 0,
+    ) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.final_url = final_url or url
+        self.nbytes = nbytes
+
+
+class ExtractError(RepubError):
+    """A page was fetched but no article could be extracted from it."""
+
+
+class StoreError(RepubError):
+    """The database could not be opened, migrated or written."""
