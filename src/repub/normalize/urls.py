@@ -1,0 +1,84 @@
+"""Canonical URLs: the key every article is stored under."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from ..errors import RepubError
+
+# Query parameters that only say how a reader arrived; they never select different content.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid",
+        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "s_cid",
+        "ito", "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4",
+        "spm", "smid", "ref_src", "ncid", "soc_src", "soc_trk", "guccounter",
+        "guce_referrer", "guce_referrer_sig", "__twitter_impression",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters that need no percent-encoding in a path; anything else keeps (upper-cased) escapes.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class BadURL(RepubError):
+    """A URL that cannot be an article's address."""
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normalize_escapes(path: str) -> str:
+    """Upper-case escapes, decode those of unreserved characters; keep %2F and friends escaped."""
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
+
+    return _ESCAPE.sub(fix, path)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
+
+    The path keeps its case; its percent-escapes are re-encoded one consistent way so that
+    ``/a%e2%9b%94`` and ``/a⛔`` are the same article.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise BadURL(f"not an http(s) URL: {url!r}")
+    host = parts.hostname.lower().rstrip(".")
+    # An undecodable IDN keeps its lower-cased form; the fetcher reports the real problem.
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("idna").decode("ascii")
+    try:
+        port = parts.port
+    except ValueError as err:
+        raise BadURL(f"bad port in URL: {url!r}") from err
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = _normalize_escapes(quote(parts.path, safe=_PATH_SAFE + "%")) or "/"
+    path = re.sub(r"/{2,}", "/", path)
+    query_pairs = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(name)
+    ]
+    query = urlencode(query_pairs, quote_via=quote, safe="/:@!$'()*+,;-._~")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def site_of(url: str) -> str:
+    """The host without a leading ``www.``: the site key of a page without rules."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,110 @@
+"""The normalizer: canonical URLs, ISO dates, clean NFC text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from repub.errors import RepubError
+from repub.extract.types import Extracted, LeadImage, OriginalRef
+from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_date, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("HTTPS://WWW.Transcend.ORG/tms/2020/10/x/", "https://www.transcend.org/tms/2020/10/x/"),
+        ("https://www.rt.com:443/op-ed/1-x/#comments", "https://www.rt.com/op-ed/1-x/"),
+        ("http://example.com:8080", "http://example.com:8080/"),
+        ("https://x.com/a/?utm_source=rss&utm_medium=feed&id=7&fbclid=abc", "https://x.com/a/?id=7"),
+        ("https://x.com/a?ocid=msn&gclid=1&mc_cid=2&_ga=3", "https://x.com/a"),
+        ("https://transcend.org/tms/2025/12/baud-%e2%9b%94/", "https://transcend.org/tms/2025/12/baud-%E2%9B%94/"),
+        ("https://transcend.org/tms/2025/12/baud-⛔/", "https://transcend.org/tms/2025/12/baud-%E2%9B%94/"),
+        ("https://x.com/%7Euser/a%2Fb", "https://x.com/~user/a%2Fb"),
+        ("  https://x.com//a//b  ", "https://x.com/a/b"),
+    ],
+)
+def test_canonical_url(raw: str, canonical: str) -> None:
+    assert canonical_url(raw) == canonical
+
+
+@pytest.mark.parametrize("bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/"])
+def test_canonical_url_rejects(bad: str) -> None:
+    with pytest.raises(BadURL):
+        canonical_url(bad)
+
+
+@given(st.text(max_size=200))
+def test_canonical_url_returns_or_raises_own_error(text: str) -> None:
+    try:
+        result = canonical_url(text)
+    except RepubError:
+        return
+    assert result.startswith(("http://", "https://"))
+    assert canonical_url(result) == result  # idempotent
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]{1,10}){1,3}", fullmatch=True),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+)
+def test_canonical_url_idempotent_on_generated_urls(scheme: str, host: str, path: str) -> None:
+    url = f"{scheme}://{host}/{path}"
+    try:
+        once = canonical_url(url)
+    except RepubError:
+        return
+    assert canonical_url(once) == once
+
+
+def test_iso_dates() -> None:
+    assert iso_date(date(2020, 10, 23)) == "2020-10-23"
+    assert iso_date(datetime(2020, 10, 23, 5, 47)) == "2020-10-23T05:47:00Z"  # naive taken as UTC
+    moscow = timezone(timedelta(hours=3))
+    assert iso_date(datetime(2020, 10, 23, 8, 47, 12, 999, tzinfo=moscow)) == "2020-10-23T05:47:12Z"
+    assert iso_date(datetime(2020, 10, 23, 5, 47, tzinfo=UTC)) == "2020-10-23T05:47:00Z"
+    assert iso_date(None) is None
+
+
+def test_clean_text() -> None:
+    assert clean_line("  Cafe\u0301\u00a0 au\tlait \u200b") == "Café au lait"
+    assert clean_line(" \n ") is None
+    assert clean_body("One\n  two.\n\n\n Three \n\n") == "One two.\n\nThree"
+    assert clean_body("A\nB") == "A\n\nB"  # single newlines are paragraph breaks when no blank lines
+
+
+def test_normalize_record() -> None:
+    page = Extracted(
+        url="https://WWW.Transcend.org/tms/2020/10/x/?utm_campaign=a",
+        site="transcend.org",
+        extractor="transcend.org",
+        title=" A  Title\u00a0",
+        authors=["Poppy McPherson", " Ruma Paul ", "poppy mcpherson"],
+        published=date(2020, 10, 26),
+        language="EN",
+        lead_image=LeadImage(url="https://x/img.jpg", caption=" cap ", credit=" Sputnik / R "),
+        tags=["Russia", "", "russia", "China"],
+        body_text="p1\n\np2",
+        original=OriginalRef(
+            url="https://www.rt.com/op-ed/1-x/#top", outlet="RT", published=date(2020, 10, 23), signal="s"
+        ),
+    )
+    record = normalize(page)
+    assert record.url == "https://www.transcend.org/tms/2020/10/x/"
+    assert record.title == "A Title"
+    assert record.authors == ["Poppy McPherson", "Ruma Paul"]
+    assert record.published_at == "2020-10-26"
+    assert record.language == "en"
+    assert (record.lead_image_url, record.lead_image_caption, record.lead_image_credit) == (
+        "https://x/img.jpg", "cap", "Sputnik / R",
+    )
+    assert record.tags == ["Russia", "China"]
+    assert record.body_text == "p1\n\np2"
+    assert record.original is not None
+    assert (record.original.url, record.original.outlet, record.original.published_at) == (
+        "https://www.rt.com/op-ed/1-x/", "RT", "2020-10-23",
+    )
