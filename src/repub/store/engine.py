@@ -1,0 +1,116 @@
+"""Database URL resolution and engine creation. Everything SQLite-specific in repub lives here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from repub.errors import ConfigError, StoreError
+
+DEFAULT_DB_FILE = "repub.db"
+
+# Applied to every new SQLite connection. WAL lets readers run beside one writer; busy_timeout makes a
+# second process wait for the write lock instead of failing at once; foreign keys are off by default.
+SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
+    ("journal_mode", "WAL"),
+    ("busy_timeout", "30000"),
+    ("foreign_keys", "ON"),
+    ("synchronous", "NORMAL"),
+)
+
+# Execution option that marks an engine whose transactions will write (see ``write_engine``).
+WRITE_OPTION = "repub_write"
+
+
+def _sqlite_url_for_path(path: str) -> str:
+    if path == ":memory:":
+        return "sqlite:///:memory:"
+    return f"sqlite:///{Path(path).expanduser().absolute()}"
+
+
+def resolve_database_url(db_path: str | None = None) -> str:
+    """``--db PATH``, else $REPUB_DATABASE_URL (any SQLAlchemy URL), else $REPUB_DB (a path), else ./repub.db.
+
+    A ``db_path`` that already looks like a URL (``postgresql://…``) is taken as one.
+    """
+    if db_path:
+        url = db_path if "://" in db_path else _sqlite_url_for_path(db_path)
+    elif env_url := os.environ.get("REPUB_DATABASE_URL"):
+        url = env_url
+    elif env_path := os.environ.get("REPUB_DB"):
+        url = _sqlite_url_for_path(env_path)
+    else:
+        url = _sqlite_url_for_path(DEFAULT_DB_FILE)
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"not a database URL: {url!r}") from exc
+    return url
+
+
+def is_sqlite(url: str | sa.URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str | sa.URL) -> Path | None:
+    """The database file of a SQLite URL, None for in-memory databases and other backends."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine(url: str) -> Engine:
+    """The one place engines are made. For SQLite: parent directory created, PRAGMAs set per connection."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed)
+
+    path = sqlite_file(parsed)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create directory for database {path}: {exc}") from exc
+    engine = sa.create_engine(parsed)
+    _install_sqlite_hooks(engine)
+    return engine
+
+
+def write_engine(engine: Engine) -> Engine:
+    """A view of ``engine`` (same pool) whose transactions take the write lock up front.
+
+    On SQLite a deferred transaction that reads and then writes can fail with SQLITE_BUSY when another
+    connection committed in between (busy_timeout cannot help there), so writers use BEGIN IMMEDIATE.
+    Other backends ignore the option.
+    """
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control away from pysqlite so that "begin" below decides how to BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for name, value in SQLITE_PRAGMAS:
+                cursor.execute(f"PRAGMA {name}={value}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

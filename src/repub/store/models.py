@@ -1,0 +1,132 @@
+"""The tables, as SQLAlchemy 2.0 typed declarative models. Migration 0001 creates exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit, predictable constraint names: PostgreSQL and Alembic batch mode both need to address them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+URL = sa.String(2048)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no zone, so values are converted to UTC before storing and get UTC back when read.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: repub stores aware UTC datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON(), list[str]: sa.JSON()}
+
+
+class Article(Base):
+    """A copy or an original. A stub original (never fetched) has version 0 and no content."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(URL, unique=True)
+    site: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    outlet: Mapped[str | None] = mapped_column(sa.String(255))
+    extractor: Mapped[str | None] = mapped_column(sa.String(255))
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    byline: Mapped[str | None] = mapped_column(sa.Text)
+    section: Mapped[str | None] = mapped_column(sa.String(255))
+    published_at: Mapped[str | None] = mapped_column(sa.String(40))
+    modified_at: Mapped[str | None] = mapped_column(sa.String(40))
+    language: Mapped[str | None] = mapped_column(sa.String(35))
+    canonical_url: Mapped[str | None] = mapped_column(URL)
+    lead_image_url: Mapped[str | None] = mapped_column(URL)
+    lead_image_caption: Mapped[str | None] = mapped_column(sa.Text)
+    lead_image_credit: Mapped[str | None] = mapped_column(sa.Text)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    version: Mapped[int] = mapped_column(default=0)  # current article_versions.version, 0 = no content
+    original_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    original_url: Mapped[str | None] = mapped_column(URL, index=True)
+    original_outlet: Mapped[str | None] = mapped_column(sa.String(255))
+    original_published_at: Mapped[str | None] = mapped_column(sa.String(40))
+    original_signal: Mapped[str | None] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    http_status: Mapped[int | None]
+    etag: Mapped[str | None] = mapped_column(sa.String(1024))
+    last_modified: Mapped[str | None] = mapped_column(sa.String(255))
+    first_seen_at: Mapped[datetime]
+    last_checked_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]
+    diverged_since: Mapped[datetime | None]
+
+
+class ArticleVersion(Base):
+    """One distinct content of an article; rows are only ever added, never rewritten."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (sa.UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id"))  # indexed by the unique key
+    version: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[dict[str, Any]]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class UrlAlias(Base):
+    """Any URL an article was reached by (requested, final, canonical) points at that article."""
+
+    __tablename__ = "url_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(URL, unique=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+
+
+class FetchLog(Base):
+    """One line per fetch attempt, successful or not."""
+
+    __tablename__ = "fetch_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(URL, index=True)
+    final_url: Mapped[str | None] = mapped_column(URL)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[int | None]
+    nbytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    elapsed_ms: Mapped[int | None]
+    error_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    run_id: Mapped[int | None] = mapped_column(index=True)

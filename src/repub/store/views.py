@@ -1,0 +1,85 @@
+"""What the store hands out: plain dataclasses, detached from the database session."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """``2020-10-26T05:47:00Z``: the form every timestamp takes on its way out of the store."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    article_id: int
+    created: bool  # a new article row was made (not a stub filled in, not an update)
+    changed: bool  # a new version was added
+    version: int  # the article's current version after the save
+
+
+@dataclass
+class FetchLogEntry:
+    """One fetch attempt; ``id`` is set by the store when read back."""
+
+    url: str
+    fetched_at: datetime  # aware
+    final_url: str | None = None
+    status: int | None = None  # HTTP status when one was received
+    nbytes: int = 0
+    elapsed_ms: int | None = None
+    error_kind: str | None = None  # FetchError.kind
+    error: str | None = None
+    run_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    content_hash: str
+    content: dict[str, Any]  # Record.content() as saved
+    first_seen_at: str
+    last_seen_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ArticleView:
+    """An article as read back, ready for JSON. Timestamps are ISO strings in UTC ("…Z")."""
+
+    id: int
+    url: str
+    site: str | None
+    outlet: str | None
+    extractor: str | None
+    title: str | None
+    authors: list[str]
+    byline: str | None
+    section: str | None
+    published_at: str | None
+    modified_at: str | None
+    language: str | None
+    canonical_url: str | None
+    lead_image: dict[str, str | None] | None  # {url, caption, credit}
+    tags: list[str]
+    body_text: str
+    original: dict[str, Any] | None  # {url, outlet, published_at, title, status, error}
+    republications: list[dict[str, Any]] = field(default_factory=list)  # [{url, site, published_at}]
+    status: str = "ok"
+    error: str | None = None
+    http_status: int | None = None
+    first_seen_at: str | None = None
+    last_checked_at: str | None = None
+    diverged_since: str | None = None
+    version: int = 0  # 0: never fetched successfully
+
+    def to_json(self) -> dict[str, Any]:
+        # Not asdict(): it would deep-copy, and the field list is the JSON contract anyway.
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,87 @@
+"""Alembic migrations against real SQLite files: up, down, up again, and models == migration."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
+from repub.store.models import Base
+
+TABLES = {"articles", "article_versions", "url_aliases", "fetch_log"}
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows} - {"alembic_version"}
+
+
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def test_head_is_the_initial_migration() -> None:
+    assert head_revision() == "0001"
+
+
+def test_up_down_up(tmp_path: Path) -> None:
+    path = tmp_path / "db" / "repub.db"
+    path.parent.mkdir()
+    url = f"sqlite:///{path}"
+
+    assert upgrade(url) is True
+    assert _tables(path) == TABLES
+    assert _indexes(path) == {
+        "ix_articles_site", "ix_articles_original_id", "ix_articles_original_url", "ix_articles_status",
+        "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
+    }
+    engine = create_engine(url)
+    try:
+        assert current_revision(engine) == "0001"
+    finally:
+        engine.dispose()
+
+    downgrade(url, "base")
+    assert _tables(path) == set()
+    assert _indexes(path) == set()
+
+    assert upgrade(url) is True
+    assert _tables(path) == TABLES
+
+
+def test_upgrade_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'repub.db'}"
+    assert upgrade(url) is True
+    assert upgrade(url) is False
+    assert upgrade(url) is False
+    assert _tables(tmp_path / "repub.db") == TABLES
+
+
+def test_store_open_migrates_and_creates_parent_dir(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "repub.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        assert current_revision(store.engine) == "0001"
+    assert _tables(path) == TABLES
+    with Store.open(f"sqlite:///{path}") as store:  # second open: nothing to do
+        assert store.list_articles() == []
+
+
+def test_models_match_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'repub.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
