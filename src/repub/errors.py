@@ -15,8 +15,9 @@ class FetchError(RepubError):
     """A page could not be fetched or was refused (timeout, 4xx/5xx, not HTML, too big, bad URL...).
 
     ``kind`` is a short machine-readable reason (``timeout``, ``http``, ``not-html``, ``too-large``,
-    ``connect``, ``bad-url``, ``redirects``, ``empty``, ``blocked``), ``status`` the HTTP status when
-    one was received, ``bytes`` what was read before giving up.
+    ``connect``, ``bad-url``, ``redirects``, ``empty``, ``blocked``, ``protocol`` (the server broke
+    HTTP, e.g. closed mid-body), ``encoding`` (unsupported or corrupt Content-Encoding)), ``status`` the
+    HTTP status when one was received, ``bytes`` what was read before giving up.
     """
 
     def __init__(

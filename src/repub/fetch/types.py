@@ -19,6 +19,10 @@ class FetchSettings:
     # HOST -> BASE, e.g. {"www.rt.com": "http://127.0.0.1:8000/www.rt.com"}: requests for
     # https://www.rt.com/x go to BASE/x, everything recorded keeps the real URL.
     host_map: dict[str, str] = field(default_factory=dict)
+    # SSRF guard: refuse hosts resolving to loopback/private/link-local/... addresses. Host-map hosts
+    # and allow_hosts (host names or IP strings) are trusted and skip it.
+    guard_private: bool = True
+    allow_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,80 @@
+"""Bounded body decoding: undo Content-Encoding ourselves so a compression bomb never inflates past the cap.
+
+httpx would inflate a whole network chunk at once (a 64 KB gzip chunk of zeros is ~64 MB); zlib's
+``max_length`` lets us stop at the limit instead.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+ACCEPT_ENCODING = "gzip, deflate"  # only what we can inflate with a bound
+
+
+class UnsupportedEncoding(Exception):
+    pass
+
+
+class _Inflater:
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._raw_fallback = encoding == "deflate"  # servers send "deflate" both zlib-wrapped and raw
+        wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._obj = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Inflate ``data``, producing at most ``room + 1`` bytes (one past means: over the limit)."""
+        room = max(room, 0)
+        out = bytearray()
+        while data:
+            try:
+                out += self._obj.decompress(data, room + 1 - len(out))
+            except zlib.error:
+                if not self._raw_fallback:
+                    raise
+                self._raw_fallback = False
+                self._obj = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._raw_fallback = False
+            if len(out) > room:
+                break
+            data = self._obj.unconsumed_tail
+        return bytes(out)
+
+    def flush(self) -> bytes:
+        return self._obj.flush()
+
+
+class BodyDecoder:
+    """Decodes a Content-Encoding chain (e.g. ``gzip``) chunk by chunk, never past ``limit`` + 1 bytes."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+        names = [n for n in names if n != "identity"]
+        unknown = [n for n in names if n not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise UnsupportedEncoding(", ".join(unknown))
+        # Encodings are listed in the order applied, so they are undone last-first.
+        self._stages = [_Inflater(n) for n in reversed(names)]
+        self.limit = limit
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        for stage in self._stages:
+            chunk = stage.feed(chunk, self.limit - self.size)
+        self.size += len(chunk)
+        return chunk
+
+    def flush(self) -> bytes:
+        out = b""
+        for i, stage in enumerate(self._stages):
+            tail = stage.flush()
+            for later in self._stages[i + 1 :]:
+                tail = later.feed(tail, self.limit - self.size - len(out))
+            out += tail
+        self.size += len(out)
+        return out
+
+    @property
+    def over(self) -> bool:
+        return self.size > self.limit

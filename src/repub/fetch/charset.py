@@ -1,0 +1,79 @@
+"""Turn HTML bytes into text: BOM, then the declared charset (header, <meta>), then detection.
+
+Never raises: a page whose declarations lie (cp1251 labelled UTF-8) is detected instead, and the last
+resort decodes with replacement characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_HEADER_RE = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+# Browsers read these labels as windows-1252 (WHATWG Encoding); pages labelled so rely on it.
+_WEB_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "utf-8"), (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"))
+
+
+def header_charset(content_type: str) -> str | None:
+    """The raw charset parameter of a Content-Type value, if any."""
+    match = _HEADER_RE.search(content_type)
+    return match.group(1) if match else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset a <meta charset> or http-equiv Content-Type declares in the first 4 KB."""
+    match = _META_RE.search(body[:4096])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def codec_name(label: str | None) -> str | None:
+    """Python's canonical codec name for a charset label, or None when the label is unknown."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    return _WEB_ALIASES.get(name, name)
+
+
+def detect(body: bytes) -> str | None:
+    best = from_bytes(body).best()
+    if best is None:
+        return None
+    name = codec_name(best.encoding)
+    return "utf-8" if name in ("ascii", "cp1252") and _is_utf8(body) else name
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """Return (text, charset used)."""
+    for bom, codec, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace"), name
+    declared = [codec_name(header_charset(content_type)), codec_name(meta_charset(body))]
+    candidates = [name for name in declared if name]
+    if not candidates and _is_utf8(body):
+        candidates.append("utf-8")  # undeclared but valid UTF-8: no need to guess
+    for name in [*candidates, None]:
+        name = name or detect(body)
+        if not name:
+            break
+        try:
+            return body.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    fallback = candidates[0] if candidates else "utf-8"
+    return body.decode(fallback, errors="replace"), fallback

@@ -1,0 +1,260 @@
+"""The fetcher: the only code in repub that talks to the network.
+
+``async with Fetcher(settings) as f: page = await f.fetch(url)``; ``fetch_page(url)`` for one-off use.
+Redirects are followed by hand so every hop is mapped back to its real URL, checked by the SSRF guard
+and recorded. The body is streamed and decoded under a byte cap; a total deadline bounds the whole fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import httpx
+
+from repub.errors import FetchError
+from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
+from repub.fetch.charset import decode_html
+from repub.fetch.guard import check_url_async
+from repub.fetch.hostmap import to_real, to_wire
+from repub.fetch.types import FetchSettings, Page
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<div", b"<p>")
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
+
+def validate_url(url: str, *, what: str = "URL") -> None:
+    """Raise FetchError kind "bad-url" unless ``url`` is an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # .port raises on a bad port
+    except ValueError as exc:
+        raise FetchError(url, "bad-url", f"bad {what}: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError(url, "bad-url", f"bad {what}: scheme {parts.scheme or '(none)'!r} is not http(s)")
+    if not host:
+        raise FetchError(url, "bad-url", f"bad {what}: no host")
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<") and any(marker in head for marker in _HTML_MARKERS)
+
+
+@dataclass
+class _Progress:
+    """Where a fetch got to, so an error raised anywhere can say so."""
+
+    url: str
+    accept: frozenset[str] = HTML_TYPES
+    wire: str = ""
+    status: int | None = None
+    nbytes: int = 0
+
+    def error(self, kind: str, message: str, original: str) -> FetchError:
+        return FetchError(original, kind, message, status=self.status, final_url=self.url, nbytes=self.nbytes)
+
+
+class Fetcher:
+    """Fetches HTML pages under ``FetchSettings``; use as an async context manager (one shared client)."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = settings or FetchSettings()
+        self._client: httpx.AsyncClient | None = None
+
+    def _make_client(self) -> httpx.AsyncClient:
+        s = self.settings
+        return httpx.AsyncClient(
+            http2=True,  # used when the server offers it over TLS (ALPN)
+            follow_redirects=False,  # by hand: each hop is mapped, guarded and recorded
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
+                                  pool=s.connect_timeout),
+            headers={"User-Agent": s.user_agent, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+            trust_env=False,  # an environment proxy would defeat the SSRF guard and the host map
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = self._client or self._make_client()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, url: str, extra_headers: Mapping[str, str] | None = None, *,
+                    accept: Collection[str] = HTML_TYPES) -> Page:
+        """Fetch ``url`` (a real URL); raise FetchError on any failure. A 304 answer to conditional
+        ``extra_headers`` (If-None-Match / If-Modified-Since) is returned as a Page with an empty body.
+
+        ``accept`` lists the MIME types taken (default HTML); discovery passes e.g. application/rss+xml.
+        A response without Content-Type is taken only when HTML is accepted and the body looks like it."""
+        s = self.settings
+        progress = _Progress(url, frozenset(t.lower() for t in accept))
+        try:
+            async with asyncio.timeout(s.total_timeout):
+                return await self._fetch(url, dict(extra_headers or {}), progress)
+        except TimeoutError:
+            raise progress.error("timeout", f"timed out: total deadline of {s.total_timeout:g} s exceeded",
+                                 url) from None
+        except httpx.TimeoutException as exc:
+            raise progress.error("timeout", self._timeout_message(exc), url) from None
+        except httpx.ConnectError as exc:
+            raise progress.error("connect", _connect_message(exc, progress), url) from None
+        except httpx.ProtocolError as exc:
+            raise progress.error("protocol", f"server broke HTTP: {_first_line(exc)}", url) from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise progress.error("bad-url", f"bad URL: {_first_line(exc)}", url) from None
+        except httpx.HTTPError as exc:  # ReadError, WriteError...: the connection broke
+            raise progress.error("connect", f"connection lost: {_first_line(exc)}", url) from None
+
+    def _timeout_message(self, exc: httpx.TimeoutException) -> str:
+        s = self.settings
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"timed out: could not connect within {s.connect_timeout:g} s"
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"timed out: no data from the server for {s.read_timeout:g} s"
+        return "timed out"
+
+    async def _fetch(self, url: str, headers: dict[str, str], progress: _Progress) -> Page:
+        s = self.settings
+        started, fetched_at = time.monotonic(), datetime.now(UTC)
+        client = self._client = self._client or self._make_client()
+        validate_url(url)
+        current, passed = url, []
+        while True:
+            progress.url, progress.status = current, None
+            try:  # at every hop: a redirect may point inside the network
+                await check_url_async(current, s)
+            except FetchError as exc:  # report it against the URL asked for, like every other error
+                raise progress.error(exc.kind, exc.message, url) from None
+            progress.wire = to_wire(current, s.host_map)
+            request = client.build_request("GET", progress.wire, headers=headers)
+            response = await client.send(request, stream=True)
+            try:
+                progress.status = response.status_code
+                location = response.headers.get("location")
+                if response.status_code not in _REDIRECT_STATUSES or not location:
+                    page = await self._finish(url, response, headers, progress, tuple(passed))
+                    return _stamped(page, fetched_at, time.monotonic() - started)
+                scheme = urlsplit(current).scheme.lower()
+                target = to_real(location, s.host_map, base=progress.wire, scheme=scheme)
+                validate_url(target, what="redirect target")
+                passed.append(current)
+                if target in passed:
+                    chain = " -> ".join([*passed, target])
+                    raise progress.error("redirects", f"redirect loop: {chain}", url)
+                if len(passed) > s.max_redirects:
+                    raise progress.error("redirects", f"more than {s.max_redirects} redirects", url)
+                current = target
+            finally:
+                await response.aclose()  # without reading what is left of the body
+
+    async def _finish(self, url: str, response: httpx.Response, sent: Mapping[str, str],
+                      progress: _Progress, passed: tuple[str, ...]) -> Page:
+        s, status = self.settings, response.status_code
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        ctype = headers.get("content-type", "")
+        mime = ctype.split(";")[0].strip().lower()
+        page = Page(url=url, final_url=progress.url, status=status, headers=headers, content_type=mime,
+                    charset="", body=b"", text="", fetched_at=datetime.now(UTC), elapsed=0.0,
+                    redirects=passed)
+        reason = f"HTTP {status} {response.reason_phrase or httpx.codes.get_reason_phrase(status)}".strip()
+        if status == 304:
+            if _CONDITIONAL & {name.lower() for name in sent}:
+                return page
+            raise progress.error("http", f"{reason} to a request that was not conditional", url)
+        if status >= 300:
+            raise progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
+        if mime and mime not in progress.accept:
+            raise progress.error("not-html", f"not HTML: {mime}", url)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > s.max_bytes:
+            message = f"Content-Length {length} exceeds the limit of {s.max_bytes} bytes"
+            raise progress.error("too-large", message, url)
+        body = await self._read(url, response, headers.get("content-encoding", ""), progress)
+        if not body:
+            raise progress.error("empty", "empty body", url)
+        if not mime and not (progress.accept & HTML_TYPES and looks_like_html(body)):
+            raise progress.error("not-html", "not HTML: no Content-Type and the body does not look like HTML",
+                                 url)
+        text, charset = decode_html(body, ctype)
+        return replace(page, content_type=mime or "text/html", charset=charset, body=body, text=text)
+
+    async def _read(self, url: str, response: httpx.Response, encoding: str, progress: _Progress) -> bytes:
+        limit = self.settings.max_bytes
+        try:
+            decoder = BodyDecoder(encoding, limit)
+        except UnsupportedEncoding as exc:
+            raise progress.error("encoding", f"unsupported Content-Encoding: {exc}", url) from None
+        parts: list[bytes] = []
+        try:
+            async for chunk in response.aiter_raw():
+                progress.nbytes += len(chunk)
+                if progress.nbytes > limit:
+                    raise progress.error("too-large", f"body exceeds the limit of {limit} bytes", url)
+                parts.append(decoder.feed(chunk))
+                if decoder.over:
+                    break
+            if not decoder.over:
+                parts.append(decoder.flush())
+        except zlib.error:
+            raise progress.error("encoding", f"corrupt {encoding} body", url) from None
+        if decoder.over:
+            raise progress.error("too-large", f"decompressed body exceeds the limit of {limit} bytes", url)
+        return b"".join(parts)
+
+
+def _stamped(page: Page, fetched_at: datetime, elapsed: float) -> Page:
+    return replace(page, fetched_at=fetched_at, elapsed=elapsed)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _connect_message(exc: BaseException, progress: _Progress) -> str:
+    """One readable line for a failed connection, e.g. "cannot connect to 127.0.0.1:9: connection refused"."""
+    real = urlsplit(progress.url).netloc
+    wire = urlsplit(progress.wire).netloc if progress.wire else real
+    where = real if wire == real else f"{real} (via {wire})"
+    reason = _first_line(exc)
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+            reason = "connection refused"
+            break
+        if isinstance(cause, socket.gaierror) or "name or service not known" in str(cause).lower():
+            return f"cannot resolve host {urlsplit(progress.wire or progress.url).hostname}"
+        if isinstance(cause, ssl.SSLError):
+            reason = f"TLS error: {cause.reason or _first_line(cause)}"
+            break
+        cause = cause.__cause__ or cause.__context__
+    return f"cannot connect to {where}: {reason}"
+
+
+def fetch_page(url: str, settings: FetchSettings | None = None, *,
+               extra_headers: Mapping[str, str] | None = None, accept: Collection[str] = HTML_TYPES) -> Page:
+    """Fetch one page synchronously (runs its own event loop: not for use inside async code)."""
+
+    async def run() -> Page:
+        async with Fetcher(settings) as fetcher:
+            return await fetcher.fetch(url, extra_headers, accept=accept)
+
+    return asyncio.run(run())

@@ -1,0 +1,99 @@
+"""SSRF guard: refuse URLs whose host resolves to an address that is not on the public internet.
+
+A scraper fed URLs from feeds and redirects must not be steered at 127.0.0.1, the LAN or a cloud
+metadata endpoint. Host-map hosts and ``FetchSettings.allow_hosts`` are trusted and skip the check.
+Known gap: the address is resolved here and again by the HTTP client (DNS rebinding is not prevented).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from repub.errors import FetchError
+from repub.fetch.types import FetchSettings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def address_problem(addr: IPAddress) -> str | None:
+    """Why ``addr`` must not be fetched ("loopback", "private", ...), or None if it is public."""
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    # Order matters: 127.0.0.1 is also "private", and "loopback" is the clearer word.
+    checks = (
+        ("unspecified", addr.is_unspecified),
+        ("loopback", addr.is_loopback),
+        ("link-local", addr.is_link_local),
+        ("multicast", addr.is_multicast),
+        ("reserved", addr.is_reserved),  # before "private": Python counts 240.0.0.0/4 as both
+        ("private", addr.is_private),
+        ("non-public", not addr.is_global),  # e.g. 100.64.0.0/10 carrier-grade NAT
+    )
+    return next((name for name, hit in checks if hit), None)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _precheck(url: str, settings: FetchSettings) -> str | None:
+    """Scheme check; returns the host still to resolve, or None when it needs no resolving."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise FetchError(url, "blocked", "refused: not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError(url, "blocked", f"refused: scheme {parts.scheme or '(none)'!r} is not http(s)")
+    if not host:
+        raise FetchError(url, "blocked", "refused: URL has no host")
+    trusted = {h.lower() for h in settings.host_map} | {h.lower().strip("[]") for h in settings.allow_hosts}
+    if not settings.guard_private or host in trusted:
+        return None
+    try:
+        literal = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return host
+    problem = address_problem(literal)
+    if problem:
+        raise FetchError(url, "blocked", f"refused: {host} is {_article(problem)} {problem} address")
+    return None
+
+
+def _judge(url: str, host: str, infos: list[tuple]) -> None:
+    for info in infos:
+        raw = str(info[4][0]).split("%")[0]  # drop an IPv6 scope id (fe80::1%eth0)
+        problem = address_problem(ipaddress.ip_address(raw))
+        if problem:
+            raise FetchError(url, "blocked", f"refused: {host} resolves to {problem} address {raw}")
+
+
+def _unresolvable(url: str, host: str) -> FetchError:
+    return FetchError(url, "connect", f"cannot resolve host {host}")
+
+
+def check_url(url: str, settings: FetchSettings) -> None:
+    """Raise FetchError kind "blocked" if ``url`` must not be fetched (blocking DNS lookup)."""
+    host = _precheck(url, settings)
+    if host is None:
+        return
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise _unresolvable(url, host) from None
+    _judge(url, host, infos)
+
+
+async def check_url_async(url: str, settings: FetchSettings) -> None:
+    """``check_url`` without blocking the event loop."""
+    host = _precheck(url, settings)
+    if host is None:
+        return
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise _unresolvable(url, host) from None
+    _judge(url, host, infos)

@@ -1,0 +1,59 @@
+"""repub.fetch.guard: the SSRF check (no network needed: IP literals and localhost)."""
+
+from __future__ import annotations
+
+import pytest
+
+from repub.errors import FetchError
+from repub.fetch.guard import check_url
+from repub.fetch.types import FetchSettings
+
+ON = FetchSettings()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:8000/x", "refused: 127.0.0.1 is a loopback address"),
+        ("http://10.0.0.1/", "refused: 10.0.0.1 is a private address"),
+        ("http://192.168.1.20/", "refused: 192.168.1.20 is a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
+        ("http://[::1]/", "refused: ::1 is a loopback address"),
+        ("http://[::ffff:127.0.0.1]/", "refused: ::ffff:127.0.0.1 is a loopback address"),
+        ("http://0.0.0.0/", "refused: 0.0.0.0 is an unspecified address"),
+        ("http://224.0.0.1/", "refused: 224.0.0.1 is a multicast address"),
+        ("http://240.0.0.1/", "refused: 240.0.0.1 is a reserved address"),
+        ("http://100.64.0.1/", "refused: 100.64.0.1 is a non-public address"),
+        ("http://localhost:9/", "refused: localhost resolves to loopback address 127.0.0.1"),
+        ("file:///etc/passwd", "refused: scheme 'file' is not http(s)"),
+        ("ftp://ftp.example.com/x", "refused: scheme 'ftp' is not http(s)"),
+    ],
+)
+def test_refused(url: str, message: str) -> None:
+    with pytest.raises(FetchError) as info:
+        check_url(url, ON)
+    assert info.value.kind == "blocked"
+    assert info.value.message == message
+    assert str(info.value) == f"{url}: {message}"
+
+
+def test_public_address_passes() -> None:
+    check_url("https://93.184.215.14/page", ON)  # a public literal: nothing to resolve
+
+
+def test_allow_hosts_host_map_and_switch_bypass() -> None:
+    check_url("http://127.0.0.1:8000/x", FetchSettings(allow_hosts=frozenset({"127.0.0.1"})))
+    check_url("http://[::1]/x", FetchSettings(allow_hosts=frozenset({"::1"})))
+    check_url("http://LocalHost/x", FetchSettings(allow_hosts=frozenset({"localhost"})))
+    check_url("https://www.example.com/", FetchSettings(host_map={"WWW.example.com": "http://127.0.0.1:1"}))
+    check_url("http://10.1.2.3/", FetchSettings(guard_private=False))
+    with pytest.raises(FetchError) as info:  # the scheme check stays on
+        check_url("file:///etc/passwd", FetchSettings(guard_private=False))
+    assert info.value.kind == "blocked"
+
+
+def test_unresolvable_host_is_a_connect_error() -> None:
+    with pytest.raises(FetchError) as info:
+        check_url("https://no-such-host.invalid/", ON)
+    assert info.value.kind == "connect"
+    assert info.value.message == "cannot resolve host no-such-host.invalid"
