@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from repub.extract.dates import YearMonth
+
 # A date as found on a page: a date when only the day is known, a datetime (aware when the page gave
 # a zone or a zone is known for the site, naive otherwise) when a time is known.
-PageDate = date | datetime
+PageDate = date | datetime | YearMonth
 
 
 @dataclass

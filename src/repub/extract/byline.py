@@ -1,0 +1,147 @@
+"""Byline lines: "Tom Fowdy | RT - TRANSCEND Media Service", "By Jane Doe, Reuters", "Nº 437 | …".
+
+Grammar (TMS and generic):  [number |] [By|Posted by] authors [, role] [| outlet-or-role] [- republisher]
+[, D Mon YYYY]. Separators between parts are " | " or a dash WITH spaces around it (" - ", " – ",
+" — "); a hyphen inside a word ("Willner-Giwerc", "E-IR", "FAIR-Fairness") never splits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from repub.extract.dates import parse_page_date
+from repub.extract.textutil import one_line
+
+# Sites that repost others' articles and append their own name to the byline.
+REPUBLISHERS: tuple[str, ...] = ("TRANSCEND Media Service",)
+# Outlets recognised when they stand alone ("RT - TRANSCEND Media Service") or after a comma in a
+# generic byline ("By Jane Doe, Reuters"): wires and outlets often named that way. Data, extend freely.
+WIRES: tuple[str, ...] = (
+    "Reuters", "AP", "Associated Press", "The Associated Press", "AFP", "Agence France-Presse", "RT",
+    "Bloomberg", "Russia Today", "dpa", "UPI", "TASS", "Xinhua",
+)
+# Words that make a phrase a title/role rather than a person ("Nobel Peace Laureate", "Editor").
+ROLE_WORDS: frozenset[str] = frozenset(
+    [
+        "editor", "editors", "editor-in-chief", "laureate", "professor", "prof", "director",
+        "correspondent", "reporter", "writer", "analyst", "journalist", "columnist", "contributor",
+        "founder", "co-founder", "president", "chair", "chairman", "fellow", "author", "staff",
+        "coordinator", "member", "secretary", "minister", "ambassador", "senator", "representative"
+    ]
+)
+# Bylines that name no person.
+NOT_PEOPLE: frozenset[str] = frozenset(
+    s.casefold() for s in ("Staff", "Staff Writer", "Staff Writers", "Staff Reporter", "Editorial Board",
+                           "The Editorial Board", "Editors", "The Editors", "Admin", "Editorial", "Guest")
+)
+# Degrees and suffixes that stay glued to the name before them ("Robert J. Burrowes, Ph.D.").
+DEGREES: frozenset[str] = frozenset(
+    s.casefold() for s in ("Ph.D.", "PhD", "Ph.D", "MD", "M.D.", "Jr.", "Jr", "Sr.", "Sr", "II", "III",
+                           "IV", "Esq.", "MA", "M.A.", "MSc", "DPhil", "D.Phil.")
+)
+
+
+@dataclass
+class Byline:
+    authors: list[str] = field(default_factory=list)
+    outlet: str | None = None  # where the piece first appeared ("RT", "Consortium News")
+    republisher: str | None = None  # "TRANSCEND Media Service"
+    role: str | None = None  # "Editor", "Nobel Peace Laureate", "Editorial Board"
+    number: str | None = None  # TMS editorial number: "437" from "Nº 437 |", "666" from "#666 |"
+    date: date | None = None  # a trailing ", 24 May 2021" (listing pages)
+
+
+_DASH = r"\s+[-\u2013\u2014]\s+"
+_NUMBER = re.compile(r"^(?:N[º°o]\.?|No\.|#)\s*(?P<number>\d+)\s*\|\s*", re.I)
+_TRAILING_DATE = re.compile(r",\s*(?P<date>\d{1,2}\s+[^\W\d_]+\.?,?\s+\d{4})\s*$")
+_BY = re.compile(r"^(?:posted\s+by|written\s+by|by)\b[:\s]*", re.I)
+_REPUBLISHER = re.compile(
+    r"(?:^|\s*\|\s*|" + _DASH + r")(?P<rep>" + "|".join(re.escape(r) for r in REPUBLISHERS) + r")\s*$",
+    re.I,
+)
+_AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+
+
+def parse_byline(text: str) -> Byline:
+    """Split a byline line into its parts; unknown shapes give authors only (never raises)."""
+    result = Byline()
+    rest = one_line(text)
+    if match := _NUMBER.match(rest):
+        result.number = match["number"]
+        rest = rest[match.end():]
+    rest = _strip_date(rest, result)
+    if match := _REPUBLISHER.search(rest):
+        result.republisher = next(r for r in REPUBLISHERS if r.casefold() == match["rep"].casefold())
+        rest = rest[: match.start()]
+    rest = _strip_date(rest, result).strip(" ,|-\u2013\u2014")
+    rest = _BY.sub("", rest)
+    if not rest:
+        return result
+    if "|" in rest:
+        who, _, where = (part.strip() for part in rest.partition("|"))
+        _place(where, result)
+    elif len(parts := re.split(_DASH, rest, maxsplit=1)) == 2:
+        who, where = parts
+        _place(where, result)
+    elif _is_wire(rest):
+        result.outlet = rest
+        return result
+    else:
+        who = rest
+        # "By Jane Doe, Reuters": a wire after the last comma is the outlet
+        head, comma, tail = rest.rpartition(",")
+        if comma and _is_wire(tail.strip()):
+            who, result.outlet = head, tail.strip()
+    result.authors = _people(_BY.sub("", who), result)
+    return result
+
+
+def _strip_date(text: str, result: Byline) -> str:
+    match = _TRAILING_DATE.search(text)
+    if match is None:
+        return text
+    found = parse_page_date(match["date"], tz=None)
+    if found is None:
+        return text
+    result.date = found
+    return text[: match.start()]
+
+
+def _place(where: str, result: Byline) -> None:
+    """The part after "|" or the dash: an outlet, or a role ("Editor") when it is only a title."""
+    if not where:
+        return
+    if _is_role(where) and not _is_wire(where):
+        result.role = where
+    else:
+        result.outlet = where
+
+
+def _people(who: str, result: Byline) -> list[str]:
+    """Names from "A and B", "A, B and C", "A, Ph.D.", "A, Nobel Peace Laureate" (the title -> role)."""
+    names: list[str] = []
+    for chunk in (c.strip() for c in who.split(",")):
+        if not chunk:
+            continue
+        if chunk.casefold() in DEGREES and names:
+            names[-1] = f"{names[-1]}, {chunk}"
+        elif _is_role(chunk) and names:
+            # a title after a comma belongs to the person before it; we keep the name clean
+            result.role = result.role or chunk
+        else:
+            names.extend(n.strip() for n in _AND.split(chunk) if n.strip())
+    people = [n for n in names if n.casefold() not in NOT_PEOPLE]
+    if not people and names and result.role is None:
+        result.role = ", ".join(names)  # "Staff", "Editorial Board": kept as a role, not a person
+    return people
+
+
+def _is_wire(text: str) -> bool:
+    return text.casefold() in {w.casefold() for w in WIRES}
+
+
+def _is_role(text: str) -> bool:
+    words = re.findall(r"[\w-]+", text.casefold())
+    return bool(words) and (text.casefold() in NOT_PEOPLE or any(w in ROLE_WORDS for w in words))
