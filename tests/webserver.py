@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 for tests: serves fixtures/sites/ and programmable routes.
 
-fixtures/sites/<host>/<path>/index.html answers GET /<host>/<path>/, so a host map entry
+fixtures/sites/<host>/<path>/index.html (or index.xml for feeds and sitemaps) answers
+GET /<host>/<path>/, so a host map entry
 ``<host>=http://127.0.0.1:PORT/<host>`` serves a real hostname from the fixture tree.
 Routes registered with ``route(path, handler)`` take precedence; a handler gets the request
 handler object and writes the whole response itself, or returns (status, headers, body).
@@ -72,7 +73,9 @@ class TestWeb:
         if self.root.resolve() not in target.parents and target != self.root.resolve():
             return 403, {"Content-Type": "text/plain"}, b"forbidden"
         if target.is_dir():
-            target = target / "index.html"
+            # a directory answers with its index page: HTML for articles, XML for feeds and sitemaps
+            candidates = [target / name for name in ("index.html", "index.xml", "index.xml.gz")]
+            target = next((c for c in candidates if c.is_file()), candidates[0])
         if not target.is_file():
             return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>Not found</body></html>"
         ctype = {
@@ -81,6 +84,8 @@ class TestWeb:
             ".json": "application/json",
             ".txt": "text/plain; charset=utf-8",
             ".jpg": "image/jpeg",
+            ".gz": "application/gzip",
+            ".rss": "application/rss+xml",
             ".pdf": "application/pdf",
         }.get(target.suffix, "application/octet-stream")
         return 200, {"Content-Type": ctype}, target.read_bytes()
