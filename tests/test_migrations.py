@@ -11,7 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
 from repub.store.models import Base
 
-TABLES = {"articles", "article_versions", "url_aliases", "fetch_log"}
+TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
+TABLES = TABLES_0001 | {"runs", "raw_pages"}
+HEAD = "0002"
 
 
 def _tables(path: Path) -> set[str]:
@@ -28,8 +30,8 @@ def _indexes(path: Path) -> set[str]:
     return {name for (name,) in rows}
 
 
-def test_head_is_the_initial_migration() -> None:
-    assert head_revision() == "0001"
+def test_head_is_the_latest_migration() -> None:
+    assert head_revision() == HEAD
 
 
 def test_up_down_up(tmp_path: Path) -> None:
@@ -42,13 +44,16 @@ def test_up_down_up(tmp_path: Path) -> None:
     assert _indexes(path) == {
         "ix_articles_site", "ix_articles_original_id", "ix_articles_original_url", "ix_articles_status",
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
+        "ix_runs_started_at", "ix_raw_pages_article_id",
     }
     engine = create_engine(url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
+    downgrade(url, "0001")  # one step down: only 0002's tables go
+    assert _tables(path) == TABLES_0001
     downgrade(url, "base")
     assert _tables(path) == set()
     assert _indexes(path) == set()
@@ -68,7 +73,7 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
 def test_store_open_migrates_and_creates_parent_dir(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "repub.db"
     with Store.open(f"sqlite:///{path}") as store:
-        assert current_revision(store.engine) == "0001"
+        assert current_revision(store.engine) == HEAD
     assert _tables(path) == TABLES
     with Store.open(f"sqlite:///{path}") as store:  # second open: nothing to do
         assert store.list_articles() == []

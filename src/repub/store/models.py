@@ -130,3 +130,42 @@ class FetchLog(Base):
     error_kind: Mapped[str | None] = mapped_column(sa.String(32))
     error: Mapped[str | None] = mapped_column(sa.Text)
     run_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class Run(Base):
+    """One ``repub ingest`` / ``repub resync`` run and its figures (``repub runs``)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    command: Mapped[str] = mapped_column(sa.String(32))  # "ingest", "resync"
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16))  # running, ok, interrupted, failed
+    options: Mapped[dict[str, Any]]  # the command's arguments, for the record
+    discovered: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    seconds: Mapped[float | None] = mapped_column(sa.Float)
+    pid: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RawPage(Base):
+    """A distinct fetched page, compressed, so extractors can be re-run without fetching (reextract)."""
+
+    __tablename__ = "raw_pages"
+    __table_args__ = (sa.UniqueConstraint("article_id", "body_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(URL)  # the real final URL the body came from
+    body_hash: Mapped[str] = mapped_column(sa.String(64))  # sha256 of the raw bytes
+    encoding: Mapped[str] = mapped_column(sa.String(64))  # charset the text was decoded with
+    compression: Mapped[str] = mapped_column(sa.String(16))  # "zlib"
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    size: Mapped[int]  # uncompressed bytes
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

@@ -1,0 +1,372 @@
+"""Article-body extraction benchmark: F1 / precision / recall and pages/s for each extractor, same run.
+
+Run from the repo root:
+
+    .venv/bin/python bench/eval_extraction.py [--limit N] [--only NAME[,NAME...]] [--repeat 3] [--no-write]
+
+Data: /work/shared/bench/extraction/ (181 pages, html/<id>.html.gz + ground-truth.json); override with
+--data DIR or $REPUB_BENCH_DATA. The metric is the benchmark's own rule (see its README and ``score``
+below). Timing covers only the extractor call (parse + extract + text) with the pages already in memory,
+decompressed and decoded; everything runs in one process so the speed ratios are comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = Path(os.environ.get("REPUB_BENCH_DATA", "/work/shared/bench/extraction"))
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BASELINE = "trafilatura"
+
+# --------------------------------------------------------------------------------------------- metric
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    """Bag of consecutive n-token shingles; 1..n-1 tokens give one shingle of them all; none for none."""
+    tokens = _TOKEN.findall(text or "")
+    if not tokens:
+        return Counter()
+    if len(tokens) < n:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+
+def page_counts(true: str, pred: str) -> tuple[float, float, float]:
+    """(tp, fp, fn) of one page, normalized by tp+fp+fn so every page weighs the same ((0,0,0) if empty)."""
+    t, p = shingles(true), shingles(pred)
+    tp = sum(min(c, p[s]) for s, c in t.items())
+    fp = sum(max(0, c - t[s]) for s, c in p.items())
+    fn = sum(max(0, c - p[s]) for s, c in t.items())
+    total = tp + fp + fn
+    if total == 0:
+        return 0.0, 0.0, 0.0
+    return tp / total, fp / total, fn / total
+
+
+@dataclass
+class Score:
+    f1: float
+    precision: float
+    recall: float
+
+
+def score(pairs: Iterable[tuple[str, str]]) -> Score:
+    """Benchmark score of (true, predicted) text pairs: F1 of the mean precision and mean recall.
+
+    Page precision tp/(tp+fp) is averaged over pages with tp+fp > 0, page recall tp/(tp+fn) over pages
+    with tp+fn > 0 (a page where fp = fn = 0 has P = R = 1).
+    """
+    precisions: list[float] = []
+    recalls: list[float] = []
+    for true, pred in pairs:
+        tp, fp, fn = page_counts(true, pred)
+        if tp + fp > 0:
+            precisions.append(tp / (tp + fp))
+        if tp + fn > 0:
+            recalls.append(tp / (tp + fn))
+    p = statistics.fmean(precisions) if precisions else 0.0
+    r = statistics.fmean(recalls) if recalls else 0.0
+    f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return Score(f1, p, r)
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+@dataclass
+class Page:
+    id: str
+    url: str
+    html: str
+    truth: str
+
+
+def load_pages(data: Path = DEFAULT_DATA, limit: int | None = None) -> list[Page]:
+    truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for pid in sorted(truth):
+        raw = gzip.decompress((data / "html" / f"{pid}.html.gz").read_bytes())
+        pages.append(Page(pid, truth[pid]["url"], raw.decode("utf-8", errors="replace"),
+                          truth[pid]["articleBody"]))
+        if limit and len(pages) >= limit:
+            break
+    return pages
+
+
+# ------------------------------------------------------------------------------------------ extractors
+
+Extractor = Callable[[str, str], str]
+
+
+def _trafilatura(**options: object) -> Extractor:
+    import trafilatura
+
+    def run(html: str, url: str) -> str:
+        return trafilatura.extract(html, include_comments=False, **options) or ""
+
+    return run
+
+
+def _clean_trafilatura(**options: object) -> Extractor:
+    import trafilatura
+
+    from repub.extract.clean import clean_tree
+
+    def run(html: str, url: str) -> str:
+        return trafilatura.extract(clean_tree(html), include_comments=False, **options) or ""
+
+    return run
+
+
+def _jsonld_then(fallback: Extractor) -> Extractor:
+    """JSON-LD articleBody when the page has one that agrees with its visible text, else ``fallback``."""
+    from repub.extract.clean import jsonld_body
+
+    def run(html: str, url: str) -> str:
+        body = jsonld_body(html)
+        return body if body is not None else fallback(html, url)
+
+    return run
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _recommended(jsonld: bool = False, **options: object) -> Extractor:
+    """clean_tree, trafilatura(favor_precision); favor_recall retry when it found almost nothing."""
+    import trafilatura
+
+    from repub.extract.clean import clean_tree, jsonld_body, paragraph_words
+
+    def run(html: str, url: str) -> str:
+        cleaned = clean_tree(html)
+        text = trafilatura.extract(cleaned, include_comments=False, favor_precision=True, **options) or ""
+        words = len(_WORDS.findall(text))
+        if words < 0.15 * paragraph_words(cleaned):
+            retry = trafilatura.extract(cleaned, include_comments=False, favor_recall=True, **options) or ""
+            if len(_WORDS.findall(retry)) > words:
+                text, words = retry, len(_WORDS.findall(retry))
+        if jsonld:
+            body = jsonld_body(html)
+            # Only a complete articleBody: one that covers the extracted text (truncated teasers fail).
+            if body is not None and len(_WORDS.findall(body)) >= 0.9 * words:
+                have = shingles(body)
+                if sum((shingles(text) & have).values()) >= 0.9 * sum(shingles(text).values()):
+                    text = body
+        return text
+
+    return run
+
+
+def _repub_generic() -> Extractor:
+    import repub.extract as rx  # may not be ready: the caller marks the extractor unavailable
+
+    def run(html: str, url: str) -> str:
+        return rx.extract(html, url).body_text
+
+    return run
+
+
+# name -> (factory, description). The first three are the headline comparison; the others are variants.
+EXTRACTORS: dict[str, tuple[Callable[[], Extractor], str]] = {
+    "trafilatura": (lambda: _trafilatura(), "trafilatura.extract(html, include_comments=False)"),
+    "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text"),
+    "clean+trafilatura": (lambda: _clean_trafilatura(), "clean_tree, then trafilatura default"),
+    "trafilatura-precision": (lambda: _trafilatura(favor_precision=True), "favor_precision=True"),
+    "trafilatura-fast": (lambda: _trafilatura(fast=True), "fast=True"),
+    "clean+trafilatura-precision": (lambda: _clean_trafilatura(favor_precision=True),
+                                    "clean_tree, then favor_precision=True"),
+    "clean+trafilatura-fast": (lambda: _clean_trafilatura(fast=True), "clean_tree, then fast=True"),
+    "recommended": (lambda: _recommended(),
+                    "clean_tree, favor_precision=True, favor_recall retry when < 15% of <p> words found"),
+    "recommended-fast": (lambda: _recommended(fast=True), "recommended with fast=True"),
+    "recommended+jsonld": (lambda: _recommended(jsonld=True),
+                           "recommended, then a JSON-LD articleBody that covers ≥ 90% of its text"),
+    "jsonld|clean+trafilatura": (lambda: _jsonld_then(_clean_trafilatura()),
+                                 "JSON-LD articleBody if it agrees with the page, else clean+trafilatura"),
+    "jsonld|clean+trafilatura-fast": (lambda: _jsonld_then(_clean_trafilatura(fast=True)),
+                                      "JSON-LD articleBody if it agrees, else clean+trafilatura fast"),
+}
+
+
+@dataclass
+class Result:
+    name: str
+    score: Score | None = None
+    pages_per_s: float | None = None
+    errors: int = 0
+    note: str = ""
+
+
+def run_extractor(name: str, fn: Extractor, pages: list[Page], repeat: int = 1) -> Result:
+    outputs: list[str] = [""] * len(pages)
+    errors = 0
+    rates = []
+    for _ in range(repeat):
+        elapsed = 0.0
+        errors = 0
+        for i, page in enumerate(pages):
+            t0 = time.perf_counter()
+            try:
+                text = fn(page.html, page.url)
+            except Exception:  # noqa: BLE001 - a page that fails scores as empty output
+                text = ""
+                errors += 1
+            elapsed += time.perf_counter() - t0
+            outputs[i] = text
+        rates.append(len(pages) / elapsed if elapsed else float("inf"))
+    sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
+    return Result(name, sc, statistics.median(rates), errors)
+
+
+# ------------------------------------------------------------------------------------------- report
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
+            "cores": str(os.cpu_count())}
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("trafilatura", "selectolax", "lxml", "repub"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def table(results: list[Result]) -> str:
+    base = next((r for r in results if r.name == BASELINE and r.score), None)
+    lines = ["| extractor | F1 | precision | recall | pages/s | F1 Δ vs trafilatura | speed × trafilatura |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r.score is None:
+            lines.append(f"| {r.name} | – | – | – | – | – | {r.note or 'unavailable'} |")
+            continue
+        s = r.score
+        delta = f"{s.f1 - base.score.f1:+.4f}" if base else "–"
+        ratio = f"{r.pages_per_s / base.pages_per_s:.2f}" if base and base.pages_per_s else "–"
+        err = f" ({r.errors} errors)" if r.errors else ""
+        lines.append(f"| {r.name}{err} | {s.f1:.4f} | {s.precision:.4f} | {s.recall:.4f} | "
+                     f"{r.pages_per_s:.1f} | {delta} | {ratio} |")
+    return "\n".join(lines)
+
+
+def write_report(results: list[Result], pages: int, command: str, extra: str = "") -> Path:
+    today = dt.date.today().isoformat()
+    m, v = machine(), versions()
+    described = "\n".join(f"- `{r.name}`: {EXTRACTORS[r.name][1]}" for r in results if r.name in EXTRACTORS)
+    text = f"""# Extraction benchmark, {today}
+
+- machine: {m['platform']}, Python {m['python']}, CPU {m['cpu']}, {m['cores']} cores
+- packages: {', '.join(f'{k} {val}' for k, val in v.items())}
+- data: {pages} pages of the Zyte article-extraction benchmark
+- command: `{command}`
+- timing: extractor call only, pages in memory, one process; compare ratios within this run only
+
+{table(results)}
+
+{described}
+{extra}"""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"extraction-{today}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def jsonld_stats(pages: list[Page]) -> str:
+    """How often a JSON-LD articleBody exists / agrees with the page, and its score on those pages."""
+    try:
+        from repub.extract.clean import jsonld_bodies, jsonld_body
+    except ImportError:
+        return ""
+    present, agreeing = [], []
+    for p in pages:
+        if jsonld_bodies(p.html):
+            present.append(p)
+            body = jsonld_body(p.html)
+            if body is not None:
+                agreeing.append((p.truth, body))
+    if not present:
+        return "\nJSON-LD articleBody: on no page.\n"
+    sc = score(agreeing) if agreeing else None
+    raw = score((p.truth, max(jsonld_bodies(p.html), key=len)) for p in present)
+    msg = (f"\nJSON-LD articleBody: present on {len(present)}/{len(pages)} pages "
+           f"(raw F1 {raw.f1:.4f} P {raw.precision:.4f} R {raw.recall:.4f} on those pages); "
+           f"agrees with the visible text on {len(agreeing)}")
+    if sc:
+        msg += f" (F1 {sc.f1:.4f} P {sc.precision:.4f} R {sc.recall:.4f} on those pages)"
+    return msg + ".\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--limit", type=int, default=None, help="first N pages only")
+    ap.add_argument("--only", default=None, help="comma-separated extractor names (default: all)")
+    ap.add_argument("--repeat", type=int, default=1, help="time N passes, report the median pages/s")
+    ap.add_argument("--no-write", action="store_true", help="do not write bench/results/")
+    args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT / "src"))
+    names = list(EXTRACTORS)
+    if args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in names if n not in EXTRACTORS]
+        if unknown:
+            ap.error(f"unknown extractor(s): {', '.join(unknown)}; known: {', '.join(EXTRACTORS)}")
+    pages = load_pages(args.data, args.limit)
+    print(f"{len(pages)} pages loaded", file=sys.stderr)
+    results = []
+    for name in names:
+        try:
+            fn = EXTRACTORS[name][0]()
+        except Exception as exc:  # noqa: BLE001 - a module not ready yet must not stop the benchmark
+            results.append(Result(name, note=f"unavailable ({type(exc).__name__}: {exc})"[:120]))
+            print(f"{name}: unavailable: {exc!r}", file=sys.stderr)
+            continue
+        res = run_extractor(name, fn, pages, args.repeat)
+        if res.errors == len(pages):
+            res = Result(name, note="unavailable (every page raised)")
+        results.append(res)
+        print(f"{name}: done", file=sys.stderr)
+    extra = jsonld_stats(pages) if any(n.startswith("jsonld") for n in names) else ""
+    print(table(results))
+    if extra:
+        print(extra)
+    if not args.no_write:
+        command = "python bench/eval_extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        print(f"written: {write_report(results, len(pages), command.strip(), extra)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

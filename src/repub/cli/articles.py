@@ -1,0 +1,233 @@
+"""Article commands: ``import``, ``show``, ``list``, ``extract``, ``db``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..extract import extract
+from ..fetch.charset import decode_html
+from ..normalize import normalize
+from ..normalize.types import Record
+from ..pipeline import Importer
+from ..store import ArticleView, downgrade, resolve_database_url, upgrade
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_db_option,
+    add_network_options,
+    emit_json,
+    error,
+    lookup_key,
+    open_store,
+    redact,
+    settings_from,
+)
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+    imp = commands.add_parser("import", help="fetch URLs and their originals into the database")
+    imp.add_argument("urls", nargs="+", metavar="URL")
+    imp.add_argument("--json", action="store_true", help="one JSON object per line per article")
+    imp.add_argument("--no-follow-original", action="store_true", help="do not fetch the originals")
+    add_db_option(imp)
+    add_network_options(imp)
+    imp.set_defaults(run=cmd_import)
+
+    show = commands.add_parser("show", help="show one stored article")
+    show.add_argument("url", metavar="URL")
+    show.add_argument("--json", action="store_true")
+    add_db_option(show)
+    show.set_defaults(run=cmd_show)
+
+    lst = commands.add_parser("list", help="list stored articles")
+    lst.add_argument("--site", help="only this site (e.g. transcend.org)")
+    lst.add_argument("--json", action="store_true")
+    add_db_option(lst)
+    lst.set_defaults(run=cmd_list)
+
+    ext = commands.add_parser("extract", help="extract a saved page as if fetched from URL; store nothing")
+    ext.add_argument("file", type=Path, metavar="FILE")
+    ext.add_argument("--url", required=True, help="the URL the page was saved from")
+    ext.add_argument("--json", action="store_true")
+    ext.set_defaults(run=cmd_extract)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_commands.add_parser("upgrade", help="run migrations up to the latest")
+    add_db_option(up)
+    up.set_defaults(run=cmd_db_upgrade)
+    down = db_commands.add_parser("downgrade", help="run migrations down to REVISION")
+    down.add_argument("revision", help='target revision, e.g. "base"')
+    add_db_option(down)
+    down.set_defaults(run=cmd_db_downgrade)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    failed = 0
+    with open_store(settings) as store:
+        importer = Importer(store, settings)
+        for url in args.urls:
+            outcome = importer.import_url(url, follow_original=not args.no_follow_original)
+            if outcome.error or outcome.url is None:
+                failed += 1
+                error(outcome.error or f"{url}: not imported")
+                continue
+            if outcome.original_error:
+                error(f"original not fetched: {outcome.original_error}")
+            shown = [outcome.url] + ([outcome.original_url] if outcome.original_url else [])
+            for stored_url in shown:
+                view = store.get(stored_url)
+                if view is None:
+                    continue
+                if args.json:
+                    emit_json(view.to_json())
+                else:
+                    print(_summary(view))
+                    print()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_store(settings_from(args)) as store:
+        view = store.get(lookup_key(args.url))
+        if view is None:
+            error(f"not in the database: {args.url}")
+            return EXIT_FAILED
+        if args.json:
+            emit_json(view.to_json())
+        else:
+            print(_summary(view, full_body=True))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_store(settings_from(args)) as store:
+        for view in store.list_articles(site=args.site):
+            if args.json:
+                emit_json(view.to_json())
+            else:
+                copy_mark = "copy" if view.original else ("orig" if view.republications else "    ")
+                print(
+                    f"{view.status:<7} {copy_mark} {view.published_at or '-':<20} {view.site:<16} "
+                    f"{(view.title or '(no title)')[:60]}  {view.url}"
+                )
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    try:
+        raw = args.file.read_bytes()
+    except OSError as err:
+        error(f"cannot read {args.file}: {err.strerror}")
+        return EXIT_FAILED
+    text, _charset = decode_html(raw)
+    record = normalize(extract(text, args.url))
+    data = record_json(record)
+    if args.json:
+        emit_json(data)
+    else:
+        for key, value in data.items():
+            if key != "body_text":
+                print(f"{key:>13}: {value}")
+        print()
+        print(record.body_text)
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    url = resolve_database_url(settings_from(args).db)
+    upgrade(url)
+    print(f"database at {redact(url)} is up to date")
+    return EXIT_OK
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    url = resolve_database_url(settings_from(args).db)
+    downgrade(url, args.revision)
+    print(f"database at {redact(url)} downgraded to {args.revision}")
+    return EXIT_OK
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    """The extraction fields of a record, in the shape of ``--json`` output and fixtures' expected.json."""
+    lead_image = None
+    if record.lead_image_url or record.lead_image_caption or record.lead_image_credit:
+        lead_image = {
+            "url": record.lead_image_url,
+            "caption": record.lead_image_caption,
+            "credit": record.lead_image_credit,
+        }
+    original = None
+    if record.original is not None:
+        original = {
+            "url": record.original.url,
+            "outlet": record.original.outlet,
+            "published_at": record.original.published_at,
+        }
+    return {
+        "url": record.url,
+        "site": record.site,
+        "extractor": record.extractor,
+        "title": record.title,
+        "authors": record.authors,
+        "byline": record.byline,
+        "section": record.section,
+        "published_at": record.published_at,
+        "modified_at": record.modified_at,
+        "language": record.language,
+        "canonical_url": record.canonical_url,
+        "lead_image": lead_image,
+        "tags": record.tags,
+        "body_text": record.body_text,
+        "original": original,
+    }
+
+
+def _summary(view: ArticleView, *, full_body: bool = False) -> str:
+    lines = [view.title or "(no title)", f"  url:        {view.url}"]
+    lines.append(f"  site:       {view.site}" + (f"   section: {view.section}" if view.section else ""))
+    if view.byline:
+        lines.append(f"  byline:     {view.byline}")
+    if view.authors:
+        lines.append(f"  authors:    {', '.join(view.authors)}")
+    dates = view.published_at or "-"
+    if view.modified_at:
+        dates += f" (modified {view.modified_at})"
+    lines.append(f"  published:  {dates}")
+    if view.lead_image:
+        image = view.lead_image
+        lines.append(f"  image:      {image.get('url') or '-'}")
+        caption = image.get("caption") or ""
+        if image.get("credit"):
+            caption = f"{caption} (© {image['credit']})".strip()
+        if caption:
+            lines.append(f"              {caption}")
+    if view.tags:
+        lines.append(f"  tags:       {', '.join(view.tags)}")
+    if view.original:
+        orig = view.original
+        facts = ", ".join(str(x) for x in (orig.get("outlet"), orig.get("published_at")) if x)
+        lines.append(f"  original:   {orig.get('url') or '(no link)'}" + (f" ({facts})" if facts else ""))
+        status = orig.get("status")
+        title = orig.get("title")
+        lines.append(f"              status: {status}" + (f"; title: {title}" if title else ""))
+    for copy in view.republications:
+        lines.append(f"  copy:       {copy['url']} ({copy['site']}, {copy.get('published_at') or '-'})")
+    lines.append(
+        f"  status:     {view.status}; first seen {view.first_seen_at}; last checked {view.last_checked_at}"
+    )
+    if view.error:
+        lines.append(f"  last error: {view.error}")
+    body = view.body_text or ""
+    words = len(body.split())
+    if full_body:
+        lines.append(f"  body ({words} words):")
+        lines.extend(f"    {para}" for para in body.split("\n\n"))
+    else:
+        preview = body[:200].replace("\n\n", " ¶ ")
+        lines.append(f"  body:       {words} words: {preview}{'…' if len(body) > 200 else ''}")
+    return "\n".join(lines)

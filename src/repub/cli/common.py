@@ -1,0 +1,73 @@
+"""What every ``repub`` command shares: exit codes, common options, settings, output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..config import Settings, build_settings
+from ..errors import RepubError
+from ..normalize import canonical_url
+from ..store import Store, resolve_database_url
+
+# Exit codes, documented in the README.
+EXIT_OK = 0  # done
+EXIT_FAILED = 1  # some URL could not be imported or found (details on stderr, one line each)
+EXIT_USAGE = 2  # bad usage (argparse)
+EXIT_CONFIG = 3  # configuration or database problem
+EXIT_BUSY = 4  # another run holds the database's run lock
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="SQLite file (default $REPUB_DB or ./repub.db)")
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host-map", action="append", default=[], metavar="HOST=BASE",
+        help="serve HOST from BASE (repeatable; adds to $REPUB_HOST_MAP)",
+    )
+    parser.add_argument("--user-agent", metavar="UA", help="User-Agent header ($REPUB_USER_AGENT)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="total time allowed per page")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return build_settings(
+        db=getattr(args, "db", None),
+        host_maps=getattr(args, "host_map", ()),
+        user_agent=getattr(args, "user_agent", None),
+        timeout=getattr(args, "timeout", None),
+    )
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(resolve_database_url(settings.db))
+
+
+def emit_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def error(message: str) -> None:
+    """One readable line on stderr."""
+    print(f"repub: {message}", file=sys.stderr)
+
+
+def lookup_key(url: str) -> str:
+    """The canonical form of a URL typed by a user, or the text itself when it is not a URL."""
+    try:
+        return canonical_url(url)
+    except RepubError:
+        return url
+
+
+def redact(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    return url

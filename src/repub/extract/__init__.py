@@ -1,0 +1,63 @@
+"""The extract stage: ``extract(html, url) -> Extracted``.
+
+A site rule (``repub.extract.rules``) reads the pages of the sites it knows; every field it leaves empty
+is filled from the page's metadata. Other pages go through the generic extractor. Either way the
+original is looked for with the generic signals when the rule found none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from repub.errors import ExtractError
+from repub.extract.generic import extract_generic, lead_image
+from repub.extract.metadata import PageMetadata, read_metadata
+from repub.extract.original import find_original
+from repub.extract.types import Extracted, LeadImage
+
+__all__ = ["Extracted", "ExtractError", "extract"]
+
+
+def _find_rule(url: str) -> Any:
+    # The rules module is written in parallel; until it lands every page is generic.
+    try:
+        from repub.extract.rules import find_rule
+    except ImportError:
+        return None
+    return find_rule(url)
+
+
+def extract(html: str, url: str) -> Extracted:
+    """Read one article off one page; ExtractError when the page has neither a title nor a body."""
+    tree = LexborHTMLParser(html)
+    meta = read_metadata(tree, url)
+    rule = _find_rule(url)
+    if rule is not None:
+        result = rule.extract(tree, url)
+        _fill_from_metadata(result, tree, url, meta)
+    else:
+        result = extract_generic(html, tree, url, meta)
+    if result.original is None:
+        result.original = find_original(tree, url, meta, result.body_text)
+    if not result.title and not result.body_text.strip():
+        raise ExtractError(f"{url}: no article text found (no title and no body)")
+    return result
+
+
+def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, meta: PageMetadata) -> None:
+    """Fill the fields a rule left empty (None, [] or "") from the page's metadata."""
+    for name in ("title", "section", "published", "modified", "language", "canonical_url"):
+        if getattr(result, name) in (None, ""):
+            setattr(result, name, getattr(meta, name))
+    if not result.tags:
+        result.tags = list(meta.tags)
+    if not result.authors and not result.byline:
+        # A byline the rule read but found no person in ("RT - TRANSCEND Media Service") stays authorless.
+        result.authors = list(meta.authors)
+    if result.lead_image is None:
+        result.lead_image = lead_image(tree, url, meta.image_url) if meta.image_url else None
+    elif not result.lead_image.url and meta.image_url:
+        found = result.lead_image
+        result.lead_image = LeadImage(url=meta.image_url, caption=found.caption, credit=found.credit)

@@ -1,0 +1,148 @@
+"""Lenient reading of JSON-LD blocks.
+
+Real pages ship JSON-LD that ``json.loads`` refuses: RT's 2022 Organization block has a trailing comma in
+``sameAs`` (republishers.md §2.2), CMS templates wrap blocks in HTML comments or CDATA, editors paste
+raw newlines and tabs into strings, and some pages put several objects in one script. Each block is
+repaired as far as cheaply possible; a block that still cannot be read is skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+# schema.org CreativeWork subtypes that describe the article itself.
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ReportageNewsArticle",
+        "OpinionNewsArticle",
+        "AnalysisNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "AskPublicNewsArticle",
+        "SatiricalArticle",
+        "ScholarlyArticle",
+        "TechArticle",
+        "Report",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
+    }
+)
+
+_WRAPPERS = re.compile(r"<!--|-->|//\s*<!\[CDATA\[|//\s*\]\]>|<!\[CDATA\[|\]\]>")
+
+
+def load_jsonld_blocks(tree: LexborHTMLParser) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, flattened: top-level lists and ``@graph`` members become items."""
+    out: list[dict[str, Any]] = []
+    for script in tree.css('script[type="application/ld+json"]'):
+        raw = script.text(deep=True) or ""
+        for value in _parse_lenient(raw):
+            out.extend(_flatten(value))
+    return out
+
+
+def find_article_object(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The article object among the blocks (also a WebPage's ``mainEntity``); the first one wins."""
+    for obj in _walk(blocks):
+        if _types(obj) & ARTICLE_TYPES:
+            return obj
+    return None
+
+
+def types_of(obj: dict[str, Any]) -> set[str]:
+    """The ``@type`` of an object as a set (it may be a string or a list), without schema.org prefixes."""
+    return _types(obj)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return {v.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for v in values if isinstance(v, str)}
+
+
+def _walk(blocks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    # Blocks first, then the objects they name as their main entity (WebPage -> NewsArticle).
+    yield from blocks
+    for obj in blocks:
+        entity = obj.get("mainEntity")
+        for item in entity if isinstance(entity, list) else [entity]:
+            if isinstance(item, dict):
+                yield item
+
+
+def _flatten(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [obj for item in value for obj in _flatten(item)]
+    if not isinstance(value, dict):
+        return []
+    graph = value.get("@graph")
+    if graph is None:
+        return [value]
+    members = _flatten(graph)
+    # A wrapper that only carries @context and @graph adds nothing of its own.
+    rest = {k for k in value if k not in ("@context", "@graph")}
+    return ([value] if rest else []) + members
+
+
+def _parse_lenient(raw: str) -> list[Any]:
+    text = _WRAPPERS.sub("", raw).strip().lstrip("\ufeff")
+    if not text:
+        return []
+    for candidate in (text, _drop_trailing_commas(text)):
+        values = _decode_all(candidate)
+        if values is not None:
+            return values
+    return []
+
+
+def _decode_all(text: str) -> list[Any] | None:
+    """Decode one or several concatenated JSON values; None when any part is unreadable."""
+    # strict=False lets control characters (raw newlines, tabs) through inside strings.
+    decoder = json.JSONDecoder(strict=False)
+    values: list[Any] = []
+    pos = 0
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] in ",;"):
+            pos += 1
+        if pos >= len(text):
+            return values
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return None
+        values.append(value)
+
+
+def _drop_trailing_commas(text: str) -> str:
+    """Remove commas directly before ``]`` or ``}``, outside strings."""
+    out: list[str] = []
+    in_string = False
+    escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            out.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch == ",":
+            j = i + 1
+            while j < len(text) and text[j].isspace():
+                j += 1
+            if j < len(text) and text[j] in "]}":
+                continue
+        out.append(ch)
+    return "".join(out)

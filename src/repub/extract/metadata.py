@@ -1,0 +1,383 @@
+"""A page's metadata: JSON-LD, OpenGraph, meta tags and, for the date only, htmldate.
+
+Trust order, per field, first source that gives a value wins:
+
+1. JSON-LD (the article object: NewsArticle, BlogPosting, ...): written for search engines from the
+   CMS's own fields, so it is the most precise (zoned datetimes, typed authors).
+2. OpenGraph and ``article:*`` meta (og:title, article:published_time, article:tag, ...).
+3. Other meta: ``name=author``, Dublin Core (``dc.*``/``dcterms.*``), Parse.ly, Sailthru, twitter:*,
+   ``itemprop`` microdata, then ``<title>``.
+4. htmldate's heuristics, for the published date only and only when nothing above gave one.
+
+Exceptions: the lead image prefers og:image over JSON-LD ``image`` (JSON-LD often lists several crops
+and logos; og:image is the one picture the publisher chose); language prefers JSON-LD ``inLanguage``,
+then ``<html lang>``, then og:locale, then Content-Language.
+
+Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
+"Editors" or a lone wire name ("Reuters") are dropped.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.types import PageDate
+
+
+@dataclass
+class PageMetadata:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    published: PageDate | None = None
+    modified: PageDate | None = None
+    language: str | None = None
+    canonical_url: str | None = None  # absolute; may be cross-domain
+    og_url: str | None = None
+    image_url: str | None = None
+    tags: list[str] = field(default_factory=list)
+    description: str | None = None
+    site_name: str | None = None
+    article_body: str | None = None  # JSON-LD articleBody
+    syndication_source: str | None = None  # absolute URL from link rel / meta name syndication-source
+    original_source: str | None = None  # same for original-source
+    is_based_on: str | None = None  # JSON-LD isBasedOn, absolute
+
+
+# Bylines that name a desk, a role or a wire rather than a person.
+_NOT_PEOPLE = frozenset(
+    {
+        "staff", "staff writer", "staff writers", "staff reporter", "editor", "editors", "the editors",
+        "editorial", "editorial board", "editorial staff", "admin", "administrator", "newsroom",
+        "news desk", "newsdesk", "web desk", "webdesk", "guest", "guest author", "contributor",
+        "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
+        "agence france-presse", "agence france presse", "bloomberg", "rt", "russia today", "tass",
+        "xinhua", "sputnik", "upi", "dpa", "efe", "ians", "pti", "press release", "unknown",
+        "anonymous",
+    }
+)
+
+_ROLE = re.compile(
+    r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
+    re.I,
+)
+_BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
+    "publish_date", "publish-date", "publishdate", "pubdate", "dc.date.issued", "dc.date", "dcterms.issued",
+    "dcterms.created", "dc.date.created", "parsely-pub-date", "sailthru.date", "article.published",
+    "date",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "dateModified",
+    "dc.date.modified", "dcterms.modified", "article.updated", "last-modified",
+)
+_AUTHOR_META = (
+    "article:author", "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
+    "byl",
+)
+
+
+def read_metadata(tree: LexborHTMLParser, url: str) -> PageMetadata:
+    """Everything the page declares about itself, combined in the trust order of the module docstring."""
+    blocks = load_jsonld_blocks(tree)
+    art = find_article_object(blocks) or {}
+    ids = {b["@id"]: b for b in blocks if isinstance(b.get("@id"), str)}
+    meta = _meta_map(tree)
+
+    def m(*keys: str) -> str | None:
+        return next((meta[k][0] for k in keys if meta.get(k)), None)
+
+    site_name = m("og:site_name") or _name_of(_resolve(art.get("publisher"), ids)) or m("application-name")
+    title = (
+        _text(art.get("headline")) or _text(art.get("name")) or m("og:title", "twitter:title", "dc.title")
+        or _page_title(tree, site_name)
+    )
+    published = _first_date(
+        [_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META) + _itemprop(tree, "datePublished")
+    )
+    if published is None:
+        published = _htmldate(tree, url)
+    modified = _first_date(
+        [_text(art.get("dateModified"))] + _all(meta, _MODIFIED_META) + _itemprop(tree, "dateModified")
+    )
+    return PageMetadata(
+        title=title,
+        authors=_authors(art, ids, meta, tree, site_name),
+        section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
+        published=published,
+        modified=modified,
+        language=_language(tree, art, meta),
+        canonical_url=absolute_url(_link_href(tree, "canonical"), url),
+        og_url=absolute_url(m("og:url"), url),
+        image_url=absolute_url(
+            m("og:image:secure_url", "og:image", "og:image:url") or _image_of(art.get("image"))
+            or m("twitter:image", "twitter:image:src"),
+            url,
+        ),
+        tags=_tags(art, meta),
+        description=_text(art.get("description"))
+        or m("og:description", "description", "twitter:description"),
+        site_name=site_name,
+        article_body=_text(art.get("articleBody"), keep_lines=True),
+        syndication_source=_source_tag(tree, "syndication-source", m, url),
+        original_source=_source_tag(tree, "original-source", m, url),
+        is_based_on=absolute_url(_url_of(art.get("isBasedOn")), url),
+    )
+
+
+def absolute_url(value: str | None, base: str) -> str | None:
+    """An http(s) URL made absolute against ``base``; None for empty, fragment-only or non-web links."""
+    if not value:
+        return None
+    value = value.strip()
+    # The parser already unescaped the attribute once; double-escaped CMS output still holds "&amp;".
+    if "&amp;" in value or "&#" in value:
+        value = html_lib.unescape(value)
+    if not value or value.startswith(("#", "javascript:", "mailto:", "data:")):
+        return None
+    resolved = urljoin(base, value)  # handles relative and scheme-less ("//host/path") links
+    parts = urlsplit(resolved)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return resolved
+
+
+def parse_page_date(value: str | None) -> PageDate | None:
+    """ISO 8601 text to a date (day only) or datetime (aware when a zone is given)."""
+    if not value:
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    # Normalise the variants fromisoformat refuses: "+0000" zones, a space for "T", lowercase "z".
+    text = re.sub(r"\s*([+-]\d{2})(\d{2})$", r"\1:\2", text).replace(" ", "T", 1)
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
+        return date.fromisoformat(match.group(1)) if match and _valid_day(match.group(1)) else None
+
+
+def _valid_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_person_name(name: str, site_name: str | None = None) -> bool:
+    """False for desks, roles, wires and the site's own name; True for what looks like a person."""
+    low = name.strip().lower().strip(".")
+    if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
+        return False
+    if site_name and low == site_name.strip().lower():
+        return False
+    return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
+
+
+def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
+        content = attrs.get("content")
+        if key and content and content.strip():
+            out.setdefault(key.strip(), []).append(_squash(content))
+    # Case-insensitive look-up for dc.*, DC.*, Author...: index everything under lowercase too.
+    for key in list(out):
+        if key.lower() != key:
+            out.setdefault(key.lower(), []).extend(out[key])
+    return out
+
+
+def _all(meta: dict[str, list[str]], keys: tuple[str, ...]) -> list[str | None]:
+    return [v for k in keys for v in meta.get(k.lower(), [])]
+
+
+def _first_date(values: list[str | None]) -> PageDate | None:
+    return next((d for d in map(parse_page_date, values) if d is not None), None)
+
+
+def _itemprop(tree: LexborHTMLParser, prop: str) -> list[str | None]:
+    nodes = tree.css(f'[itemprop="{prop}"]')
+    return [n.attributes.get("datetime") or n.attributes.get("content") for n in nodes]
+
+
+def _source_tag(tree: LexborHTMLParser, name: str, m: Any, url: str) -> str | None:
+    """Google News source tags, seen both as <link rel=...> and as <meta name=...>."""
+    return absolute_url(_link_href(tree, name) or m(name), url)
+
+
+def _htmldate(tree: LexborHTMLParser, url: str) -> PageDate | None:
+    """htmldate's guess at the publication day: the last resort, day precision only."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(tree.html or "", url=url, extensive_search=False, original_date=True)
+    except Exception:  # noqa: BLE001 - a heuristic failing must never stop extraction
+        return None
+    return parse_page_date(found) if found else None
+
+
+def _link_href(tree: LexborHTMLParser, rel: str) -> str | None:
+    for node in tree.css("link[rel]"):
+        rels = (node.attributes.get("rel") or "").lower().split()
+        if rel in rels and node.attributes.get("href"):
+            return node.attributes["href"]
+    return None
+
+
+def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[str]]) -> str | None:
+    html_node = tree.css_first("html")
+    candidates = [
+        _first_text(art.get("inLanguage")),
+        html_node.attributes.get("lang") if html_node else None,
+        html_node.attributes.get("xml:lang") if html_node else None,
+        (meta.get("og:locale") or [None])[0],
+        (meta.get("content-language") or [None])[0],
+        (meta.get("language") or [None])[0],
+    ]
+    for value in candidates:
+        if value:
+            code = re.split(r"[-_,;\s]", value.strip())[0].lower()
+            if re.fullmatch(r"[a-z]{2,3}", code):
+                return code
+    return None
+
+
+def _authors(
+    art: dict[str, Any],
+    ids: dict[str, dict[str, Any]],
+    meta: dict[str, list[str]],
+    tree: LexborHTMLParser,
+    site_name: str | None,
+) -> list[str]:
+    raw = art.get("author")
+    people: list[str] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        obj = _resolve(item, ids)
+        if isinstance(obj, dict):
+            if types_of(obj) & {"Organization", "NewsMediaOrganization", "Corporation"}:
+                continue  # never a person: RT's news pages name {"@type": "Organization", "name": "RT"}
+            name = _name_of(obj)
+            if name:
+                people.extend(_split_names(name))
+        elif isinstance(obj, str):
+            people.extend(_split_names(obj))
+    if not any(is_person_name(p, site_name) for p in people):
+        people = [n for v in _all(meta, _AUTHOR_META) if v for n in _split_names(v)]
+    if not any(is_person_name(p, site_name) for p in people):
+        nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
+        people = [name for n in nodes for name in _split_names(n.text(deep=True))]
+    return _dedupe(p for p in people if is_person_name(p, site_name))
+
+
+def _split_names(text: str) -> list[str]:
+    text = html_lib.unescape(_squash(text))
+    text = _BY.sub("", text)
+    parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
+    # "Doe, Jr." would split badly: only split when every part is a plausible full name.
+    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
+        # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
+        return [p for p in parts if not _ROLE.search(p)]
+    return [text] if text else []
+
+
+def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
+    keywords = art.get("keywords")
+    if isinstance(keywords, list):
+        found = [str(k) for k in keywords]
+    elif isinstance(keywords, str):
+        found = keywords.split(",")
+    else:
+        found = []
+    if not any(s.strip() for s in found):
+        found = list(meta.get("article:tag", []))
+    if not found:
+        found = [k for v in meta.get("keywords", []) + meta.get("news_keywords", []) for k in v.split(",")]
+    tags = (html_lib.unescape(_squash(t)) for t in found)
+    return _dedupe(t for t in tags if re.search(r"\w", t))
+
+
+def _resolve(item: Any, ids: dict[str, dict[str, Any]]) -> Any:
+    """Follow a bare {"@id": ...} reference to the object it names elsewhere in the @graph."""
+    if isinstance(item, dict) and set(item) == {"@id"}:
+        return ids.get(item["@id"], item)
+    return item
+
+
+def _name_of(obj: Any) -> str | None:
+    if isinstance(obj, dict):
+        return _text(obj.get("name"))
+    return _text(obj)
+
+
+def _image_of(value: Any) -> str | None:
+    if isinstance(value, list):
+        return next((u for u in map(_image_of, value) if u), None)
+    if isinstance(value, dict):
+        return _text(value.get("url")) or _text(value.get("contentUrl")) or _text(value.get("@id"))
+    return _text(value)
+
+
+def _url_of(value: Any) -> str | None:
+    if isinstance(value, list):
+        return next((u for u in map(_url_of, value) if u), None)
+    if isinstance(value, dict):
+        return _text(value.get("url")) or _text(value.get("@id"))
+    return _text(value)
+
+
+def _first_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        return next((t for t in map(_first_text, value) if t), None)
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    return _text(value)
+
+
+def _text(value: Any, keep_lines: bool = False) -> str | None:
+    if not isinstance(value, str):
+        return None
+    # JSON-LD written by WordPress plugins often carries HTML entities ("&#8217;") inside the JSON strings.
+    text = html_lib.unescape(value)
+    text = "\n".join(_squash(line) for line in text.splitlines()).strip() if keep_lines else _squash(text)
+    return text or None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _page_title(tree: LexborHTMLParser, site_name: str | None) -> str | None:
+    node = tree.css_first("title")
+    title = _squash(node.text(deep=True)) if node else ""
+    if title and site_name:
+        # "Headline | Site" / "Headline - Site" / "Headline — Site": drop the site suffix.
+        title = re.sub(rf"\s*[|\-–—:]\s*{re.escape(site_name)}\s*$", "", title, flags=re.I)
+    if not title:
+        h1 = tree.css_first("h1")
+        title = _squash(h1.text(deep=True)) if h1 else ""
+    return title or None
+
+
+def _dedupe(items: Any) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in items:
+        if item and item.lower() not in seen:
+            seen.add(item.lower())
+            out.append(item)
+    return out

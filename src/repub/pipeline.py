@@ -1,0 +1,153 @@
+"""The import path: fetch -> extract -> normalize -> store, then the same for the original.
+
+``Importer.import_url`` is the one-off, synchronous path. Ingest and re-sync fetch pages themselves
+(asynchronously, politely) and hand each fetched ``Page`` to ``save_page`` and, for the original,
+``save_original`` / ``original_failed``; so every page is stored the same way whoever fetched it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Settings
+from .errors import FetchError, RepubError
+from .extract import extract
+from .fetch import fetch_page
+from .fetch.types import Page
+from .normalize import canonical_url, normalize, utc_now
+from .normalize.types import Record
+from .store import FetchLogEntry, SaveResult, Store
+
+
+@dataclass
+class ImportOutcome:
+    """What importing one URL did. ``error`` is set when the page itself could not be imported."""
+
+    requested_url: str
+    url: str | None = None  # canonical URL the article is stored under
+    created: bool = False
+    changed: bool = False
+    original_url: str | None = None
+    original_status: str | None = None  # "ok", "failed", "pending" or None when there is no link
+    original_error: str | None = None
+    error: str | None = None
+
+
+class Importer:
+    """Stores fetched pages and their originals in one store with one set of fetch settings."""
+
+    def __init__(self, store: Store, settings: Settings, *, run_id: int | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.run_id = run_id
+
+    # -- the one-off path -------------------------------------------------------------------------
+
+    def import_url(self, url: str, *, follow_original: bool = True) -> ImportOutcome:
+        """Import one URL (and its original). Failures are logged and returned, never raised."""
+        outcome = ImportOutcome(requested_url=url)
+        try:
+            record, saved = self.save_page(self.fetch(url), requested_url=url)
+        except RepubError as err:
+            outcome.error = str(err)
+            return outcome
+        outcome.url, outcome.created, outcome.changed = record.url, saved.created, saved.changed
+        original_url = self.original_to_follow(record)
+        if original_url is None:
+            return outcome
+        outcome.original_url = original_url
+        outcome.original_status = "pending"
+        if follow_original:
+            try:
+                self.save_original(record, self.fetch(original_url))
+                outcome.original_status = "ok"
+            except RepubError as err:
+                self.original_failed(record, err)
+                outcome.original_status, outcome.original_error = "failed", str(err)
+        return outcome
+
+    def fetch(self, url: str) -> Page:
+        """Fetch one page synchronously, logging the attempt either way."""
+        url = canonical_url(url)
+        try:
+            page = fetch_page(url, self.settings.fetch)
+        except FetchError as err:
+            self.log_failure(err)
+            raise
+        self.log_page(page)
+        return page
+
+    # -- shared by every path -----------------------------------------------------------------------
+
+    def save_page(
+        self, page: Page, *, requested_url: str | None = None, outlet: str | None = None
+    ) -> tuple[Record, SaveResult]:
+        """Extract, normalize and store a fetched page (one transaction)."""
+        record = normalize(extract(page.text, page.final_url))
+        aliases = [canonical_url(u) for u in (requested_url or page.url, page.url, page.final_url)]
+        result = self.store.save_article(
+            record,
+            fetched_at=page.fetched_at,
+            aliases=aliases,
+            http_status=page.status,
+            etag=page.etag,
+            last_modified=page.last_modified,
+            outlet=outlet,
+        )
+        return record, result
+
+    def original_to_follow(self, copy: Record) -> str | None:
+        """The original's URL when the copy links to one; records the link (a stub until fetched)."""
+        original = copy.original
+        if original is None or not original.url or original.url == copy.url:
+            return None
+        self.store.ensure_original(original.url, original.outlet, original.published_at)
+        self.store.link_original(copy.url, original.url)
+        return original.url
+
+    def save_original(self, copy: Record, page: Page) -> tuple[Record, SaveResult]:
+        """Store the fetched original of ``copy`` and link the copy to it."""
+        assert copy.original is not None and copy.original.url
+        record, result = self.save_page(page, requested_url=copy.original.url, outlet=copy.original.outlet)
+        self.store.link_original(copy.url, copy.original.url)
+        return record, result
+
+    def original_failed(self, copy: Record, err: RepubError) -> None:
+        """The original could not be fetched or read: keep the stub with the failure."""
+        assert copy.original is not None and copy.original.url
+        self.store.mark_failed(
+            copy.original.url,
+            str(err),
+            http_status=err.status if isinstance(err, FetchError) else None,
+            checked_at=utc_now(),
+        )
+
+    def log_page(self, page: Page) -> None:
+        self.store.log_fetch(
+            FetchLogEntry(
+                url=page.url,
+                final_url=page.final_url,
+                fetched_at=page.fetched_at,
+                status=page.status,
+                nbytes=len(page.body),
+                elapsed_ms=int(page.elapsed * 1000),
+                error_kind=None,
+                error=None,
+                run_id=self.run_id,
+            )
+        )
+
+    def log_failure(self, err: FetchError) -> None:
+        self.store.log_fetch(
+            FetchLogEntry(
+                url=err.url,
+                final_url=err.final_url,
+                fetched_at=utc_now(),
+                status=err.status,
+                nbytes=err.nbytes,
+                elapsed_ms=None,
+                error_kind=err.kind,
+                error=err.message,
+                run_id=self.run_id,
+            )
+        )

@@ -1,0 +1,117 @@
+"""The dispatcher: rule or generic, metadata filling the gaps a rule leaves, originals, errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+import repub.extract as extract_pkg
+from repub.extract import Extracted, ExtractError, extract
+from repub.extract.types import LeadImage, OriginalRef
+
+BODY = "A paragraph long enough to be taken for the body of an article by the extractor, with more words."
+BODY2 = "A second paragraph, different from the first one, since trafilatura drops repeated paragraphs."
+PAGE = f"""<html lang="en"><head><title>Headline here</title>
+<meta property="og:image" content="https://img.example.org/lead.jpg">
+<meta property="article:published_time" content="2020-10-26T10:00:00Z">
+<meta property="article:modified_time" content="2020-10-27">
+<meta property="article:section" content="World">
+<meta property="article:tag" content="Russia">
+<meta name="author" content="Jane Doe">
+<link rel="canonical" href="https://www.rt.com/op-ed/500000-synthetic/">
+</head><body><article><h1>Headline here</h1><p>{BODY}</p><p>{BODY2}</p></article></body></html>"""
+
+
+class FakeRule:
+    """Stands in for a SiteRule: returns a fixed partial result."""
+
+    def __init__(self, result: Extracted) -> None:
+        self.result = result
+        self.seen: tuple[LexborHTMLParser, str] | None = None
+
+    def extract(self, tree: LexborHTMLParser, url: str) -> Extracted:
+        self.seen = (tree, url)
+        return self.result
+
+
+def test_unknown_host_goes_generic_and_finds_cross_domain_canonical() -> None:
+    got = extract(PAGE, "https://www.unknown-republisher.net/2020/10/x/")
+    assert got.extractor == "generic"
+    assert got.site == "unknown-republisher.net"
+    assert got.title == "Headline here"
+    assert got.authors == ["Jane Doe"]
+    assert got.published == datetime(2020, 10, 26, 10, tzinfo=UTC)
+    assert got.body_text == f"{BODY}\n\n{BODY2}"
+    assert got.original == OriginalRef(
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+    )
+
+
+def test_empty_page_raises_extract_error() -> None:
+    with pytest.raises(ExtractError, match="no article text found"):
+        extract("<html><head><script>var x = 1;</script></head><body><div></div></body></html>", "https://x.org/a")
+
+
+def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "https://www.transcend.org/tms/2020/10/x/"
+    partial = Extracted(url=url, site="transcend.org", extractor="transcend.org@test", body_text="Rule body.")
+    rule = FakeRule(partial)
+    monkeypatch.setattr(extract_pkg, "_find_rule", lambda u: rule)
+    got = extract(PAGE, url)
+    assert rule.seen is not None and rule.seen[1] == url
+    assert got.extractor == "transcend.org@test"
+    assert got.body_text == "Rule body."
+    assert got.title == "Headline here"
+    assert got.published == datetime(2020, 10, 26, 10, tzinfo=UTC)
+    assert got.modified == date(2020, 10, 27)
+    assert got.section == "World"
+    assert got.language == "en"
+    assert got.tags == ["Russia"]
+    assert got.authors == ["Jane Doe"]
+    assert got.canonical_url == "https://www.rt.com/op-ed/500000-synthetic/"
+    assert got.lead_image == LeadImage(url="https://img.example.org/lead.jpg")
+    # The rule found no original: the generic signals still run, and a cross-domain canonical counts.
+    assert got.original == OriginalRef(
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+    )
+
+
+def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "https://www.transcend.org/tms/2020/10/x/"
+    found = OriginalRef(
+        url="https://www.rt.com/op-ed/1-x/",
+        outlet="RT",
+        published=date(2020, 10, 23),
+        signal="go-to-original",
+    )
+    partial = Extracted(
+        url=url,
+        site="transcend.org",
+        extractor="transcend.org@test",
+        title="Rule title",
+        byline="RT - TRANSCEND Media Service",
+        section="MILITARISM",
+        published=date(2020, 10, 26),
+        lead_image=LeadImage(url=None, caption="Cap", credit="Sputnik"),
+        tags=["China"],
+        body_text="Rule body.",
+        original=found,
+    )
+    monkeypatch.setattr(extract_pkg, "_find_rule", lambda u: FakeRule(partial))
+    got = extract(PAGE, url)
+    assert got.title == "Rule title"
+    assert got.section == "MILITARISM"
+    assert got.published == date(2020, 10, 26)
+    assert got.modified == date(2020, 10, 27)
+    assert got.tags == ["China"]
+    assert got.authors == []
+    assert got.lead_image == LeadImage(
+        url="https://img.example.org/lead.jpg", caption="Cap", credit="Sputnik"
+    )
+    assert got.original is found
+
+
+def test_package_exports() -> None:
+    assert set(extract_pkg.__all__) == {"extract", "Extracted", "ExtractError"}
