@@ -18,11 +18,17 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests migrations scripts
+	$(BIN)/ruff check src tests migrations scripts bench
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests migrations scripts
+	$(BIN)/ruff check src tests migrations scripts bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+
+# Extraction quality on ../shared/bench/extraction, repub beside trafilatura in one run.
+eval: $(STAMP)
+	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
+
+bench: eval

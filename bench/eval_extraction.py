@@ -183,10 +183,20 @@ def _repub_generic() -> Extractor:
     return run
 
 
+def _repub_body() -> Extractor:
+    from repub.extract.generic import body_text  # the body step alone, without metadata
+
+    def run(html: str, url: str) -> str:
+        return body_text(html, url)
+
+    return run
+
+
 # name -> (factory, description). The first three are the headline comparison; the others are variants.
 EXTRACTORS: dict[str, tuple[Callable[[], Extractor], str]] = {
     "trafilatura": (lambda: _trafilatura(), "trafilatura.extract(html, include_comments=False)"),
-    "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text"),
+    "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text (whole extract stage)"),
+    "repub-body": (_repub_body, "repub.extract.generic.body_text(html, url) (body step only)"),
     "clean+trafilatura": (lambda: _clean_trafilatura(), "clean_tree, then trafilatura default"),
     "trafilatura-precision": (lambda: _trafilatura(favor_precision=True), "favor_precision=True"),
     "trafilatura-fast": (lambda: _trafilatura(fast=True), "fast=True"),

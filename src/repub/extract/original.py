@@ -133,7 +133,8 @@ def _off_site(target: str, url: str) -> bool:
 
 def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _Line | None:
     body = tree.body
-    if body is None:
+    # Every block's text is a stretch of the body's text: one search rules out most pages at once.
+    if body is None or not _ATTRIBUTION.search(body.text(deep=True)):
         return None
     best: _Line | None = None
     for node in body.css(_BLOCKS):
