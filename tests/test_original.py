@@ -137,6 +137,8 @@ def test_self_canonical_forms_are_not_an_original() -> None:
         "/2020/10/story/",
         "//www.example.com/2020/10/story/",
         "https://www.example.com/2020/10/story/?a=1&amp;amp;b=2",
+        "https://www.example.de/2020/10/story/",  # the same brand's country edition (benchmark case)
+        "https://www.example.co.uk/2020/10/story/",
     ):
         assert original(head=f'<link rel="canonical" href="{href}">') is None, href
 

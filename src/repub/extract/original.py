@@ -127,8 +127,15 @@ def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: st
 
 
 def _off_site(target: str, url: str) -> bool:
-    # Only the page's real URL decides: og:url is sometimes copied from the original along with the text.
-    return not same_site(target, url)
+    """Whether ``target`` belongs to another outlet than the page at ``url``.
+
+    Only the page's real URL decides: og:url is sometimes copied from the original along with the text.
+    One brand under several country domains (businessinsider.com and businessinsider.de, seen on the
+    extraction benchmark as a cross-domain canonical) is one outlet, not a republication.
+    """
+    if same_site(target, url):
+        return False
+    return registrable_domain(target).split(".", 1)[0] != registrable_domain(url).split(".", 1)[0]
 
 
 def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _Line | None:
