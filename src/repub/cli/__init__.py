@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from . import articles
+from . import articles, rules
 from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
 
-COMMAND_MODULES = [articles]
+COMMAND_MODULES = [articles, rules]
 
 
 def build_parser() -> argparse.ArgumentParser:
