@@ -12,8 +12,8 @@ from repub.store import Store, create_engine, current_revision, downgrade, head_
 from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
-TABLES = TABLES_0001 | {"runs", "raw_pages"}
-HEAD = "0002"
+TABLES = TABLES_0001 | {"runs", "raw_pages", "article_events"}
+HEAD = "0003"
 
 
 def _tables(path: Path) -> set[str]:
@@ -45,6 +45,7 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_articles_site", "ix_articles_original_id", "ix_articles_original_url", "ix_articles_status",
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
+        "ix_article_events_article_id", "ix_article_events_at",
     }
     engine = create_engine(url)
     try:
@@ -52,7 +53,9 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0001")  # one step down: only 0002's tables go
+    downgrade(url, "0002")  # one step down: only 0003's table goes
+    assert _tables(path) == TABLES - {"article_events"}
+    downgrade(url, "0001")  # then 0002's tables
     assert _tables(path) == TABLES_0001
     downgrade(url, "base")
     assert _tables(path) == set()

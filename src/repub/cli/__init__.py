@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from . import articles, rules
+from . import articles, resync, rules
 from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
 
-COMMAND_MODULES = [articles, rules]
+# import, show, list, extract, db | resync, history, diff, changes, ... | rules
+COMMAND_MODULES = [articles, resync, rules]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -215,6 +215,11 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         status = orig.get("status")
         title = orig.get("title")
         lines.append(f"              status: {status}" + (f"; title: {title}" if title else ""))
+        if view.diverged_since:
+            lines.append(
+                f"              diverged: original changed since {view.diverged_since}"
+                " (repub diff URL --against-original)"
+            )
     for copy in view.republications:
         lines.append(f"  copy:       {copy['url']} ({copy['site']}, {copy.get('published_at') or '-'})")
     lines.append(

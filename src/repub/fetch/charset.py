@@ -15,6 +15,10 @@ _META_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""
 _HEADER_RE = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 # Browsers read these labels as windows-1252 (WHATWG Encoding); pages labelled so rely on it.
 _WEB_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+# C0/C1 control characters other than whitespace: real HTML in any encoding has next to none.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BINARY_SHARE = 0.05  # of the first _BINARY_WINDOW characters
+_BINARY_WINDOW = 8192
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "utf-8"), (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"))
 
@@ -77,3 +81,9 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
             continue
     fallback = candidates[0] if candidates else "utf-8"
     return body.decode(fallback, errors="replace"), fallback
+
+
+def looks_binary(text: str) -> bool:
+    """Whether decoded page text is really binary data (an image or archive served as text/html)."""
+    head = text[:_BINARY_WINDOW]
+    return bool(head) and len(_CONTROL_RE.findall(head)) > _BINARY_SHARE * len(head)

@@ -22,12 +22,13 @@ import httpx
 
 from repub.errors import FetchError
 from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
-from repub.fetch.charset import decode_html
+from repub.fetch.charset import decode_html, looks_binary
 from repub.fetch.guard import check_url_async
 from repub.fetch.hostmap import to_real, to_wire
 from repub.fetch.types import FetchSettings, Page
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_STATUSES = frozenset({301, 308})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<div", b"<p>")
@@ -137,6 +138,7 @@ class Fetcher:
         client = self._client = self._client or self._make_client()
         validate_url(url)
         current, passed = url, []
+        permanent: str | None = None
         while True:
             progress.url, progress.status = current, None
             try:  # at every hop: a redirect may point inside the network
@@ -151,11 +153,14 @@ class Fetcher:
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECT_STATUSES or not location:
                     page = await self._finish(url, response, headers, progress, tuple(passed))
+                    page = replace(page, permanent_redirect=permanent)
                     return _stamped(page, fetched_at, time.monotonic() - started)
                 scheme = urlsplit(current).scheme.lower()
                 target = to_real(location, s.host_map, base=progress.wire, scheme=scheme)
                 validate_url(target, what="redirect target")
                 passed.append(current)
+                if response.status_code in _PERMANENT_STATUSES:
+                    permanent = current
                 if target in passed:
                     chain = " -> ".join([*passed, target])
                     raise progress.error("redirects", f"redirect loop: {chain}", url)
@@ -194,6 +199,8 @@ class Fetcher:
             raise progress.error("not-html", "not HTML: no Content-Type and the body does not look like HTML",
                                  url)
         text, charset = decode_html(body, ctype)
+        if looks_binary(text) and not looks_like_html(body):  # an image or archive labelled text/html
+            raise progress.error("not-html", "not HTML: the body is binary data", url)
         return replace(page, content_type=mime or "text/html", charset=charset, body=body, text=text)
 
     async def _read(self, url: str, response: httpx.Response, encoding: str, progress: _Progress) -> bytes:

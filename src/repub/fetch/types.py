@@ -40,6 +40,9 @@ class Page:
     fetched_at: datetime  # UTC, aware
     elapsed: float  # seconds
     redirects: tuple[str, ...] = ()  # real URLs passed through, in order, excluding final_url
+    # The last URL in ``redirects`` that answered 301/308: the page says it has moved for good (resync
+    # records the move); None when every hop was temporary (302/303/307) or there was none.
+    permanent_redirect: str | None = None
 
     @property
     def etag(self) -> str | None:

@@ -169,3 +169,19 @@ class RawPage(Base):
     size: Mapped[int]  # uncompressed bytes
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class ArticleEvent(Base):
+    """Something that happened to an article besides a new version: "gone" (404/410), "back" (answers
+    again), "moved" (permanent redirect; ``url`` is the old URL, still an alias), "diverged" (a copy's
+    original changed after the copy was taken). Only ever added: ``repub changes`` reads them by time."""
+
+    __tablename__ = "article_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    url: Mapped[str | None] = mapped_column(URL)
+    detail: Mapped[str | None] = mapped_column(sa.Text)
+    run_id: Mapped[int | None]

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from repub.errors import StoreError
 from repub.normalize.types import OriginalLink, Record
 from repub.store.engine import create_engine, write_engine
+from repub.store.history import mark_copies_diverged
 from repub.store.migrate import upgrade_engine
-from repub.store.models import Article, ArticleVersion, FetchLog, UrlAlias
+from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
 from repub.store.views import ArticleView, FetchLogEntry, SaveResult, VersionView, iso_utc
 
 
@@ -110,6 +111,7 @@ class Store:
         etag: str | None = None,
         last_modified: str | None = None,
         outlet: str | None = None,
+        checked: bool = True,
     ) -> SaveResult:
         """Insert or update the article for ``record`` (found by its URL or any alias) in one transaction.
 
@@ -117,6 +119,9 @@ class Store:
         current version's last_seen_at. Copies waiting for this URL as their original get linked.
         ``outlet``: this article's outlet when the caller knows it (e.g. "RT" from a copy's byline);
         None keeps what is stored.
+        ``checked=False``: a re-extraction of a kept page, not a fetch: the fetch fields (status, HTTP
+        status, validators, last_checked_at) stay as they are; a content change still makes a version.
+        An original that gets a new version (not its first) marks its earlier copies diverged.
         """
         fetched_at = _aware(fetched_at, "fetched_at")
         urls = _unique([record.url, *aliases])
@@ -148,12 +153,15 @@ class Store:
             if outlet:
                 article.outlet = outlet
             article.canonical_url = record.canonical_url
-            article.status = "ok"
-            article.error = None
-            article.http_status = http_status
-            article.etag = etag
-            article.last_modified = last_modified
-            article.last_checked_at = fetched_at
+            if checked:
+                if article.status == "gone":  # it answers again: say so in its history
+                    s.add(ArticleEvent(article_id=article.id, at=fetched_at, kind="back", url=record.url))
+                article.status = "ok"
+                article.error = None
+                article.http_status = http_status
+                article.etag = etag
+                article.last_modified = last_modified
+                article.last_checked_at = fetched_at
             if record.original is not None:
                 _set_original(s, article, record.original)
 
@@ -166,7 +174,9 @@ class Store:
                     article_id=article.id, version=article.version, content_hash=digest, content=content,
                     first_seen_at=fetched_at, last_seen_at=fetched_at,
                 ))
-            else:
+                if article.version > 1:
+                    mark_copies_diverged(s, article, fetched_at)
+            elif checked:
                 current = _current_version(s, article)
                 if current is not None and current.last_seen_at < fetched_at:
                     current.last_seen_at = fetched_at

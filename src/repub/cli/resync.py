@@ -1,0 +1,381 @@
+"""History commands: ``resync``, ``reextract``, ``history``, ``diff``, ``changes``, ``diverged``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from ..normalize import utc_now
+from ..resync import (
+    DIFF_FIELDS,
+    ReextractReport,
+    Resyncer,
+    ResyncReport,
+    diff_contents,
+    parse_duration,
+    reextract,
+    render,
+)
+from ..store import Store, VersionView
+from ..store.history import changes_since, diverged_copies, events, resync_targets
+from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
+from .common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_db_option,
+    add_network_options,
+    emit_json,
+    error,
+    lookup_key,
+    open_store,
+    settings_from,
+)
+
+# A copy is compared with its original on what a republisher is meant to keep; its own byline, dates
+# and section are the republisher's and always differ.
+AGAINST_ORIGINAL_FIELDS = ("title", "authors", "lead_image_caption", "body_text")
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    rs = commands.add_parser("resync", help="re-fetch stored articles and record what changed")
+    rs.add_argument("--site", help="only this site (e.g. rt.com)")
+    rs.add_argument("--older-than", type=_duration, metavar="AGE",
+                    help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all)")
+    rs.add_argument("--url", action="append", default=[], metavar="URL",
+                    help="only this article (repeatable)")
+    rs.add_argument("--originals-only", action="store_true", help="only articles that have copies")
+    rs.add_argument("--limit", type=int, metavar="N", help="check at most N articles, least recent first")
+    rs.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_db_option(rs)
+    add_network_options(rs)
+    rs.set_defaults(run=cmd_resync)
+
+    rx = commands.add_parser("reextract", help="re-run the extractors over stored pages (no fetching)")
+    rx.add_argument("--site", help="only this site")
+    rx.add_argument("--json", action="store_true")
+    add_db_option(rx)
+    rx.set_defaults(run=cmd_reextract)
+
+    hist = commands.add_parser("history", help="list the versions and events of one article")
+    hist.add_argument("url", metavar="URL")
+    hist.add_argument("--json", action="store_true")
+    add_db_option(hist)
+    hist.set_defaults(run=cmd_history)
+
+    diff = commands.add_parser(
+        "diff", help="word-level diff between two versions, or a copy and its original"
+    )
+    diff.add_argument("url", metavar="URL")
+    diff.add_argument("--from", dest="from_version", type=int, metavar="N",
+                      help="default: the one before --to")
+    diff.add_argument("--to", dest="to_version", type=int, metavar="M", help="default: the current version")
+    diff.add_argument("--against-original", action="store_true",
+                      help="URL is a copy: diff its current version against its original's current one")
+    diff.add_argument("--full", action="store_true", help="do not shorten unchanged stretches")
+    diff.add_argument("--json", action="store_true")
+    add_db_option(diff)
+    diff.set_defaults(run=cmd_diff)
+
+    ch = commands.add_parser("changes", help="what changed since a time: new versions, gone, moved, diverged")
+    ch.add_argument("--since", type=_duration, default=timedelta(days=7), metavar="AGE",
+                    help="how far back (default 7d)")
+    ch.add_argument("--originals-only", action="store_true", help="only articles that have copies")
+    ch.add_argument("--site", help="only this site")
+    ch.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_db_option(ch)
+    ch.set_defaults(run=cmd_changes)
+
+    dv = commands.add_parser("diverged", help="copies whose original changed after they were taken")
+    dv.add_argument("--site", help="only copies on this site")
+    dv.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_db_option(dv)
+    dv.set_defaults(run=cmd_diverged)
+
+
+# -- resync / reextract --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """cron's and systemd's SIGTERM ends a run like Ctrl-C: the run is recorded as interrupted."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any, str], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing under cron."""
+    if not enabled or total == 0:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("resync"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), transient=True, console=None,
+    ) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(target: Any, outcome: str) -> None:
+            bar.update(task, advance=1, description=f"{outcome}: {target.url[:60]}")
+
+        yield advance
+
+
+def cmd_resync(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        error("--limit must be at least 1")
+        return EXIT_USAGE
+    settings = settings_from(args)
+    urls = [lookup_key(u) for u in args.url]
+    options = {
+        "site": args.site, "older_than": args.older_than.total_seconds() if args.older_than else None,
+        "url": urls, "originals_only": args.originals_only, "limit": args.limit,
+    }
+    with open_store(settings) as store:
+        try:
+            with run_lock(store), _sigterm_as_interrupt():
+                return _resync(store, settings, args, urls, options)
+        except RunLocked as err:
+            error(str(err))
+            return EXIT_BUSY
+
+
+def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[str],
+            options: dict[str, Any]) -> int:
+    started, now = time.monotonic(), utc_now()
+    cutoff = now - args.older_than if args.older_than else None
+    targets = resync_targets(store, site=args.site, checked_before=cutoff, urls=urls or None,
+                             originals_only=args.originals_only, limit=args.limit)
+    missing = [u for u in urls if store.get(u) is None]
+    for url in missing:
+        error(f"not in the database: {url}")
+    run_id = start_run(store, "resync", options, now=now)
+    report = ResyncReport()
+    status, failure = "interrupted", None
+    try:
+        with _progress(len(targets), sys.stderr.isatty() and not args.json) as advance:
+
+            def done(target: Any, outcome: str) -> None:
+                if advance is not None:
+                    advance(target, outcome)
+                if report.checked % 20 == 0:  # a killed run still shows what it did
+                    update_run(store, run_id, report.figures(len(targets)))
+
+            Resyncer(store, settings, run_id=run_id).run(targets, report=report, on_done=done)
+        status = "ok"
+    except Exception as exc:
+        status, failure = "failed", str(exc)
+        raise
+    finally:
+        finish_run(store, run_id, report.figures(len(targets)), status=status, now=utc_now(), error=failure)
+    for message in report.errors:
+        error(message)
+    seconds = time.monotonic() - started
+    if args.json:
+        emit_json({"run_id": run_id, **report.to_json(), "seconds": round(seconds, 3)})
+    else:
+        print(report.summary(seconds))
+    return EXIT_FAILED if report.failed or missing else EXIT_OK
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    with open_store(settings_from(args)) as store:
+        try:
+            with run_lock(store), _sigterm_as_interrupt():
+                run_id = start_run(store, "reextract", {"site": args.site}, now=utc_now())
+                report, status = ReextractReport(), "interrupted"
+                try:
+                    report = reextract(store, args.site, report=report)
+                    status = "ok"
+                finally:
+                    figures = RunFigures(
+                        discovered=report.pages, updated=report.changed,
+                        unchanged=report.pages - report.changed - report.failed, failed=report.failed,
+                    )
+                    finish_run(store, run_id, figures, status=status, now=utc_now())
+        except RunLocked as err:
+            error(str(err))
+            return EXIT_BUSY
+    for message in report.errors:
+        error(message)
+    if args.json:
+        emit_json({
+            "run_id": run_id, "pages": report.pages, "changed": report.changed, "failed": report.failed,
+        })
+    else:
+        print(report.summary(time.monotonic() - started))
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+# -- history / diff / changes / diverged --------------------------------------------------------------
+
+
+def _changed_fields(before: VersionView | None, after: VersionView) -> list[str]:
+    if before is None:
+        return []
+    return [d.name for d in diff_contents(before.content, after.content)]
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    key = lookup_key(args.url)
+    with open_store(settings_from(args)) as store:
+        view = store.get(key)
+        if view is None:
+            error(f"not in the database: {args.url}")
+            return EXIT_FAILED
+        versions = store.versions(key)
+        evs = events(store, key)
+    rows = []
+    for i, v in enumerate(versions):
+        rows.append({
+            "version": v.version, "first_seen_at": v.first_seen_at, "last_seen_at": v.last_seen_at,
+            "content_hash": v.content_hash, "title": v.content.get("title"),
+            "changed": _changed_fields(versions[i - 1] if i else None, v),
+        })
+    if args.json:
+        emit_json({
+            "url": view.url, "status": view.status, "version": view.version,
+            "last_checked_at": view.last_checked_at, "diverged_since": view.diverged_since,
+            "versions": rows, "events": [e.to_json() for e in evs],
+        })
+        return EXIT_OK
+    print(f"{view.url}  ({view.status}, version {view.version} of {len(versions)}, "
+          f"last checked {view.last_checked_at})")
+    if view.diverged_since:
+        print(f"  diverged from its original since {view.diverged_since}")
+    for row in rows:
+        mark = "*" if row["version"] == view.version else " "
+        what = ", ".join(row["changed"]) if row["changed"] else "first version"
+        print(f"{mark} v{row['version']:<3} {row['first_seen_at']} .. {row['last_seen_at']}  {what}")
+        print(f"         {row['title'] or '(no title)'}")
+    for e in evs:
+        print(f"  {e.at}  {e.kind:<8} {e.detail or e.url or ''}")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    key = lookup_key(args.url)
+    with open_store(settings_from(args)) as store:
+        view = store.get(key)
+        if view is None:
+            error(f"not in the database: {args.url}")
+            return EXIT_FAILED
+        if args.against_original:
+            return _diff_against_original(store, view.url, args)
+        versions = {v.version: v for v in store.versions(key)}
+    to_v = args.to_version or view.version
+    from_v = args.from_version or to_v - 1
+    missing = [n for n in (from_v, to_v) if n not in versions]
+    if missing:
+        error(f"{view.url} has versions 1..{view.version}; no version {missing[0]}")
+        return EXIT_FAILED
+    old, new = versions[from_v], versions[to_v]
+    diffs = diff_contents(old.content, new.content, DIFF_FIELDS)
+    header = {
+        "url": view.url,
+        "from": {"version": from_v, "first_seen_at": old.first_seen_at},
+        "to": {"version": to_v, "first_seen_at": new.first_seen_at},
+    }
+    _print_diff(header, diffs, args, f"version {from_v} ({old.first_seen_at})", f"version {to_v} "
+                f"({new.first_seen_at})")
+    return EXIT_OK
+
+
+def _diff_against_original(store: Store, url: str, args: argparse.Namespace) -> int:
+    copy = store.get(url)
+    assert copy is not None
+    if not copy.original or not copy.original.get("url"):
+        error(f"{url} is not linked to an original")
+        return EXIT_FAILED
+    original = store.get(copy.original["url"])
+    if original is None or original.version == 0:
+        error(f"the original of {url} has not been fetched: {copy.original['url']}")
+        return EXIT_FAILED
+    a, b = copy.to_json(), original.to_json()
+    a["lead_image_caption"] = (copy.lead_image or {}).get("caption")
+    b["lead_image_caption"] = (original.lead_image or {}).get("caption")
+    diffs = diff_contents(a, b, AGAINST_ORIGINAL_FIELDS)
+    header = {
+        "url": copy.url, "diverged_since": copy.diverged_since,
+        "from": {"url": copy.url, "version": copy.version},
+        "to": {"url": original.url, "version": original.version},
+    }
+    new = f"original {original.url} (version {original.version})"
+    _print_diff(header, diffs, args, f"copy {copy.url}", new)
+    return EXIT_OK
+
+
+def _print_diff(
+    header: dict[str, Any], diffs: list[Any], args: argparse.Namespace, old: str, new: str
+) -> None:
+    if args.json:
+        emit_json({**header, "fields": [d.to_json() for d in diffs]})
+        return
+    print(f"--- {old}")
+    print(f"+++ {new}")
+    if header.get("diverged_since"):
+        print(f"(copy diverged from its original since {header['diverged_since']})")
+    if not diffs:
+        print("no differences")
+    for d in diffs:
+        text = render(d.ops, context=None if args.full else 12)
+        if "\n" in text or d.name == "body_text":
+            print(f"{d.name}:")
+            for para in text.split("\n\n"):
+                print(f"  {para}")
+        else:
+            print(f"{d.name}: {text}")
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    since = utc_now() - args.since
+    with open_store(settings_from(args)) as store:
+        rows = changes_since(store, since, originals_only=args.originals_only, site=args.site)
+    for row in rows:
+        if args.json:
+            emit_json(row.to_json())
+            continue
+        what = f"v{row.version}" if row.kind == "changed" else (row.detail or "")
+        print(f"{row.at}  {row.kind:<8} {what[:60]:<8}  {row.url}  {row.title or ''}".rstrip())
+    if not args.json:
+        print(f"{len(rows)} change(s) since {since.isoformat(timespec='seconds')}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_diverged(args: argparse.Namespace) -> int:
+    with open_store(settings_from(args)) as store:
+        rows = diverged_copies(store, args.site)
+    for row in rows:
+        if args.json:
+            emit_json(row.to_json())
+        else:
+            print(f"{row.diverged_since}  {row.copy_url}\n    original: {row.original_url}")
+    return EXIT_OK

@@ -1,0 +1,332 @@
+"""History beyond versions: raw pages, 304 checks, gone/moved/diverged events, and what changed when.
+
+Functions take a ``Store`` and use its session helpers, so every write is still one transaction and
+every read hands out detached dataclasses. ``mark_copies_diverged`` works inside ``save_article``'s
+session (a version and the divergence it causes commit together).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from .models import Article, ArticleEvent, ArticleVersion, RawPage
+from .views import iso_utc
+
+if TYPE_CHECKING:
+    from .store import Store
+
+COMPRESSION = "zlib"
+
+
+@dataclass(frozen=True)
+class Target:
+    """An article to re-fetch, with the validators its last answer gave."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    version: int
+    status: str
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """The newest raw page of an article, decoded again for re-extraction."""
+
+    article_url: str
+    url: str  # the real URL the body came from
+    text: str
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class EventView:
+    kind: str
+    at: str
+    url: str | None
+    detail: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "at": self.at, "url": self.url, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One line of ``repub changes``: a new version (kind "changed") or an event."""
+
+    at: str
+    kind: str
+    url: str  # the article's current URL
+    site: str | None
+    title: str | None
+    version: int | None  # the version a "changed" line is about
+    is_original: bool  # has copies linked to it
+    detail: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DivergedView:
+    copy_url: str
+    copy_title: str | None
+    original_url: str
+    original_title: str | None
+    diverged_since: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: repub stores aware UTC datetimes only")
+    return value.astimezone(UTC)
+
+
+def _find(s: Session, url: str) -> Article | None:
+    from .store import _find as find  # the one URL-or-alias lookup; imported late (store imports us)
+
+    return find(s, url)
+
+
+# -- raw pages --------------------------------------------------------------------------------------
+
+
+def save_raw_page(store: Store, article_id: int, *, url: str, body: bytes, encoding: str,
+                  fetched_at: datetime) -> bool:
+    """Keep ``body`` compressed unless the same bytes are already kept for the article; True if new."""
+    fetched_at = _aware(fetched_at)
+    digest = hashlib.sha256(body).hexdigest()
+    with store._write() as s:
+        row = s.scalar(
+            sa.select(RawPage).where(RawPage.article_id == article_id, RawPage.body_hash == digest)
+        )
+        if row is not None:
+            row.last_seen_at = max(row.last_seen_at, fetched_at)
+            row.url = url
+            return False
+        s.add(RawPage(
+            article_id=article_id, url=url, body_hash=digest, encoding=encoding or "utf-8",
+            compression=COMPRESSION, body=zlib.compress(body, 9), size=len(body),
+            first_seen_at=fetched_at, last_seen_at=fetched_at,
+        ))
+        return True
+
+
+def raw_page_count(store: Store, url: str) -> int:
+    with store._read() as s:
+        article = _find(s, url)
+        if article is None:
+            return 0
+        return s.scalar(sa.select(sa.func.count()).where(RawPage.article_id == article.id)) or 0
+
+
+def latest_raw_pages(store: Store, site: str | None = None) -> list[StoredPage]:
+    """For each article with a kept page (of ``site``), its most recently seen page."""
+    with store._read() as s:
+        # A body seen again only bumps its row's last_seen_at, so "newest" is by last_seen_at.
+        query = (
+            sa.select(RawPage, Article.url)
+            .join(Article, Article.id == RawPage.article_id)
+            .order_by(RawPage.article_id, RawPage.last_seen_at.desc(), RawPage.id.desc())
+        )
+        if site is not None:
+            query = query.where(Article.site == site)
+        pages: dict[str, StoredPage] = {}
+        for raw, article_url in s.execute(query):
+            if article_url in pages:
+                continue
+            body = zlib.decompress(raw.body) if raw.compression == COMPRESSION else raw.body
+            pages[article_url] = StoredPage(
+                article_url=article_url, url=raw.url, text=body.decode(raw.encoding, errors="replace"),
+                last_seen_at=raw.last_seen_at,
+            )
+        return list(pages.values())
+
+
+# -- what resync writes -----------------------------------------------------------------------------
+
+
+def resync_targets(
+    store: Store, *, site: str | None = None, checked_before: datetime | None = None,
+    urls: list[str] | None = None, originals_only: bool = False, limit: int | None = None,
+) -> list[Target]:
+    """Articles due for a check, least recently checked first (never-checked stubs before all)."""
+    with store._read() as s:
+        query = sa.select(Article)
+        if urls:
+            found = [a for a in (_find(s, u) for u in urls) if a is not None]
+            query = query.where(Article.id.in_([a.id for a in found]))
+        if site is not None:
+            query = query.where(Article.site == site)
+        if checked_before is not None and not urls:
+            cutoff = _aware(checked_before)
+            query = query.where(sa.or_(Article.last_checked_at.is_(None), Article.last_checked_at < cutoff))
+        if originals_only:
+            copy = aliased(Article)
+            query = query.where(sa.exists().where(copy.original_id == Article.id))
+        query = query.order_by(Article.last_checked_at.is_not(None), Article.last_checked_at, Article.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            Target(url=a.url, etag=a.etag, last_modified=a.last_modified, version=a.version, status=a.status)
+            for a in s.scalars(query)
+        ]
+
+
+def touch_checked(store: Store, url: str, at: datetime, *, http_status: int = 304) -> bool:
+    """A 304 (or any "same as before" answer): only the check time moves, and the current version
+    was seen again. False when the URL is unknown."""
+    at = _aware(at)
+    with store._write() as s:
+        article = _find(s, url)
+        if article is None:
+            return False
+        article.last_checked_at = at
+        article.http_status = http_status
+        if article.status == "gone":  # answering again, even with 304, means it is back
+            article.status, article.error = "ok", None
+            s.add(ArticleEvent(article_id=article.id, at=at, kind="back", url=url))
+        s.execute(
+            sa.update(ArticleVersion)
+            .where(ArticleVersion.article_id == article.id, ArticleVersion.version == article.version,
+                   ArticleVersion.last_seen_at < at)
+            .values(last_seen_at=at)
+        )
+        return True
+
+
+def mark_gone(store: Store, url: str, at: datetime, *, http_status: int, error: str,
+              run_id: int | None = None) -> bool:
+    """404/410: the article is gone; all its content and versions stay. True when newly gone."""
+    at = _aware(at)
+    with store._write() as s:
+        article = _find(s, url)
+        if article is None:
+            return False
+        newly = article.status != "gone"
+        if article.version == 0:
+            article.status = "failed"  # a stub never had content: nothing to keep, it simply failed
+            newly = False
+        else:
+            article.status = "gone"
+        article.error, article.http_status, article.last_checked_at = error, http_status, at
+        if newly:
+            s.add(ArticleEvent(
+                article_id=article.id, at=at, kind="gone", url=url, detail=error, run_id=run_id
+            ))
+        return newly
+
+
+def record_moved(
+    store: Store, new_url: str, old_url: str, at: datetime, *, run_id: int | None = None
+) -> None:
+    """A permanent redirect took ``old_url`` to ``new_url`` (the article's URL now; the old one is an
+    alias already, set by save_article)."""
+    with store._write() as s:
+        article = _find(s, new_url)
+        if article is not None:
+            s.add(ArticleEvent(
+                article_id=article.id, at=_aware(at), kind="moved", url=old_url,
+                detail=f"{old_url} -> {new_url}", run_id=run_id,
+            ))
+
+
+def mark_copies_diverged(s: Session, original: Article, at: datetime) -> list[int]:
+    """Inside save_article's session: ``original`` just got a new (non-first) version, so every copy
+    taken before now no longer matches it. A copy already diverged keeps its first date."""
+    ids = list(s.scalars(
+        sa.select(Article.id).where(
+            Article.original_id == original.id, Article.diverged_since.is_(None), Article.first_seen_at <= at,
+        )
+    ))
+    if ids:
+        s.execute(
+            sa.update(Article).where(Article.id.in_(ids)).values(diverged_since=at)
+            .execution_options(synchronize_session=False)
+        )
+        s.add_all(
+            ArticleEvent(article_id=i, at=at, kind="diverged", url=original.url,
+                         detail=f"original changed to version {original.version}")
+            for i in ids
+        )
+    return ids
+
+
+# -- what the history commands read -----------------------------------------------------------------
+
+
+def events(store: Store, url: str) -> list[EventView]:
+    with store._read() as s:
+        article = _find(s, url)
+        if article is None:
+            return []
+        rows = s.scalars(
+            sa.select(ArticleEvent).where(ArticleEvent.article_id == article.id)
+            .order_by(ArticleEvent.at, ArticleEvent.id)
+        )
+        return [EventView(kind=e.kind, at=iso_utc(e.at) or "", url=e.url, detail=e.detail) for e in rows]
+
+
+def changes_since(store: Store, since: datetime, *, originals_only: bool = False,
+                  site: str | None = None) -> list[ChangeView]:
+    """New versions (after the first) and events since ``since``, oldest first."""
+    since = _aware(since)
+    with store._read() as s:
+        copy = aliased(Article)
+        is_original = sa.exists().where(copy.original_id == Article.id)
+        versions = (
+            sa.select(ArticleVersion.first_seen_at, ArticleVersion.version, Article, is_original)
+            .join(Article, Article.id == ArticleVersion.article_id)
+            .where(ArticleVersion.first_seen_at >= since, ArticleVersion.version > 1)
+        )
+        evs = (
+            sa.select(ArticleEvent, Article, is_original)
+            .join(Article, Article.id == ArticleEvent.article_id)
+            .where(ArticleEvent.at >= since)
+        )
+        if originals_only:
+            versions, evs = versions.where(is_original), evs.where(is_original)
+        if site is not None:
+            versions, evs = versions.where(Article.site == site), evs.where(Article.site == site)
+        out: list[tuple[datetime, int, ChangeView]] = []
+        for at, version, article, orig in s.execute(versions):
+            out.append((at, 0, ChangeView(
+                at=iso_utc(at) or "", kind="changed", url=article.url, site=article.site, title=article.title,
+                version=version, is_original=bool(orig), detail=None,
+            )))
+        for event, article, orig in s.execute(evs):
+            out.append((event.at, 1, ChangeView(
+                at=iso_utc(event.at) or "", kind=event.kind, url=article.url, site=article.site,
+                title=article.title, version=None, is_original=bool(orig), detail=event.detail,
+            )))
+        out.sort(key=lambda item: (item[0], item[1], item[2].url))
+        return [view for _, _, view in out]
+
+
+def diverged_copies(store: Store, site: str | None = None) -> list[DivergedView]:
+    """Copies whose original changed after they were taken, longest diverged first."""
+    with store._read() as s:
+        original = aliased(Article)
+        query = (
+            sa.select(Article, original.url, original.title)
+            .join(original, original.id == Article.original_id)
+            .where(Article.diverged_since.is_not(None))
+            .order_by(Article.diverged_since, Article.id)
+        )
+        if site is not None:
+            query = query.where(Article.site == site)
+        return [
+            DivergedView(copy_url=a.url, copy_title=a.title, original_url=ourl, original_title=otitle,
+                         diverged_since=iso_utc(a.diverged_since) or "")
+            for a, ourl, otitle in s.execute(query)
+        ]
