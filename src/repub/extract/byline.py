@@ -132,10 +132,21 @@ def _people(who: str, result: Byline) -> list[str]:
             result.role = result.role or chunk
         else:
             names.extend(n.strip() for n in _AND.split(chunk) if n.strip())
+    names = [n for n in (_without_republisher(n, result) for n in names) if n]
     people = [n for n in names if n.casefold() not in NOT_PEOPLE]
     if not people and names and result.role is None:
         result.role = ", ".join(names)  # "Staff", "Editorial Board": kept as a role, not a person
     return people
+
+
+def _without_republisher(name: str, result: Byline) -> str:
+    """A republisher's name is never a person's ("By TRANSCEND Media Service"): cut it out and note it."""
+    for republisher in REPUBLISHERS:
+        if match := re.search(re.escape(republisher), name, re.I):
+            result.republisher = republisher
+            rest = f"{name[: match.start()]} {name[match.end():]}".strip(" ,|-\u2013\u2014")
+            return _without_republisher(rest, result)
+    return name
 
 
 def _is_wire(text: str) -> bool:

@@ -54,7 +54,10 @@ def canonical_url(url: str) -> str:
     ``/a%e2%9b%94`` and ``/a⛔`` are the same article.
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as err:  # "Invalid IPv6 URL": http://[::1
+        raise BadURL(f"bad URL {url!r}: {err}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise BadURL(f"not an http(s) URL: {url!r}")
@@ -66,6 +69,8 @@ def canonical_url(url: str) -> str:
         port = parts.port
     except ValueError as err:
         raise BadURL(f"bad port in URL: {url!r}") from err
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _normalize_escapes(quote(parts.path, safe=_PATH_SAFE + "%")) or "/"
     path = re.sub(r"/{2,}", "/", path)

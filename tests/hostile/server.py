@@ -1,0 +1,233 @@
+"""A hostile HTTP server on 127.0.0.1: every bad case the web can throw at repub, each on its own path.
+
+``with HostileServer() as srv:``; ``srv.host_map()`` is the REPUB_HOST_MAP value serving
+``https://hostile.example/<case>`` from ``http://127.0.0.1:PORT/hostile.example/<case>``. ``srv.hits`` lists
+every request path received, in order. ``srv.modes`` lets a test change what a path answers
+(``srv.modes["/article"] = "500"``) to play a server that goes bad after a first good answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+HOST = "hostile.example"
+REAL = f"https://{HOST}"
+MAX_BYTES = 10 * 1024 * 1024  # FetchSettings.max_bytes default
+
+ARTICLE_TEXT = (
+    "The river rose three metres overnight and the town council met at dawn to decide on evacuations. "
+    "Volunteers stacked sandbags along the embankment while the ferry service was suspended until further "
+    "notice. Officials said the water should fall again by the weekend if the rain stops."
+)
+ARTICLE = (
+    "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Flood in the valley</title>"
+    "</head><body><article><h1>Flood in the valley</h1>"
+    f"<p>{ARTICLE_TEXT}</p><p>{ARTICLE_TEXT}</p></article></body></html>"
+).encode()
+
+CYRILLIC_TITLE = "Новости дня"
+CYRILLIC_TEXT = (
+    "Президент заявил, что переговоры продолжатся на следующей неделе в Москве. Журналисты спросили о "
+    "санкциях и экономике, но ответа не получили. Эксперты ожидают новых заявлений в понедельник."
+)
+CYRILLIC_PAGE = (
+    f"<html><head><title>{CYRILLIC_TITLE}</title></head><body><article><h1>{CYRILLIC_TITLE}</h1>"
+    f"<p>{CYRILLIC_TEXT}</p><p>{CYRILLIC_TEXT}</p></article></body></html>"
+)
+
+NOCHARSET_TITLE = "Café society in Zürich"
+NOCHARSET_TEXT = (
+    "The café on the corner of the Bahnhofstrasse opened in 1921 and still serves crème brûlée to "
+    "bankers, students and tourists. Its owner, Jürg Müller, says the recipe has never changed."
+)
+NOCHARSET_PAGE = (
+    f"<html><head><title>{NOCHARSET_TITLE}</title></head><body><article><h1>{NOCHARSET_TITLE}</h1>"
+    f"<p>{NOCHARSET_TEXT}</p><p>{NOCHARSET_TEXT}</p></article></body></html>"
+).encode()
+
+BROKEN_TEXT = (
+    "Half of this page is missing its closing tags but the story is still here for anyone who looks. "
+    "The harbour master confirmed that two cargo ships collided in fog on Tuesday morning."
+)
+BROKEN_PAGE = (
+    b"<html><head><title>Ships collide in fog</title><body><div><div><p>"
+    + BROKEN_TEXT.encode()
+    + b"<span><a href='/x'>\xff\xfe\x00\x01garbage\x80\x81<p>"
+    + BROKEN_TEXT.encode()
+    + b"<div></span></p><table><tr><td>\xc3\x28 \xa0\xa1 <script>var x = '</div>"
+)
+# <title> is raw text: unclosed, it swallows the rest of the page (as in a browser)
+UNCLOSED_TITLE_PAGE = (
+    b"<html><head><title>Unclosed title<body><p>" + BROKEN_TEXT.encode() + b"</p></body></html>"
+)
+NO_ARTICLE_PAGE = b"<html><head><script>var a = 1;</script></head><body><div> </div><nav></nav></body></html>"
+GARBAGE = bytes((i * 37 + 11) % 256 for i in range(4096)).replace(b"<", b"\x00")
+
+ORIGINAL_PAGE = (
+    "<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>"
+    f"<p>{ARTICLE_TEXT}</p><p>{ARTICLE_TEXT}</p>{{tail}}</article></body></html>"
+)
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
+PRIVATE_URL = "http://10.0.0.1/"
+BAD_IPV6_URL = "http://[::1/x"  # urllib raises ValueError("Invalid IPv6 URL") on it
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+def _html(body: bytes, ctype: str = "text/html; charset=utf-8", **headers: str) -> Response:
+    return 200, {"Content-Type": ctype, **headers}, body
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """About 20 KB on the wire, 20 MB (twice the limit) once inflated."""
+    return gzip.compress(b"<html><body><p>" + bytes(2 * MAX_BYTES), compresslevel=9)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client hanging up mid-body is what these cases are for: no traceback on stderr
+
+
+class HostileServer:
+    """Serves every hostile case under /hostile.example/<case>."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.modes: dict[str, str] = {}
+        self.stop = threading.Event()
+        srv = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                srv.hits.append(self.path)
+                path = urlsplit(self.path).path.removeprefix(f"/{HOST}")
+                case = srv.modes.get(path, path)
+                action = srv.cases().get(case)
+                if action is None:
+                    self.send(404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>")
+                    return
+                result = action(self)
+                if result is not None:
+                    self.send(*result)
+
+            def send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- the cases ----------------------------------------------------------------------------------
+
+    def cases(self) -> dict[str, Callable[[BaseHTTPRequestHandler], Response | None]]:
+        hops = {f"/hops/{n}": self._redirect(f"/{HOST}/hops/{n + 1}") for n in range(30)}
+        return {
+            "/article": lambda _h: _html(ARTICLE),
+            "/big": self._big,
+            "/bomb": lambda _h: _html(gzip_bomb(), **{"Content-Encoding": "gzip"}),
+            "/trickle": self._trickle,
+            "/loop-a": self._redirect(f"/{HOST}/loop-b"),
+            "/loop-b": self._redirect(f"{REAL}/loop-a", 301),
+            **hops,
+            "/pdf": lambda _h: _html(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "application/pdf"),
+            "/json": lambda _h: _html(b'{"title": "not a page"}', "application/json"),
+            "/image": lambda _h: _html(b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png"),
+            "/empty": lambda _h: _html(b""),
+            "/cp1251": lambda _h: _html(CYRILLIC_PAGE.encode("cp1251")),
+            "/nocharset": lambda _h: _html(NOCHARSET_PAGE, "text/html"),
+            "/broken": lambda _h: _html(BROKEN_PAGE),
+            "/unclosed-title": lambda _h: _html(UNCLOSED_TITLE_PAGE),
+            "/no-article": lambda _h: _html(NO_ARTICLE_PAGE),
+            "/garbage": lambda _h: _html(GARBAGE),
+            "/bad-ipv6-link": lambda _h: _html(self._copy("canonical", BAD_IPV6_URL)),
+            "/ssrf-redirect": self._redirect(f"{self.base}/secret"),
+            "/secret": lambda _h: _html(b"<html><body><p>internal secret</p></body></html>"),
+            "/to-metadata": lambda _h: _html(self._copy("Go to Original", METADATA_URL)),
+            "/to-private": lambda _h: _html(self._copy("canonical", PRIVATE_URL)),
+            "/500": lambda _h: (500, {"Content-Type": "text/html"}, b"<html><body>oops</body></html>"),
+            "/404": lambda _h: (404, {"Content-Type": "text/html"}, b"<html><body>gone</body></html>"),
+        }
+
+    @staticmethod
+    def _redirect(location: str, status: int = 302) -> Callable[[BaseHTTPRequestHandler], Response]:
+        return lambda _h: (status, {"Location": location}, b"")
+
+    @staticmethod
+    def _copy(signal: str, target: str) -> bytes:
+        if signal == "canonical":
+            page = ORIGINAL_PAGE.format(
+                title="A copy with a private canonical", head=f'<link rel="canonical" href="{target}">',
+                tail="",
+            )
+        else:
+            page = ORIGINAL_PAGE.format(
+                title="A copy pointing at the metadata service", head="",
+                tail=f'<p>Go to Original – <a href="{target}">metadata.example</a></p>',
+            )
+        return page.encode()
+
+    def _big(self, h: BaseHTTPRequestHandler) -> None:
+        """11 MB, chunked: no Content-Length to refuse up front."""
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        chunk = b"<p>" + b"x" * 65_533
+        try:
+            for _ in range(11 * 1024 * 1024 // len(chunk) + 1):
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            h.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client hung up: that is the point
+        h.close_connection = True
+
+    def _trickle(self, h: BaseHTTPRequestHandler) -> None:
+        """One byte every 0.5 s: never idle long enough for a read timeout."""
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        try:
+            for _ in range(40):
+                h.wfile.write(b"x")
+                h.wfile.flush()
+                if self.stop.wait(0.5):
+                    break
+        except OSError:
+            pass
+        h.close_connection = True
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    def host_map(self) -> str:
+        return f"{HOST}={self.base}/{HOST}"
+
+    def __enter__(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self._server.shutdown()
+        self._server.server_close()
