@@ -24,11 +24,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.textutil import join_url
 from repub.extract.types import PageDate
 
 
@@ -144,7 +145,9 @@ def absolute_url(value: str | None, base: str) -> str | None:
         value = html_lib.unescape(value)
     if not value or value.startswith(("#", "javascript:", "mailto:", "data:")):
         return None
-    resolved = urljoin(base, value)  # handles relative and scheme-less ("//host/path") links
+    resolved = join_url(base, value)  # handles relative and scheme-less ("//host/path") links
+    if resolved is None:
+        return None
     parts = urlsplit(resolved)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None

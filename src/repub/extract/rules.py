@@ -22,7 +22,7 @@ from datetime import UTC, date, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from repub.errors import ConfigError
 from repub.extract.byline import Byline, parse_byline
 from repub.extract.dates import PrefixDate, parse_page_date, split_date_prefix
-from repub.extract.textutil import image_url, is_inside, iter_blocks, node_text, one_line, own_text
+from repub.extract.textutil import image_url, is_inside, iter_blocks, join_url, node_text, one_line, own_text
 from repub.extract.types import Extracted, LeadImage, OriginalRef
 
 SITES_DIR = Path(__file__).parent / "sites"
@@ -467,8 +467,8 @@ class _Run:
         if self.lay.original_link:
             for anchor in self.tree.css("a[href]"):
                 match = self.lay.original_link.match(own_text(anchor))
-                if match:
-                    href = urljoin(self.url, anchor.attributes.get("href") or "")
+                href = join_url(self.url, anchor.attributes.get("href") or "") if match else None
+                if match and href:
                     domain = match.groupdict().get("domain") or urlsplit(href).hostname
                     return OriginalRef(url=href, outlet=outlet or domain, published=prefix,
                                        signal="go-to-original")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborNode
 
@@ -98,17 +98,27 @@ def is_inside(node: LexborNode, ids: set[int]) -> bool:
     return False
 
 
+def join_url(base: str, link: str) -> str | None:
+    """``urljoin`` that treats a malformed link (``http://[::1/x``: "Invalid IPv6 URL") as absent."""
+    try:
+        joined = urljoin(base, link)
+        urlsplit(joined)  # urljoin can pass a bracketed host through that urlsplit then rejects
+    except ValueError:
+        return None
+    return joined
+
+
 def image_url(img: LexborNode, base: str) -> str | None:
     """The real URL of an <img>: lazy-load attributes first, never a data: placeholder; absolute."""
     attrs = img.attributes
     for key in ("data-src", "data-lazy-src", "data-original", "src"):
         value = (attrs.get(key) or "").strip()
-        if value and not value.startswith("data:"):
-            return urljoin(base, value)
+        if value and not value.startswith("data:") and (joined := join_url(base, value)):
+            return joined
     for key in ("data-srcset", "data-lazy-srcset", "srcset"):
         best = largest_in_srcset(attrs.get(key) or "")
-        if best:
-            return urljoin(base, best)
+        if best and (joined := join_url(base, best)):
+            return joined
     return None
 
 
