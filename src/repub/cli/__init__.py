@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from . import articles, resync, rules
+from . import articles, ingest, resync, rules
 from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
 
-# import, show, list, extract, db | resync, history, diff, changes, ... | rules
-COMMAND_MODULES = [articles, resync, rules]
+# import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
+COMMAND_MODULES = [articles, ingest, resync, rules]
 
 
 def build_parser() -> argparse.ArgumentParser:

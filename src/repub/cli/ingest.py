@@ -1,0 +1,162 @@
+"""Scheduled ingest commands: ``ingest``, ``runs``, ``sources check``. See docs/ingest.md."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ..config import build_settings
+from ..discover import DEFAULT_SOURCES_PATH, check_sources, load_sources
+from ..ingest import Ingest, IngestOptions
+from ..ingest.runner import Progress
+from ..store.runs import RunLocked, list_runs
+from .common import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_db_option,
+    add_network_options,
+    emit_json,
+    error,
+    open_store,
+    settings_from,
+)
+
+STATUS_EXIT = {"ok": EXIT_OK, "capped": EXIT_OK, "interrupted": EXIT_INTERRUPTED, "failed": EXIT_FAILED}
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ing = commands.add_parser("ingest", help="discover and import new articles from the sources file")
+    ing.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH",
+                     help="sources file (default ./sources.toml)")
+    ing.add_argument("--source", metavar="NAME", help="only this source")
+    ing.add_argument("--max-new", type=_positive, metavar="N", help="at most N new articles per source")
+    ing.add_argument("--since", type=_since, metavar="DATE", help="skip entries published before DATE")
+    ing.add_argument("--backfill", action="store_true",
+                     help="walk whole archives instead of stopping at known URLs")
+    ing.add_argument("--log-file", type=Path, metavar="PATH", help="append a line per fetch and failure")
+    add_db_option(ing)
+    add_network_options(ing)
+    ing.set_defaults(run=cmd_ingest)
+
+    runs = commands.add_parser("runs", help="list past ingest/resync runs and their figures")
+    runs.add_argument("--json", action="store_true", help="one JSON object per line per run")
+    runs.add_argument("--limit", type=_positive, default=50, metavar="N")
+    add_db_option(runs)
+    runs.set_defaults(run=cmd_runs)
+
+    src = commands.add_parser("sources", help="the sources file")
+    src_commands = src.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    check = src_commands.add_parser("check", help="validate a sources file: file:line: message per problem")
+    check.add_argument("path", nargs="?", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH")
+    check.set_defaults(run=cmd_sources_check)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _since(text: str) -> datetime:
+    """``2024-07-01`` (midnight UTC) or an ISO date-time (UTC when no zone is given)."""
+    try:
+        value = datetime.fromisoformat(text) if "T" in text or " " in text else None
+        if value is None:
+            day = date.fromisoformat(text)
+            value = datetime(day.year, day.month, day.day)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD or ISO date-time): {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    config = load_sources(args.sources)  # ConfigError -> exit 3 with file:line: message
+    # --user-agent > $REPUB_USER_AGENT > [settings] user_agent of the sources file > built-in default
+    agent = args.user_agent or os.environ.get("REPUB_USER_AGENT") or config.user_agent
+    settings = build_settings(db=args.db, host_maps=args.host_map, user_agent=agent, timeout=args.timeout)
+    options = IngestOptions(source=args.source, max_new=args.max_new, since=args.since,
+                            backfill=args.backfill)
+    with _log_file(args.log_file) as logger, open_store(settings) as store, _progress() as progress:
+        ingest = Ingest(store, settings, config, options, progress=progress)
+        try:
+            result = ingest.run()
+        except RunLocked as err:
+            error(str(err))
+            return EXIT_BUSY
+        logger.info("%s", result.summary())
+    print(result.summary())
+    return STATUS_EXIT.get(result.status, EXIT_FAILED)
+
+
+@contextmanager
+def _log_file(path: Path | None) -> Iterator[logging.Logger]:
+    logger = logging.getLogger("repub.ingest")
+    if path is None:
+        yield logger
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal; nothing under cron (stdout not a terminal)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    with open_store(settings_from(args)) as store:
+        runs = list_runs(store, limit=args.limit)
+    for run in runs:
+        if args.json:
+            emit_json(run.to_json())
+            continue
+        f = run.figures
+        seconds = f"{run.seconds:.1f}s" if run.seconds is not None else "-"
+        print(f"{run.id:>5} {run.command:<7} {run.status:<11} {run.started_at or '-':<20} {seconds:>8}  "
+              f"discovered {f.discovered}, new {f.new}, updated {f.updated}, failed {f.failed}"
+              + (f"  ({run.error})" if run.error else ""))
+    return EXIT_OK
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    problems = check_sources(args.path)
+    for problem in problems:
+        print(problem.format(args.path))
+    if problems:
+        return EXIT_FAILED
+    count = len(load_sources(args.path).sources)
+    print(f"{args.path}: ok ({count} source{'s' if count != 1 else ''})")
+    return EXIT_OK

@@ -1,0 +1,226 @@
+"""Polite fetching for ingest: robots.txt, per-host rate and concurrency, Retry-After, retries.
+
+``PoliteFetcher.fetch(url)`` returns a ``Page`` or raises ``FetchError`` like ``Fetcher.fetch``, but
+first asks the host's robots.txt (fetched once per host and run, kind ``robots`` when refused), waits
+for a slot of the host (``concurrency`` requests at a time, one start every ``max(1/rate, Crawl-delay)``
+seconds) and retries transient failures (timeouts, connection errors, 429, 502/503/504) with exponential
+backoff and jitter, or after the server's Retry-After, which pauses the whole host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Callable, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..discover import RobotsPolicy
+from ..errors import FetchError
+from ..fetch import HTML_TYPES, Fetcher
+from ..fetch.types import FetchSettings, Page
+
+TRANSIENT_KINDS = frozenset({"timeout", "connect"})
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+ROBOTS_TYPES = frozenset({"text/plain"})
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """Knobs of polite fetching; per-host rate/concurrency defaults come from the source."""
+
+    rate: float = 1.0  # request starts per second per host
+    concurrency: int = 2  # requests in flight per host
+    retries: int = 3  # extra attempts after a transient failure
+    backoff: float = 1.0  # first backoff in seconds, doubled each attempt, with +-50% jitter
+    max_backoff: float = 60.0
+    max_retry_after: float = 120.0  # a longer Retry-After gives up instead of holding the run
+    max_crawl_delay: float = 30.0  # robots.txt Crawl-delay is honoured up to this
+    jitter: float = 0.5
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date); None if unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = datetime.now(UTC).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def is_transient(err: FetchError) -> bool:
+    """Worth retrying: the server or network may do better in a moment. 4xx (but 429) never is."""
+    if err.kind in TRANSIENT_KINDS:
+        return True
+    return err.kind == "http" and err.status in TRANSIENT_STATUSES
+
+
+class _HeaderKeepingFetcher(Fetcher):
+    """A Fetcher whose HTTP errors carry the response's Retry-After (FetchError has no headers)."""
+
+    async def _finish(self, url: str, response: httpx.Response, sent: Mapping[str, str],
+                      progress: Any, passed: tuple[str, ...]) -> Page:
+        try:
+            return await super()._finish(url, response, sent, progress, passed)
+        except FetchError as err:
+            err.retry_after = retry_after_seconds(response.headers.get("retry-after"))  # type: ignore[attr-defined]
+            raise
+
+
+@dataclass
+class _Host:
+    semaphore: asyncio.Semaphore
+    interval: float  # seconds between request starts
+    next_start: float = 0.0  # monotonic time of the next allowed start
+    robots: RobotsPolicy | None = None
+    robots_error: tuple[str, str] | None = None  # (kind, message) when robots.txt could not be read
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class HostLimiter:
+    """Per-host slots: at most ``concurrency`` in flight, starts spaced by the host's interval."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, _Host] = {}
+
+    def host(self, netloc: str, rate: float, concurrency: int) -> _Host:
+        # the first source to reach a host sets its limits (an original's host takes its copy's source's)
+        if netloc not in self.hosts:
+            self.hosts[netloc] = _Host(asyncio.Semaphore(concurrency), 1.0 / rate)
+        return self.hosts[netloc]
+
+    @asynccontextmanager
+    async def slot(self, host: _Host) -> Any:
+        async with host.semaphore:
+            now = time.monotonic()
+            start = max(now, host.next_start)
+            # reserve the start before sleeping so concurrent waiters queue behind it
+            host.next_start = start + host.interval
+            if start > now:
+                await asyncio.sleep(start - now)
+            yield
+
+    @staticmethod
+    def pause(host: _Host, seconds: float) -> None:
+        """Retry-After: no request to this host starts for ``seconds``."""
+        host.next_start = max(host.next_start, time.monotonic() + seconds)
+
+
+class PoliteFetcher:
+    """Use as ``async with PoliteFetcher(settings, politeness) as pf: page = await pf.fetch(url)``.
+
+    ``on_attempt(page_or_error)`` is called for every request made (robots.txt and retries included)
+    so each one can be written to the fetch log.
+    """
+
+    def __init__(self, settings: FetchSettings, politeness: Politeness | None = None,
+                 on_attempt: Callable[[Page | FetchError], None] | None = None) -> None:
+        self.settings = settings
+        self.politeness = politeness or Politeness()
+        self.on_attempt = on_attempt or (lambda _outcome: None)
+        self.limiter = HostLimiter()
+        self._fetcher = _HeaderKeepingFetcher(settings)
+        self._random = random.Random()
+
+    async def __aenter__(self) -> PoliteFetcher:
+        await self._fetcher.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._fetcher.aclose()
+
+    def _host(self, url: str, rate: float | None, concurrency: int | None) -> _Host:
+        parts = urlsplit(url)
+        p = self.politeness
+        return self.limiter.host(f"{parts.scheme}://{parts.netloc.lower()}", rate or p.rate,
+                                 concurrency or p.concurrency)
+
+    async def fetch(self, url: str, *, accept: Collection[str] = HTML_TYPES, rate: float | None = None,
+                    concurrency: int | None = None) -> Page:
+        host = self._host(url, rate, concurrency)
+        policy = await self._robots(url, host)
+        if host.robots_error is not None:
+            # robots.txt could not be read: nothing is fetched from the host, and the reason is shown
+            kind, message = host.robots_error
+            err = FetchError(url, kind, f"robots.txt unreadable, nothing fetched from this host: {message}")
+            self.on_attempt(err)
+            raise err
+        if not policy.allowed(url):
+            err = FetchError(url, "robots", "refused by robots.txt")
+            self.on_attempt(err)
+            raise err
+        return await self._with_retries(url, host, accept)
+
+    async def _with_retries(self, url: str, host: _Host, accept: Collection[str]) -> Page:
+        attempt = 0
+        while True:
+            async with self.limiter.slot(host):
+                try:
+                    page = await self._fetcher.fetch(url, accept=accept)
+                except FetchError as err:
+                    self.on_attempt(err)
+                    delay = self._retry_delay(err, attempt)
+                    if delay is None:
+                        raise
+                    asked = getattr(err, "retry_after", None) is not None and err.status in (429, 503)
+                else:
+                    self.on_attempt(page)
+                    return page
+            attempt += 1
+            if asked:
+                self.limiter.pause(host, delay)  # the server asked the whole host to wait
+            else:
+                await asyncio.sleep(delay)  # backoff for this URL only; the host's slot is free
+
+    def _retry_delay(self, err: FetchError, attempt: int) -> float | None:
+        """Seconds before the next attempt, or None when the error is final."""
+        p = self.politeness
+        if attempt >= p.retries or not is_transient(err):
+            return None
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after is not None and err.status in (429, 503):
+            return None if retry_after > p.max_retry_after else retry_after
+        base = min(p.max_backoff, p.backoff * 2**attempt)
+        return base * self._random.uniform(1 - p.jitter, 1 + p.jitter)
+
+    async def _robots(self, url: str, host: _Host) -> RobotsPolicy:
+        """The host's robots.txt policy, fetched once (the lock stops parallel first requests racing)."""
+        async with host.robots_lock:
+            if host.robots is None:
+                host.robots = await self._fetch_robots(url, host)
+                delay = host.robots.crawl_delay
+                if delay:
+                    host.interval = max(host.interval, min(delay, self.politeness.max_crawl_delay))
+            return host.robots
+
+    async def _fetch_robots(self, url: str, host: _Host) -> RobotsPolicy:
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        agent = self.settings.user_agent
+        try:
+            page = await self._with_retries(robots_url, host, ROBOTS_TYPES)
+        except FetchError as err:
+            # RFC 9309: a missing robots.txt (4xx) allows everything; an unreachable one (5xx, network)
+            # means "assume complete disallow" until it can be read.
+            if err.kind == "http" and err.status is not None and 400 <= err.status < 500:
+                return RobotsPolicy.allow_all(agent)
+            if err.kind in ("not-html", "empty"):  # served, but not as text: nothing to obey
+                return RobotsPolicy.allow_all(agent)
+            host.robots_error = ("robots" if err.kind == "http" else err.kind, err.message)
+            return RobotsPolicy.from_text("User-agent: *\nDisallow: /\n", agent)
+        return RobotsPolicy.from_text(page.text, agent)

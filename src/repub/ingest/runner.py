@@ -1,0 +1,332 @@
+"""One ``repub ingest`` run: lock, discover, import what is new (and its originals), record the figures.
+
+Fetching is asynchronous across hosts (one task per article, each host limited by ``PoliteFetcher``);
+everything touching the database, and the CPU-bound extraction inside ``Importer.save_page``, runs on
+one writer thread, so SQLite writes are serialised and never block the fetchers. Each article is one
+transaction, so a run killed at any point leaves whole articles; the next run skips what is stored,
+fetches originals still pending, and walks deep again because this run did not finish its walk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from ..config import Settings
+from ..discover import Discovered, Source, SourcesConfig
+from ..errors import FetchError, RepubError
+from ..fetch.types import Page
+from ..normalize import canonical_url, utc_now
+from ..normalize.types import Record
+from ..pipeline import Importer
+from ..store import SaveResult, Store
+from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
+from .discovery import Walk, discover
+from .politeness import PoliteFetcher, Politeness
+
+log = logging.getLogger("repub.ingest")
+T = TypeVar("T")
+DEAD_STATUSES = frozenset({404, 410})  # a copy answering these is not asked again unless --backfill
+Progress = Callable[[int, int], None]  # (done, total) articles
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    source: str | None = None  # only this source
+    max_new: int | None = None  # overrides each source's max_new
+    since: datetime | None = None  # aware
+    backfill: bool = False
+
+    def record(self, sources: list[Source]) -> dict[str, Any]:
+        """The options as stored with the run."""
+        return {"sources": [s.name for s in sources], "max_new": self.max_new, "backfill": self.backfill,
+                "since": self.since.isoformat() if self.since else None}
+
+
+@dataclass
+class IngestResult:
+    run_id: int
+    status: str  # ok, capped (max_new reached: the next run goes on), interrupted, failed
+    figures: RunFigures
+    seconds: float
+    error: str | None = None
+    errors: list[str] = field(default_factory=list)  # per-document and per-article failures
+
+    def summary(self) -> str:
+        f = self.figures
+        line = (f"ingest run {self.run_id} {self.status}: discovered {f.discovered}, new {f.new}, "
+                f"updated {f.updated}, failed {f.failed}, {self.seconds:.1f} s")
+        return f"{line} ({self.error})" if self.error else line
+
+
+class Ingest:
+    """``Ingest(store, settings, config, options).run()``; raises RunLocked when another run is live."""
+
+    def __init__(self, store: Store, settings: Settings, config: SourcesConfig, options: IngestOptions,
+                 *, politeness: Politeness | None = None, progress: Progress | None = None) -> None:
+        self.store, self.settings, self.config, self.options = store, settings, config, options
+        self.politeness = politeness or Politeness()
+        self.progress = progress or (lambda _done, _total: None)
+        self.sources = [config.get(options.source)] if options.source else list(config.sources)
+        self.figures = RunFigures()
+        self.errors: list[str] = []
+        self.interrupted = False
+        self.capped = False
+        self.run_id = 0
+        self._done = self._total = 0
+        self._originals: set[str] = set()  # in flight or done this run: fetched once
+        self._writer: ThreadPoolExecutor | None = None
+        self.fetcher: PoliteFetcher  # set by _main while the event loop runs
+        self._importer: Importer | None = None
+
+    # -- the run --------------------------------------------------------------------------------------
+
+    def run(self) -> IngestResult:
+        with run_lock(self.store):
+            started = time.monotonic()
+            previous = {s.name: self._previous_status(s) for s in self.sources}
+            self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
+            self._importer = Importer(self.store, self.settings, run_id=self.run_id)
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repub-writer")
+            status, error = "ok", None
+            try:
+                walks = asyncio.run(self._main(previous))
+                status, error = self._status(walks)
+            except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
+                status = "interrupted"
+            except RepubError as err:
+                status, error = "failed", str(err)
+            finally:
+                # queued writes (at most one per request in flight) finish: no half-recorded article
+                self._writer.shutdown(wait=True)
+                if self.interrupted:
+                    status = "interrupted"
+                finish_run(self.store, self.run_id, self.figures, status=status, now=utc_now(), error=error)
+            return IngestResult(self.run_id, status, self.figures, time.monotonic() - started, error,
+                                self.errors)
+
+    def _status(self, walks: list[Walk]) -> tuple[str, str | None]:
+        if self.interrupted:
+            return "interrupted", None
+        if walks and all(w.documents == 0 and w.failed_documents for w in walks):
+            first = next(e for w in walks for e in w.errors)
+            return "failed", f"no start point could be fetched: {first}"
+        return ("capped", None) if self.capped else ("ok", None)
+
+    def _previous_status(self, source: Source) -> str | None:
+        for run in list_runs(self.store, limit=100):
+            if run.command == "ingest" and source.name in run.options.get("sources", []):
+                return run.status
+        return None
+
+    async def _main(self, previous: dict[str, str | None]) -> list[Walk]:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not main thread
+                loop.add_signal_handler(sig, self._stop, task)
+        try:
+            async with PoliteFetcher(self.settings.fetch, self.politeness, self._log_attempt) as fetcher:
+                self.fetcher = fetcher
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(self._source(s, previous.get(s.name))) for s in self.sources]
+                return [t.result() for t in tasks]
+        except asyncio.CancelledError:
+            if not self.interrupted:
+                raise
+            return []
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                    loop.remove_signal_handler(sig)
+
+    def _stop(self, task: asyncio.Task[Any]) -> None:
+        log.warning("stop requested: finishing the writes in flight")
+        self.interrupted = True
+        task.cancel()
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the writer thread (all database work and extraction go through it)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
+    # -- one source -----------------------------------------------------------------------------------
+
+    async def _source(self, source: Source, previous: str | None) -> Walk:
+        budget = self.options.max_new or source.max_new
+        # stop at known URLs only when the previous run of this source walked as far as it needed
+        deep = self.options.backfill or previous != "ok"
+        walk = await discover(
+            source, functools.partial(self._fetch_doc, source), self._known_urls,
+            deep=deep, since=self.options.since, budget=budget,
+        )
+        self.errors.extend(walk.errors)
+        for message in walk.errors:
+            log.warning("discovery: %s", message)
+        self.figures.discovered += len(walk.urls)
+        todo, pending = await self._db(self._plan, walk.urls)
+        if len(todo) > budget:
+            self.capped = True
+            todo = todo[:budget]  # newest first: the next run takes the older ones
+        log.info("%s: %d discovered, %d to import, %d originals pending%s", source.name, len(walk.urls),
+                 len(todo), len(pending), " (deep walk)" if deep else "")
+        self._total += len(todo) + (len(pending) if source.follow_originals else 0)
+        self.progress(self._done, self._total)
+        async with asyncio.TaskGroup() as group:
+            for item in todo:
+                group.create_task(self._article(source, item.url))
+            if source.follow_originals:
+                for copy_url, original_url, outlet in pending:
+                    group.create_task(self._pending_original(source, copy_url, original_url, outlet))
+        await self._db(update_run, self.store, self.run_id, self.figures)
+        return walk
+
+    async def _fetch_doc(self, source: Source, url: str, accept: Any) -> Page:
+        return await self.fetcher.fetch(url, accept=accept, rate=source.rate, concurrency=source.concurrency)
+
+    async def _known_urls(self, urls: list[str]) -> set[str]:
+        return await self._db(self._known_now, urls)
+
+    def _known_now(self, urls: list[str]) -> set[str]:
+        return {u for u in urls if self._state(u)[0] != "new"}
+
+    def _state(self, url: str) -> tuple[str, Any]:
+        """("stored", view), ("dead", None) or ("new", None) for a discovered URL (writer thread)."""
+        try:
+            key = canonical_url(url)
+        except RepubError:
+            return "dead", None
+        view = self.store.get(key)
+        if view is not None and view.status == "ok":
+            return "stored", view
+        if not self.options.backfill:
+            last = self.store.fetch_log(key, limit=1)
+            if last and last[0].error_kind == "http" and last[0].status in DEAD_STATUSES:
+                return "dead", None
+        return "new", None
+
+    def _plan(self, items: list[Discovered]) -> tuple[list[Discovered], list[tuple[str, str, str | None]]]:
+        """URLs to import, and (copy, original, outlet) of stored copies whose original is still pending."""
+        todo, pending = [], []
+        for item in items:
+            state, view = self._state(item.url)
+            if state == "new":
+                todo.append(item)
+            elif state == "stored" and view.original and view.original.get("status") == "pending":
+                # a run killed between a copy and its original: fetch the original now
+                pending.append((view.url, view.original["url"], view.original.get("outlet")))
+        return todo, pending
+
+    # -- one article ----------------------------------------------------------------------------------
+
+    async def _article(self, source: Source, url: str) -> None:
+        try:
+            await self._import(source, url)
+        finally:
+            self._advance()
+
+    async def _import(self, source: Source, url: str) -> None:
+        try:
+            page = await self.fetcher.fetch(url, rate=source.rate, concurrency=source.concurrency)
+            record, original_url = await self._db(self._save_copy, page, url)
+        except RepubError as err:
+            self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
+            return
+        log.info("stored %s", record.url)
+        if original_url and source.follow_originals and original_url not in self._originals:
+            self._originals.add(original_url)
+            try:
+                page = await self.fetcher.fetch(original_url, rate=source.rate,
+                                                concurrency=source.concurrency)
+                await self._db(self._save_original, record, page)
+                log.info("stored original %s", original_url)
+            except RepubError as err:
+                await self._db(self._importer_().original_failed, record, err)
+                self._failed(f"original {original_url} of {record.url}: {err}")
+        await self._db(update_run, self.store, self.run_id, self.figures)
+
+    # Figures of saved pages are counted on the writer thread, in the job that saves: a save that
+    # completes while the run is being cancelled is still counted.
+
+    def _save_copy(self, page: Page, url: str) -> tuple[Record, str | None]:
+        importer = self._importer_()
+        record, saved = importer.save_page(page, requested_url=url)
+        self._count(saved)
+        original_url = importer.original_to_follow(record)
+        if original_url is not None:
+            view = self.store.get(original_url)
+            if view is not None and view.status == "ok":
+                return record, None  # already stored (another copy of it): linked, not refetched
+        return record, original_url
+
+    def _save_original(self, copy: Record, page: Page) -> None:
+        _record, saved = self._importer_().save_original(copy, page)
+        self._count(saved)
+
+    def _save_pending(self, page: Page, copy_url: str, original_url: str, outlet: str | None) -> None:
+        _record, saved = self._importer_().save_page(page, requested_url=original_url, outlet=outlet)
+        self.store.link_original(copy_url, original_url)
+        self._count(saved)
+
+    async def _pending_original(self, source: Source, copy_url: str, original_url: str,
+                                outlet: str | None) -> None:
+        if original_url in self._originals:
+            return
+        self._originals.add(original_url)
+        try:
+            page = await self.fetcher.fetch(original_url, rate=source.rate, concurrency=source.concurrency)
+            await self._db(self._save_pending, page, copy_url, original_url, outlet)
+        except RepubError as err:
+            status = err.status if isinstance(err, FetchError) else None
+            await self._db(self.store.mark_failed, original_url, str(err), http_status=status,
+                           checked_at=utc_now())
+            self._failed(f"original {original_url} of {copy_url}: {err}")
+        await self._db(update_run, self.store, self.run_id, self.figures)
+        self._advance()
+
+    # -- bookkeeping ----------------------------------------------------------------------------------
+
+    def _importer_(self) -> Importer:
+        assert self._importer is not None
+        return self._importer
+
+    def _count(self, saved: SaveResult) -> None:
+        # a stub filled in for the first time (an original) is new too, not an update
+        if saved.created or (saved.changed and saved.version == 1):
+            self.figures.new += 1
+        elif saved.changed:
+            self.figures.updated += 1
+        else:
+            self.figures.unchanged += 1
+
+    def _failed(self, message: str) -> None:
+        self.figures.failed += 1
+        self.errors.append(message)
+        log.warning("failed: %s", message)
+
+    def _advance(self) -> None:
+        self._done += 1
+        self.progress(self._done, self._total)
+
+    def _log_attempt(self, outcome: Page | FetchError) -> None:
+        """Every request goes to the fetch log, in order, through the writer thread."""
+        importer = self._importer_()
+        job = importer.log_page if isinstance(outcome, Page) else importer.log_failure
+        assert self._writer is not None
+        future = self._writer.submit(job, outcome)  # type: ignore[arg-type]
+        future.add_done_callback(_report_log_error)
+
+
+def _report_log_error(future: Any) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("could not write the fetch log: %s", future.exception())
