@@ -34,7 +34,8 @@ def repub(*args: str, env: dict[str, str]) -> None:
 def main() -> None:
     hosts = sorted(p.name for p in FIXTURE_SITES.iterdir() if p.is_dir())
     with TestWeb() as web:
-        env = dict(os.environ, REPUB_HOST_MAP=web.host_map(*hosts))
+        # www.e-ir.info has no fixture pages: its links answer 404, as a dead original would
+        env = dict(os.environ, REPUB_HOST_MAP=web.host_map(*hosts, "www.e-ir.info"))
         env.pop("REPUB_DATABASE_URL", None)
         env.setdefault("REPUB_DB", str(ROOT / "repub.db"))
         print(f"fixture sites served at {web.base} for: {', '.join(hosts)}")
@@ -43,6 +44,11 @@ def main() -> None:
         repub("show", CASE_URL, env=env)
         repub("show", RT_URL, env=env)
         repub("list", env=env)
+        print("\nScheduled ingestion from sources.toml (the TMS feed, wp-sitemap and category pages),")
+        print("twice: the second run finds nothing new.")
+        repub("ingest", "--sources", str(ROOT / "sources.toml"), env=env)
+        repub("ingest", "--sources", str(ROOT / "sources.toml"), env=env)
+        repub("runs", env=env)
 
 
 if __name__ == "__main__":

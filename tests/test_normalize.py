@@ -31,7 +31,9 @@ def test_canonical_url(raw: str, canonical: str) -> None:
     assert canonical_url(raw) == canonical
 
 
-@pytest.mark.parametrize("bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/"])
+@pytest.mark.parametrize(
+    "bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/", "http://..", "http://./"]
+)
 def test_canonical_url_rejects(bad: str) -> None:
     with pytest.raises(BadURL):
         canonical_url(bad)

@@ -62,6 +62,8 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise BadURL(f"not an http(s) URL: {url!r}")
     host = parts.hostname.lower().rstrip(".")
+    if not host.strip("."):  # "http://.." has a hostname of dots only
+        raise BadURL(f"no host in URL: {url!r}")
     # An undecodable IDN keeps its lower-cased form; the fetcher reports the real problem.
     with contextlib.suppress(UnicodeError):
         host = host.encode("idna").decode("ascii")
