@@ -238,6 +238,14 @@ def test_http_errors_carry_status(web: TestWeb, status: int, reason: str) -> Non
     assert str(err) == f"{REAL}/e: HTTP {status} {reason}"
 
 
+def test_http_errors_carry_retry_after(web: TestWeb) -> None:
+    busy = (429, {"Content-Type": "text/html", "Retry-After": "7"}, b"slow down")
+    web.route(f"/{HOST}/busy", lambda _h: busy)
+    web.route(f"/{HOST}/gone", lambda _h: (404, {"Content-Type": "text/html"}, b"no"))
+    assert fetch_error(f"{REAL}/busy", settings(web)).retry_after == "7"
+    assert fetch_error(f"{REAL}/gone", settings(web)).retry_after is None
+
+
 def test_redirect_loop(web: TestWeb) -> None:
     web.route(f"/{HOST}/loop1", redirect(f"/{HOST}/loop2"))
     web.route(f"/{HOST}/loop2", redirect(f"{REAL}/loop1"))

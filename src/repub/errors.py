@@ -29,6 +29,7 @@ class FetchError(RepubError):
         status: int | None = None,
         final_url: str | None = None,
         nbytes: int = 0,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
@@ -37,6 +38,7 @@ class FetchError(RepubError):
         self.status = status
         self.final_url = final_url or url
         self.nbytes = nbytes
+        self.retry_after = retry_after  # the response's Retry-After header, as sent (429/503)
 
 
 class ExtractError(RepubError):

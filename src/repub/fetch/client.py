@@ -185,7 +185,9 @@ class Fetcher:
                 return page
             raise progress.error("http", f"{reason} to a request that was not conditional", url)
         if status >= 300:
-            raise progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
+            err = progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
+            err.retry_after = headers.get("retry-after")  # a polite caller waits before asking again
+            raise err
         if mime and mime not in progress.accept:
             raise progress.error("not-html", f"not HTML: {mime}", url)
         length = headers.get("content-length", "")

@@ -13,14 +13,12 @@ import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from ..discover import RobotsPolicy
 from ..errors import FetchError
@@ -68,18 +66,6 @@ def is_transient(err: FetchError) -> bool:
     if err.kind in TRANSIENT_KINDS:
         return True
     return err.kind == "http" and err.status in TRANSIENT_STATUSES
-
-
-class _HeaderKeepingFetcher(Fetcher):
-    """A Fetcher whose HTTP errors carry the response's Retry-After (FetchError has no headers)."""
-
-    async def _finish(self, url: str, response: httpx.Response, sent: Mapping[str, str],
-                      progress: Any, passed: tuple[str, ...]) -> Page:
-        try:
-            return await super()._finish(url, response, sent, progress, passed)
-        except FetchError as err:
-            err.retry_after = retry_after_seconds(response.headers.get("retry-after"))  # type: ignore[attr-defined]
-            raise
 
 
 @dataclass
@@ -134,7 +120,7 @@ class PoliteFetcher:
         self.politeness = politeness or Politeness()
         self.on_attempt = on_attempt or (lambda _outcome: None)
         self.limiter = HostLimiter()
-        self._fetcher = _HeaderKeepingFetcher(settings)
+        self._fetcher = Fetcher(settings)
         self._random = random.Random()
 
     async def __aenter__(self) -> PoliteFetcher:
@@ -177,7 +163,7 @@ class PoliteFetcher:
                     delay = self._retry_delay(err, attempt)
                     if delay is None:
                         raise
-                    asked = getattr(err, "retry_after", None) is not None and err.status in (429, 503)
+                    asked = retry_after_seconds(err.retry_after) is not None and err.status in (429, 503)
                 else:
                     self.on_attempt(page)
                     return page
@@ -192,7 +178,7 @@ class PoliteFetcher:
         p = self.politeness
         if attempt >= p.retries or not is_transient(err):
             return None
-        retry_after = getattr(err, "retry_after", None)
+        retry_after = retry_after_seconds(err.retry_after)
         if retry_after is not None and err.status in (429, 503):
             return None if retry_after > p.max_retry_after else retry_after
         base = min(p.max_backoff, p.backoff * 2**attempt)
