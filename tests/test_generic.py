@@ -11,12 +11,12 @@ from repub.extract.generic import (
     extract_generic,
     find_byline,
     lead_image,
-    site_key,
     split_credit,
     trim_end_matter,
 )
 from repub.extract.metadata import read_metadata
 from repub.extract.types import LeadImage
+from repub.hosts import bare_host
 
 URL = "https://www.example-news.com/2020/10/26/alliance/"
 P1 = "Russia and China have no formal military alliance, yet their militaries train together more each year."
@@ -89,9 +89,9 @@ def test_body_falls_back_to_jsonld_article_body() -> None:
     assert generic(html).body_text == "One.\n\nTwo."
 
 
-def test_site_key() -> None:
-    assert site_key("https://www.rt.com/op-ed/1/") == "rt.com"
-    assert site_key("https://news.example.co.uk/a") == "news.example.co.uk"
+def test_site_key_is_the_bare_host() -> None:
+    assert bare_host("https://www.rt.com/op-ed/1/") == "rt.com"
+    assert bare_host("https://news.example.co.uk/a") == "news.example.co.uk"
 
 
 def test_split_credit_forms() -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ..hosts import bare_host
 from .types import Discovered, DiscoveryResult
 
 # WordPress date permalinks: /YYYY/MM/slug/ or /YYYY/MM/DD/slug/ (TMS: /tms/2020/10/<slug>/)
@@ -95,13 +96,9 @@ def _absolute(href: str | None, base_url: str) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
-def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")  # TMS links both www.transcend.org and transcend.org
-
 
 def _on_site(url: str, site: str) -> bool:
-    if _host(url) != _host(site):
+    if bare_host(url) != bare_host(site):
         return False
     prefix = urlsplit(site).path or "/"
     prefix = prefix if prefix.endswith("/") else prefix.rsplit("/", 1)[0] + "/"
@@ -152,7 +149,7 @@ def _next_page(tree: LexborHTMLParser, base_url: str, site: str) -> str | None:
     for selector in _NEXT_SELECTORS:
         for node in tree.css(selector):
             url = _absolute(node.attributes.get("href"), base_url)
-            if url and _host(url) == _host(site) and _normal(url) != current:
+            if url and bare_host(url) == bare_host(site) and _normal(url) != current:
                 return url
     # no marked link: look for a plain link to /page/N+1/ of this archive
     match = _PAGE_NUMBER.search(urlsplit(base_url).path)
@@ -161,11 +158,11 @@ def _next_page(tree: LexborHTMLParser, base_url: str, site: str) -> str | None:
     wanted = f"{archive}/page/{page + 1}"
     for anchor in tree.css("a[href]"):
         url = _absolute(anchor.attributes.get("href"), base_url)
-        if url and _host(url) == _host(site) and urlsplit(url).path.rstrip("/") == wanted:
+        if url and bare_host(url) == bare_host(site) and urlsplit(url).path.rstrip("/") == wanted:
             return url
     return None
 
 
 def _normal(url: str) -> str:
     parts = urlsplit(url)
-    return f"{_host(url)}{parts.path.rstrip('/')}?{parts.query}"
+    return f"{bare_host(url)}{parts.path.rstrip('/')}?{parts.query}"

@@ -12,6 +12,7 @@ from repub.extract.clean import clean_tree, paragraph_words
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.original import is_attribution_line
 from repub.extract.types import Extracted, LeadImage
+from repub.hosts import bare_host
 
 # A caption's trailing parenthesis is a credit when it reads like one: a licence, an agency, "A / B".
 _PAREN_CREDIT = re.compile(
@@ -51,7 +52,7 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
     """One article from a page no site rule knows."""
     return Extracted(
         url=url,
-        site=site_key(url),
+        site=bare_host(url),
         extractor="generic",
         title=meta.title,
         authors=list(meta.authors),
@@ -66,11 +67,6 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
         body_text=trim_end_matter(body_text(html, url, meta.title), meta.authors)
         or _paragraphs(meta.article_body or ""),
     )
-
-
-def site_key(url: str) -> str:
-    """The host without "www.": the site key of pages no rule covers."""
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def body_text(html: str, url: str, title: str | None = None) -> str:

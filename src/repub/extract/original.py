@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.types import OriginalRef, PageDate
+from repub.hosts import bare_host
 
 # Two-label public suffixes common among news sites; enough to tell bbc.co.uk from co.uk without a
 # dependency on the full Public Suffix List.
@@ -105,8 +106,7 @@ def same_site(a: str, b: str) -> bool:
 
 def outlet_from_url(url: str) -> str:
     """The outlet name derived from a link: its host without "www." ("theconversation.com")."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
+    return bare_host(url)
 
 
 def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: str = "") -> OriginalRef | None:

@@ -6,11 +6,11 @@ from ..extract.types import Extracted
 from .dates import iso_date, utc_now
 from .text import clean_body, clean_line, clean_list
 from .types import OriginalLink, Record
-from .urls import BadURL, canonical_url, site_of
+from .urls import BadURL, canonical_url
 
 __all__ = [
     "BadURL", "OriginalLink", "Record", "canonical_url", "clean_body", "clean_line", "iso_date",
-    "normalize", "site_of", "utc_now",
+    "normalize", "utc_now",
 ]
 
 

@@ -83,9 +83,3 @@ def canonical_url(url: str) -> str:
     ]
     query = urlencode(query_pairs, quote_via=quote, safe="/:@!$'()*+,;-._~")
     return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def site_of(url: str) -> str:
-    """The host without a leading ``www.``: the site key of a page without rules."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
+from repub.hosts import bare_host
 from repub.normalize.types import OriginalLink, Record
 from repub.store.engine import create_engine, write_engine
 from repub.store.history import mark_copies_diverged
@@ -29,12 +29,6 @@ def content_hash(content: dict[str, Any]) -> str:
     """sha256 of the content fields in one canonical JSON spelling (key order and spacing fixed)."""
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def site_of(url: str) -> str | None:
-    """``www.rt.com`` -> ``rt.com``: the site of a row we only know by URL (stubs, failures)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -303,7 +297,7 @@ class Store:
 
 def _new_article(url: str, *, status: str, seen_at: datetime) -> Article:
     return Article(
-        url=url, site=site_of(url), status=status, version=0, authors=[], tags=[], body_text="",
+        url=url, site=bare_host(url) or None, status=status, version=0, authors=[], tags=[], body_text="",
         first_seen_at=seen_at,
     )
 
