@@ -19,10 +19,10 @@ from .common import (
     add_network_options,
     emit_json,
     error,
-    lookup_key,
     open_store,
     redact,
     settings_from,
+    stored_article,
 )
 
 
@@ -93,9 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with open_store(settings_from(args)) as store:
-        view = store.get(lookup_key(args.url))
+        view = stored_article(store, args.url)
         if view is None:
-            error(f"not in the database: {args.url}")
             return EXIT_FAILED
         if args.json:
             emit_json(view.to_json())

@@ -10,7 +10,7 @@ from typing import Any
 from ..config import Settings, build_settings
 from ..errors import RepubError
 from ..normalize import canonical_url
-from ..store import Store, resolve_database_url
+from ..store import ArticleView, Store, resolve_database_url
 
 # Exit codes, documented in the README.
 EXIT_OK = 0  # done
@@ -62,6 +62,14 @@ def lookup_key(url: str) -> str:
         return canonical_url(url)
     except RepubError:
         return url
+
+
+def stored_article(store: Store, url: str) -> ArticleView | None:
+    """The article a user named by any of its URLs, or None after saying on stderr that it is not stored."""
+    view = store.get(lookup_key(url))
+    if view is None:
+        error(f"not in the database: {url}")
+    return view
 
 
 def redact(url: str) -> str:

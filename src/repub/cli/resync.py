@@ -37,6 +37,7 @@ from .common import (
     lookup_key,
     open_store,
     settings_from,
+    stored_article,
 )
 
 # A copy is compared with its original on what a republisher is meant to keep; its own byline, dates
@@ -247,12 +248,11 @@ def _changed_fields(before: VersionView | None, after: VersionView) -> list[str]
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    key = lookup_key(args.url)
     with open_store(settings_from(args)) as store:
-        view = store.get(key)
+        view = stored_article(store, args.url)
         if view is None:
-            error(f"not in the database: {args.url}")
             return EXIT_FAILED
+        key = view.url
         versions = store.versions(key)
         evs = events(store, key)
     rows = []
@@ -284,12 +284,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    key = lookup_key(args.url)
     with open_store(settings_from(args)) as store:
-        view = store.get(key)
+        view = stored_article(store, args.url)
         if view is None:
-            error(f"not in the database: {args.url}")
             return EXIT_FAILED
+        key = view.url
         if args.against_original:
             return _diff_against_original(store, view.url, args)
         versions = {v.version: v for v in store.versions(key)}
