@@ -11,6 +11,7 @@ import pytest
 
 from repub.store import Store
 from repub.store.history import (
+    RawBody,
     changes_since,
     diverged_copies,
     events,
@@ -98,6 +99,15 @@ def test_record_moved_and_alias(store: Store) -> None:
         ("moved", ORIG_URL, f"{ORIG_URL} -> {new_url}")
     ]
     assert store.get(COPY_URL).original["url"] == new_url
+
+
+def test_save_article_keeps_its_raw_page_in_the_same_write(store: Store) -> None:
+    raw = RawBody(url=ORIG_URL, body=b"<html>page</html>", encoding="utf-8")
+    store.save_article(original_record(), fetched_at=T1, raw=raw)
+    store.save_article(original_record(), fetched_at=T2, raw=raw)  # the same bytes again: kept once
+    assert raw_page_count(store, ORIG_URL) == 1
+    [page] = latest_raw_pages(store)
+    assert (page.article_url, page.text, page.last_seen_at) == (ORIG_URL, "<html>page</html>", T2)
 
 
 def test_raw_pages_are_kept_once_per_distinct_body(store: Store) -> None:

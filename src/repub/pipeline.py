@@ -17,7 +17,7 @@ from .fetch.types import Page
 from .normalize import canonical_url, normalize, utc_now
 from .normalize.types import Record
 from .store import FetchLogEntry, SaveResult, Store
-from .store.history import save_raw_page
+from .store.history import RawBody
 
 
 @dataclass
@@ -94,12 +94,9 @@ class Importer:
             etag=page.etag,
             last_modified=page.last_modified,
             outlet=outlet,
+            # every distinct page is kept (compressed) so `repub reextract` needs no fetch
+            raw=RawBody(url=page.final_url, body=page.body, encoding=page.charset),
         )
-        if page.body:  # every distinct page is kept (compressed) so `repub reextract` needs no fetch
-            save_raw_page(
-                self.store, result.article_id, url=page.final_url, body=page.body, encoding=page.charset,
-                fetched_at=page.fetched_at,
-            )
         return record, result
 
     def original_to_follow(self, copy: Record) -> str | None:

@@ -19,7 +19,7 @@ from repub.errors import StoreError
 from repub.hosts import bare_host
 from repub.normalize.types import OriginalLink, Record
 from repub.store.engine import create_engine, write_engine
-from repub.store.history import mark_copies_diverged
+from repub.store.history import RawBody, keep_raw_page, mark_copies_diverged
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
 from repub.store.views import ArticleView, FetchLogEntry, SaveResult, VersionView, iso_utc
@@ -106,6 +106,7 @@ class Store:
         last_modified: str | None = None,
         outlet: str | None = None,
         checked: bool = True,
+        raw: RawBody | None = None,
     ) -> SaveResult:
         """Insert or update the article for ``record`` (found by its URL or any alias) in one transaction.
 
@@ -116,6 +117,8 @@ class Store:
         ``checked=False``: a re-extraction of a kept page, not a fetch: the fetch fields (status, HTTP
         status, validators, last_checked_at) stay as they are; a content change still makes a version.
         An original that gets a new version (not its first) marks its earlier copies diverged.
+        ``raw``: the fetched page itself, kept compressed with the article (same transaction) unless
+        the same bytes are already kept.
         """
         fetched_at = _aware(fetched_at, "fetched_at")
         urls = _unique([record.url, *aliases])
@@ -177,6 +180,8 @@ class Store:
 
             _add_aliases(s, article, urls)
             _link_waiting_copies(s, article, urls)
+            if raw is not None and raw.body:
+                keep_raw_page(s, article.id, raw, fetched_at)
             return SaveResult(
                 article_id=article.id, created=created, changed=changed, version=article.version
             )
