@@ -59,11 +59,14 @@ class Importer:
         outcome.original_url = original_url
         outcome.original_status = "pending"
         if follow_original:
+            outlet = record.original.outlet if record.original else None
             try:
-                self.save_original(record, self.fetch(original_url))
+                self.save_original(
+                    self.fetch(original_url), copy_url=record.url, original_url=original_url, outlet=outlet
+                )
                 outcome.original_status = "ok"
             except RepubError as err:
-                self.original_failed(record, err)
+                self.original_failed(original_url, err)
                 outcome.original_status, outcome.original_error = "failed", str(err)
         return outcome
 
@@ -108,18 +111,20 @@ class Importer:
         self.store.link_original(copy.url, original.url)
         return original.url
 
-    def save_original(self, copy: Record, page: Page) -> tuple[Record, SaveResult]:
-        """Store the fetched original of ``copy`` and link the copy to it."""
-        assert copy.original is not None and copy.original.url
-        record, result = self.save_page(page, requested_url=copy.original.url, outlet=copy.original.outlet)
-        self.store.link_original(copy.url, copy.original.url)
+    def save_original(
+        self, page: Page, *, copy_url: str, original_url: str, outlet: str | None
+    ) -> tuple[Record, SaveResult]:
+        """Store the fetched original (linked from the copy as ``original_url``) and link the copy to it.
+
+        Only URLs are needed, so an original left pending by an earlier run is saved the same way."""
+        record, result = self.save_page(page, requested_url=original_url, outlet=outlet)
+        self.store.link_original(copy_url, original_url)
         return record, result
 
-    def original_failed(self, copy: Record, err: RepubError) -> None:
+    def original_failed(self, original_url: str, err: RepubError) -> None:
         """The original could not be fetched or read: keep the stub with the failure."""
-        assert copy.original is not None and copy.original.url
         self.store.mark_failed(
-            copy.original.url,
+            original_url,
             str(err),
             http_status=err.status if isinstance(err, FetchError) else None,
             checked_at=utc_now(),

@@ -248,10 +248,11 @@ class Ingest:
             try:
                 page = await self.fetcher.fetch(original_url, rate=source.rate,
                                                 concurrency=source.concurrency)
-                await self._db(self._save_original, record, page)
+                outlet = record.original.outlet if record.original else None
+                await self._db(self._save_original, page, record.url, original_url, outlet)
                 log.info("stored original %s", original_url)
             except RepubError as err:
-                await self._db(self._importer_().original_failed, record, err)
+                await self._db(self._importer_().original_failed, original_url, err)
                 self._failed(f"original {original_url} of {record.url}: {err}")
         await self._db(update_run, self.store, self.run_id, self.figures)
 
@@ -269,13 +270,10 @@ class Ingest:
                 return record, None  # already stored (another copy of it): linked, not refetched
         return record, original_url
 
-    def _save_original(self, copy: Record, page: Page) -> None:
-        _record, saved = self._importer_().save_original(copy, page)
-        self._count(saved)
-
-    def _save_pending(self, page: Page, copy_url: str, original_url: str, outlet: str | None) -> None:
-        _record, saved = self._importer_().save_page(page, requested_url=original_url, outlet=outlet)
-        self.store.link_original(copy_url, original_url)
+    def _save_original(self, page: Page, copy_url: str, original_url: str, outlet: str | None) -> None:
+        _record, saved = self._importer_().save_original(
+            page, copy_url=copy_url, original_url=original_url, outlet=outlet
+        )
         self._count(saved)
 
     async def _pending_original(self, source: Source, copy_url: str, original_url: str,
@@ -285,11 +283,9 @@ class Ingest:
         self._originals.add(original_url)
         try:
             page = await self.fetcher.fetch(original_url, rate=source.rate, concurrency=source.concurrency)
-            await self._db(self._save_pending, page, copy_url, original_url, outlet)
+            await self._db(self._save_original, page, copy_url, original_url, outlet)
         except RepubError as err:
-            status = err.status if isinstance(err, FetchError) else None
-            await self._db(self.store.mark_failed, original_url, str(err), http_status=status,
-                           checked_at=utc_now())
+            await self._db(self._importer_().original_failed, original_url, err)
             self._failed(f"original {original_url} of {copy_url}: {err}")
         await self._db(update_run, self.store, self.run_id, self.figures)
         self._advance()
