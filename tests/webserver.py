@@ -21,6 +21,17 @@ Response = tuple[int, dict[str, str], bytes]
 Handler = Callable[[BaseHTTPRequestHandler], Response | None]
 
 
+def send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    """Write a whole response; Content-Length is added unless the headers set it."""
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    if "Content-Length" not in headers:
+        handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -50,18 +61,9 @@ class TestWeb:
                 if handler is not None:
                     result = handler(self)
                     if result is not None:
-                        self._send(*result)
+                        send(self, *result)
                     return
-                self._send(*web.static(path))
-
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, *web.static(path))
 
         self._server = _Server(("127.0.0.1", 0), RequestHandler)
         self.port = self._server.server_address[1]

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from webserver import send
+
 HOST = "hostile.example"
 REAL = f"https://{HOST}"
 MAX_BYTES = 10 * 1024 * 1024  # FetchSettings.max_bytes default
@@ -118,20 +120,11 @@ class HostileServer:
                 case = srv.modes.get(path, path)
                 action = srv.cases().get(case)
                 if action is None:
-                    self.send(404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>")
+                    send(self, 404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>")
                     return
                 result = action(self)
                 if result is not None:
-                    self.send(*result)
-
-            def send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in headers:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    send(self, *result)
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
