@@ -19,7 +19,6 @@ DEFAULT_USER_AGENT = "repub/0.1 (+https://github.com/repub/repub; republished-ar
 class Settings:
     db: str | None = None  # --db PATH; None: the store resolves REPUB_DATABASE_URL, REPUB_DB, ./repub.db
     fetch: FetchSettings = field(default_factory=FetchSettings)
-    follow_originals: bool = True
 
 
 def build_settings(

@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from repub.extract.clean import clean_tree, paragraph_words
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.original import is_attribution_line
+from repub.extract.textutil import squash
 from repub.extract.types import Extracted, LeadImage
 from repub.hosts import bare_host
 
@@ -102,7 +103,7 @@ def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:
             # node.css() includes the node itself, hence "more than one").
             if "bio" in marks or len(node.css(selector)) > 1:
                 continue
-            text = _squash(node.text(deep=True))
+            text = squash(node.text(deep=True))
             if not text or len(text) > 150:
                 continue
             if not authors or any(a.lower() in text.lower() for a in authors):
@@ -117,7 +118,7 @@ def dom_tags(tree: LexborHTMLParser) -> list[str]:
     nodes = nodes or tree.css('[class*="tags" i] a')
     seen: dict[str, str] = {}
     for node in nodes:
-        text = _squash(node.text(deep=True))
+        text = squash(node.text(deep=True))
         if text and text.lower() not in seen:
             seen[text.lower()] = text
     return list(seen.values())
@@ -166,9 +167,9 @@ def lead_image(tree: LexborHTMLParser, url: str, image_url: str | None) -> LeadI
             return None
     caption = _caption_text(figure) if figure is not None else None
     credit_node = figure.css_first(_CREDIT_NODES) if figure is not None else None
-    credit = _squash(credit_node.text(deep=True)).lstrip("©").strip() if credit_node else None
+    credit = squash(credit_node.text(deep=True)).lstrip("©").strip() if credit_node else None
     if caption and credit_node is not None:
-        caption = _squash(caption.replace(_squash(credit_node.text(deep=True)), "")) or None
+        caption = squash(caption.replace(squash(credit_node.text(deep=True)), "")) or None
     if caption and not credit:
         caption, credit = split_credit(caption)
     return LeadImage(url=image_url, caption=caption or None, credit=credit or None)
@@ -223,8 +224,4 @@ def _stem(src: str) -> str:
 
 def _caption_text(figure: LexborNode) -> str | None:
     node = figure.css_first("figcaption, .wp-caption-text")
-    return _squash(node.text(deep=True)) or None if node else None
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return squash(node.text(deep=True)) or None if node else None

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
-from repub.extract.textutil import join_url
+from repub.extract.textutil import join_url, squash
 from repub.extract.types import PageDate
 
 
@@ -197,7 +197,7 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
         content = attrs.get("content")
         if key and content and content.strip():
-            out.setdefault(key.strip(), []).append(_squash(content))
+            out.setdefault(key.strip(), []).append(squash(content))
     # Case-insensitive look-up for dc.*, DC.*, Author...: index everything under lowercase too.
     for key in list(out):
         if key.lower() != key:
@@ -288,7 +288,7 @@ def _authors(
 
 
 def _split_names(text: str) -> list[str]:
-    text = html_lib.unescape(_squash(text))
+    text = html_lib.unescape(squash(text))
     text = _BY.sub("", text)
     parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
     # "Doe, Jr." would split badly: only split when every part is a plausible full name.
@@ -310,7 +310,7 @@ def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
         found = list(meta.get("article:tag", []))
     if not found:
         found = [k for v in meta.get("keywords", []) + meta.get("news_keywords", []) for k in v.split(",")]
-    tags = (html_lib.unescape(_squash(t)) for t in found)
+    tags = (html_lib.unescape(squash(t)) for t in found)
     return _dedupe(t for t in tags if re.search(r"\w", t))
 
 
@@ -356,23 +356,21 @@ def _text(value: Any, keep_lines: bool = False) -> str | None:
         return None
     # JSON-LD written by WordPress plugins often carries HTML entities ("&#8217;") inside the JSON strings.
     text = html_lib.unescape(value)
-    text = "\n".join(_squash(line) for line in text.splitlines()).strip() if keep_lines else _squash(text)
+    text = "\n".join(squash(line) for line in text.splitlines()).strip() if keep_lines else squash(text)
     return text or None
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _page_title(tree: LexborHTMLParser, site_name: str | None) -> str | None:
     node = tree.css_first("title")
-    title = _squash(node.text(deep=True)) if node else ""
+    title = squash(node.text(deep=True)) if node else ""
     if title and site_name:
         # "Headline | Site" / "Headline - Site" / "Headline — Site": drop the site suffix.
         title = re.sub(rf"\s*[|\-–—:]\s*{re.escape(site_name)}\s*$", "", title, flags=re.I)
     if not title:
         h1 = tree.css_first("h1")
-        title = _squash(h1.text(deep=True)) if h1 else ""
+        title = squash(h1.text(deep=True)) if h1 else ""
     return title or None
 
 

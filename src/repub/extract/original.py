@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.metadata import PageMetadata, absolute_url
+from repub.extract.textutil import squash
 from repub.extract.types import OriginalRef, PageDate
 from repub.hosts import bare_host
 
@@ -145,7 +146,7 @@ def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _
         return None
     best: _Line | None = None
     for node in body.css(_BLOCKS):
-        text = _squash(node.text(deep=True))
+        text = squash(node.text(deep=True))
         if len(text) > _MAX_BLOCK or not text:
             continue
         match = _ATTRIBUTION.search(text)
@@ -180,7 +181,7 @@ def _read_line(
     anchors = []
     for a in node.css("a[href]"):
         href = absolute_url(a.attributes.get("href"), url)
-        anchor_text = _squash(a.text(deep=True))
+        anchor_text = squash(a.text(deep=True))
         # Only links from the phrase on: a link earlier in the paragraph is about something else.
         if href and anchor_text and text.find(anchor_text, match.start()) >= 0:
             anchors.append((href, anchor_text))
@@ -290,7 +291,3 @@ def _in_boilerplate(node: LexborNode) -> bool:
             return True
         parent = parent.parent
     return False
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

@@ -10,6 +10,7 @@ from selectolax.lexbor import LexborNode
 
 # Spaces of every kind (nbsp, thin, zero-width...) collapse to one ASCII space; pages use them freely.
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]+")
+_ANY_SPACE = re.compile(r"\s+")  # squash(): newlines too
 
 # Elements that start a new paragraph. A "block" is such an element holding no other block element,
 # so text is read once, at the innermost level (themes nest divs freely).
@@ -31,6 +32,11 @@ def clean(text: str | None) -> str:
         return ""
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def squash(text: str) -> str:
+    """Every run of whitespace made one space, ends trimmed: the text of a block for pattern tests."""
+    return _ANY_SPACE.sub(" ", text).strip()
 
 
 def one_line(text: str | None) -> str:
