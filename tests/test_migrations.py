@@ -12,8 +12,9 @@ from repub.store import Store, create_engine, current_revision, downgrade, head_
 from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
-TABLES = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-HEAD = "0003"
+TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
+TABLES = TABLES_0003 | {"queue", "host_slots"}
+HEAD = "0004"
 
 
 def _tables(path: Path) -> set[str]:
@@ -46,6 +47,7 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
+        "ix_queue_host", "ix_queue_status", "ix_queue_done_at",
     }
     engine = create_engine(url)
     try:
@@ -53,8 +55,10 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0002")  # one step down: only 0003's table goes
-    assert _tables(path) == TABLES - {"article_events"}
+    downgrade(url, "0003")  # one step down: only 0004's tables go
+    assert _tables(path) == TABLES_0003
+    downgrade(url, "0002")  # then 0003's table
+    assert _tables(path) == TABLES_0003 - {"article_events"}
     downgrade(url, "0001")  # then 0002's tables
     assert _tables(path) == TABLES_0001
     downgrade(url, "base")

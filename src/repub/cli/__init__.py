@@ -11,11 +11,12 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from . import articles, ingest, resync, rules
+from . import articles, ingest, queue, resync, rules
 from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
-COMMAND_MODULES = [articles, ingest, resync, rules]
+# | worker, queue
+COMMAND_MODULES = [articles, ingest, resync, rules, queue]
 
 
 def build_parser() -> argparse.ArgumentParser:

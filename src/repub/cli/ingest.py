@@ -41,6 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     ing.add_argument("--since", type=_since, metavar="DATE", help="skip entries published before DATE")
     ing.add_argument("--backfill", action="store_true",
                      help="walk whole archives instead of stopping at known URLs")
+    ing.add_argument("--enqueue", action="store_true",
+                     help="discover only: queue new URLs for `repub worker` processes (docs/scaling.md)")
     ing.add_argument("--log-file", type=Path, metavar="PATH", help="append a line per fetch and failure")
     add_db_option(ing)
     add_network_options(ing)
@@ -87,7 +89,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     agent = args.user_agent or os.environ.get("REPUB_USER_AGENT") or config.user_agent
     settings = build_settings(db=args.db, host_maps=args.host_map, user_agent=agent, timeout=args.timeout)
     options = IngestOptions(source=args.source, max_new=args.max_new, since=args.since,
-                            backfill=args.backfill)
+                            backfill=args.backfill, enqueue=args.enqueue)
     with _log_file(args.log_file) as logger, open_store(settings) as store, _progress() as progress:
         ingest = Ingest(store, settings, config, options, progress=progress)
         try:
@@ -97,6 +99,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             return EXIT_BUSY
         logger.info("%s", result.summary())
     print(result.summary())
+    if args.enqueue:
+        print(f"enqueued {ingest.enqueued} URLs for `repub worker`")
     return STATUS_EXIT.get(result.status, EXIT_FAILED)
 
 

@@ -29,6 +29,7 @@ from ..normalize import canonical_url, utc_now
 from ..normalize.types import Record
 from ..pipeline import Importer
 from ..store import SaveResult, Store
+from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
 from .politeness import PoliteFetcher, Politeness
@@ -45,11 +46,12 @@ class IngestOptions:
     max_new: int | None = None  # overrides each source's max_new
     since: datetime | None = None  # aware
     backfill: bool = False
+    enqueue: bool = False  # put what is new in the database queue for `repub worker` instead of fetching
 
     def record(self, sources: list[Source]) -> dict[str, Any]:
         """The options as stored with the run."""
         return {"sources": [s.name for s in sources], "max_new": self.max_new, "backfill": self.backfill,
-                "since": self.since.isoformat() if self.since else None}
+                "since": self.since.isoformat() if self.since else None, "enqueue": self.enqueue}
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Ingest:
         self.interrupted = False
         self.capped = False
         self.run_id = 0
+        self.enqueued = 0  # URLs newly put in the queue (--enqueue)
         self._done = self._total = 0
         self._originals: set[str] = set()  # in flight or done this run: fetched once
         self._writer: ThreadPoolExecutor | None = None
@@ -180,6 +183,9 @@ class Ingest:
             todo = todo[:budget]  # newest first: the next run takes the older ones
         log.info("%s: %d discovered, %d to import, %d originals pending%s", source.name, len(walk.urls),
                  len(todo), len(pending), " (deep walk)" if deep else "")
+        if self.options.enqueue:
+            self.enqueued += await self._db(self._enqueue, source, todo, pending)
+            return walk
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
         async with asyncio.TaskGroup() as group:
@@ -226,6 +232,14 @@ class Ingest:
                 # a run killed between a copy and its original: fetch the original now
                 pending.append((view.url, view.original["url"], view.original.get("outlet")))
         return todo, pending
+
+    def _enqueue(self, source: Source, todo: list[Discovered],
+                 pending: list[tuple[str, str, str | None]]) -> int:
+        """--enqueue: the URLs go to the database queue; `repub worker` processes fetch them."""
+        items = [Enqueue(canonical_url(i.url), source.name) for i in todo]
+        if source.follow_originals:
+            items += [Enqueue(o, source.name, "original", c, outlet) for c, o, outlet in pending]
+        return enqueue(self.store, items, rate=source.rate)
 
     # -- one article ----------------------------------------------------------------------------------
 

@@ -114,3 +114,30 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def insert_ignoring_conflicts(conn_or_session: sa.Connection | object, table: sa.Table,
+                              rows: list[dict[str, object]], key: str) -> None:
+    """INSERT rows, skipping any whose ``key`` already exists (ON CONFLICT DO NOTHING), per dialect.
+
+    SQLite and PostgreSQL both spell it ON CONFLICT; other backends fall back to look-then-insert.
+    """
+    if not rows:
+        return
+    bind = conn_or_session.get_bind() if hasattr(conn_or_session, "get_bind") else conn_or_session
+    name = bind.dialect.name
+    execute = conn_or_session.execute  # type: ignore[attr-defined]
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        execute(pg_insert(table).values(rows).on_conflict_do_nothing(index_elements=[key]))
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        execute(sqlite_insert(table).values(rows).on_conflict_do_nothing(index_elements=[key]))
+    else:
+        column = table.c[key]
+        known = set(execute(sa.select(column).where(column.in_([r[key] for r in rows]))).scalars())
+        fresh = [r for r in rows if r[key] not in known]
+        if fresh:
+            execute(sa.insert(table), fresh)

@@ -1,0 +1,155 @@
+"""The database work queue on SQLite: enqueue, claim with shared per-host slots, leases that expire,
+workers in one process, ``repub ingest --enqueue``, ``repub worker`` and ``repub queue``.
+
+``SyntheticWeb`` (also used by test_postgres.py) serves a small generated article for every URL of
+a few hosts and records when each request arrived."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from repub.cli import main
+from repub.config import build_settings
+from repub.store import Store
+from repub.store import queue as q
+from repub.worker import Worker, WorkerOptions
+from webserver import Response, TestWeb
+
+PARAGRAPH = ("The committee met on Tuesday to discuss the proposal in detail, and members from every "
+             "region raised questions about the budget, the schedule and the people affected by it. ")
+
+
+class SyntheticWeb:
+    """Every GET /<host>/a/<n>/ answers a generated article; ``times[host]`` are arrival times."""
+
+    def __init__(self, web: TestWeb, hosts: list[str], delay: float = 0.0) -> None:
+        self.web, self.hosts, self.delay = web, hosts, delay  # delay: seconds per answer (a slow site)
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.paths: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        web.static = self._serve  # type: ignore[method-assign]  # every path not routed comes here
+
+    def _serve(self, path: str) -> Response:
+        host = path.strip("/").split("/", 1)[0]
+        with self._lock:
+            self.times[host].append(time.monotonic())
+            self.paths[path] += 1
+        if self.delay:
+            time.sleep(self.delay)
+        n = path.rstrip("/").rsplit("/", 1)[-1]
+        body = (f"<html><head><title>Article {n} on {host}</title>"
+                f'<meta name="author" content="Writer {n}"></head><body><article>'
+                f"<h1>Article {n} on {host}</h1><p>Published 2024-07-01.</p>"
+                + "".join(f"<p>{PARAGRAPH}Item {n}, part {i}.</p>" for i in range(4))
+                + "</article></body></html>")
+        # Connection: close: http.server writes headers and body apart, which on a kept-alive
+        # connection meets delayed ACKs (40 ms a page); a real site does not behave so
+        return 200, {"Content-Type": "text/html; charset=utf-8", "Connection": "close"}, body.encode()
+
+    def urls(self, count: int) -> list[str]:
+        return [f"https://{self.hosts[i % len(self.hosts)]}/a/{i}/" for i in range(count)]
+
+    def host_map(self) -> str:
+        return self.web.host_map(*self.hosts)
+
+    def max_in_window(self, host: str, window: float = 1.0) -> int:
+        """The most requests to ``host`` that started within any ``window`` seconds."""
+        times = sorted(self.times[host])
+        best, start = 0, 0
+        for end, t in enumerate(times):
+            while t - times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+
+@pytest.fixture
+def synthetic() -> Iterator[SyntheticWeb]:
+    with TestWeb() as web:
+        yield SyntheticWeb(web, [f"h{i}.test" for i in range(3)])
+
+
+def test_claim_books_host_slots_and_leases_expire(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'q.db'}") as store:
+        urls = [f"https://a.test/{i}" for i in range(3)] + ["https://b.test/0"]
+        assert q.enqueue(store, [q.Enqueue(u, "s") for u in urls], rate=2.0) == 4
+        assert q.enqueue(store, [q.Enqueue(urls[0], "s")], rate=2.0) == 0  # queued once, ever
+        t0 = datetime(2024, 1, 1, tzinfo=UTC)
+        first = q.claim(store, "w1", lease=10, now=t0)
+        second = q.claim(store, "w2", lease=10, now=t0)
+        assert first is not None and second is not None
+        assert {first.host, second.host} == {"a.test", "b.test"}
+        assert q.claim(store, "w3", lease=10, now=t0) is None  # both hosts booked for 0.5 s
+        third = q.claim(store, "w3", lease=10, now=t0 + timedelta(seconds=0.5))
+        assert third is not None and third.host == "a.test"
+        assert q.finish(store, "w1", first.id)
+        # w2 dies holding its URL: after the lease it is claimable again, and w2 can no longer finish it
+        later = t0 + timedelta(seconds=11)
+        again = q.claim(store, "w4", lease=10, now=later)
+        assert again is not None and again.id == second.id and again.attempts == 2
+        assert not q.finish(store, "w2", second.id)
+        assert q.finish(store, "w4", again.id, error="boom")
+        st = q.stats(store, now=later)
+        assert (st.queued, st.leased, st.done, st.failed, st.expired) == (1, 1, 1, 1, 1)
+
+
+def test_workers_in_one_process_drain_the_queue(synthetic: SyntheticWeb, tmp_path: Path) -> None:
+    settings = build_settings(db=str(tmp_path / "q.db"), host_maps=[synthetic.host_map()])
+    urls = synthetic.urls(30)
+    with Store.open(f"sqlite:///{tmp_path / 'q.db'}") as store:
+        q.enqueue(store, [q.Enqueue(u, "syn") for u in urls], rate=20.0)
+        result = Worker(store, settings, WorkerOptions(exit_when_empty=True, lease=5)).run()
+        assert (result.done, result.failed) == (30, 0)
+        assert all(n == 1 for n in synthetic.paths.values()) and len(synthetic.paths) == 30
+        assert all(store.get(u) is not None for u in urls)
+        for host in synthetic.hosts:
+            assert synthetic.max_in_window(host) <= 20 + 1
+        assert q.stats(store).done == 30
+
+
+def test_cli_worker_and_queue(synthetic: SyntheticWeb, tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "q.db")
+    monkeypatch.setenv("REPUB_HOST_MAP", synthetic.host_map())
+    with Store.open(f"sqlite:///{db}") as store:
+        q.enqueue(store, [q.Enqueue(u, "syn") for u in synthetic.urls(6)], rate=50.0)
+    assert main(["queue", "--db", db]) == 0
+    assert "queued 6" in capsys.readouterr().out
+    assert main(["worker", "--db", db, "--exit-when-empty"]) == 0
+    assert "6 done, 0 failed" in capsys.readouterr().out
+    assert main(["queue", "--db", db, "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["done"] == 6 and stats["queued"] == 0 and len(stats["hosts"]) == 3
+
+
+def test_ingest_enqueue_then_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from fixturedata import fixture_hosts
+    from test_ingest import FAST_ROBOTS, TMS_COPIES, sources_file
+
+    with TestWeb() as web:
+        robots = (200, {"Content-Type": "text/plain"}, FAST_ROBOTS)
+        web.route("/www.transcend.org/robots.txt", lambda _h: robots)
+        monkeypatch.setenv("REPUB_HOST_MAP", web.host_map(*fixture_hosts(), "www.e-ir.info"))
+        db = str(tmp_path / "repub.db")
+        sources = sources_file(tmp_path)
+        assert main(["ingest", "--enqueue", "--sources", str(sources), "--db", db]) == 0
+        assert "enqueued" in capsys.readouterr().out
+        with Store.open(f"sqlite:///{db}") as store:
+            assert store.list_articles() == []  # discovered and queued, nothing imported yet
+            assert q.stats(store).queued >= len(TMS_COPIES)
+        assert main(["ingest", "--enqueue", "--sources", str(sources), "--db", db]) == 0  # again: no dups
+        assert "enqueued 0 URLs" in capsys.readouterr().out
+        main(["worker", "--db", db, "--exit-when-empty"])
+        with Store.open(f"sqlite:///{db}") as store:
+            assert all(store.get(u) is not None for u in TMS_COPIES)
+            st = q.stats(store)
+            assert st.queued == 0 and st.leased == 0 and st.done >= len(TMS_COPIES)
