@@ -232,13 +232,13 @@ def run_extractor(name: str, fn: Extractor, pages: list[Page], repeat: int = 1) 
         elapsed = 0.0
         errors = 0
         for i, page in enumerate(pages):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             try:
                 text = fn(page.html, page.url)
             except Exception:  # noqa: BLE001 - a page that fails scores as empty output
                 text = ""
                 errors += 1
-            elapsed += time.perf_counter() - t0
+            elapsed += time.process_time() - t0
             outputs[i] = text
         rates.append(len(pages) / elapsed if elapsed else float("inf"))
     sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
@@ -300,7 +300,8 @@ def write_report(results: list[Result], pages: int, command: str, extra: str = "
 - packages: {', '.join(f'{k} {val}' for k, val in v.items())}
 - data: {pages} pages of the Zyte article-extraction benchmark
 - command: `{command}`
-- timing: extractor call only, pages in memory, one process; compare ratios within this run only
+- timing: CPU time of the extractor call only (`time.process_time`: other jobs on a shared machine do not
+  count), pages in memory, one process; compare ratios within this run only
 
 {table(results)}
 

@@ -19,6 +19,7 @@ import html as htmllib
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -58,6 +59,7 @@ _INLINE = {"span", "a", "i", "b", "em", "strong", "small", "img", "time", "abbr"
            "option", "select", "sup", "sub", "br", "li", "p", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
+@lru_cache(maxsize=4096)
 def is_boilerplate_name(value: str) -> bool:
     """True when a class or id value has a token naming a non-body block: ``social-share``, not ``shared``."""
     for token in value.split():
@@ -123,13 +125,19 @@ def _inside_article(node: LexborNode) -> bool:
 
 def clean_tree(html: str, merge_split: bool = True) -> str:
     """The page's HTML with the blocks that are never article body removed (see the module doc)."""
-    tree = LexborHTMLParser(html)
+    return clean_page(LexborHTMLParser(html), merge_split)[0]
+
+
+def clean_page(tree: LexborHTMLParser, merge_split: bool = True) -> tuple[str, int]:
+    """``clean_tree`` on a parsed page, modified in place (pass a clone to keep it): the cleaned HTML
+    and the number of words in its ``<p>`` elements (``paragraph_words`` of it, without a re-parse)."""
     for node in tree.css(_DROP_TAGS):
         node.decompose()
     _remove_outermost(boilerplate_nodes(tree))
     if merge_split:
         merge_split_body(tree, _main_block(tree))
-    return tree.html or ""
+    words = sum(len(_TOKEN.findall(p.text())) for p in tree.css("p"))
+    return tree.html or "", words
 
 
 def boilerplate_nodes(tree: LexborHTMLParser) -> list[LexborNode]:

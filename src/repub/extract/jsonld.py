@@ -123,26 +123,12 @@ def _decode_all(text: str) -> list[Any] | None:
 
 def _drop_trailing_commas(text: str) -> str:
     """Remove commas directly before ``]`` or ``}``, outside strings."""
-    out: list[str] = []
-    in_string = False
-    escaped = False
-    for i, ch in enumerate(text):
-        if in_string:
-            out.append(ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch == ",":
-            j = i + 1
-            while j < len(text) and text[j].isspace():
-                j += 1
-            if j < len(text) and text[j] in "]}":
-                continue
-        out.append(ch)
-    return "".join(out)
+    return _STRING_OR_TRAILING_COMMA.sub(_keep_strings, text)
+
+
+# A JSON string (kept as is; an unterminated one runs to the end) or a comma before a closing bracket.
+_STRING_OR_TRAILING_COMMA = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?$)|,(?=\s*[\]}])', re.S)
+
+
+def _keep_strings(match: re.Match[str]) -> str:
+    return match.group(0) if match.group(0).startswith('"') else ""

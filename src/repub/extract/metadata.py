@@ -70,6 +70,7 @@ _ROLE = re.compile(
     r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
     re.I,
 )
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
 _BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
@@ -102,6 +103,7 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> PageMetadata:
         _text(art.get("headline")) or _text(art.get("name")) or m("og:title", "twitter:title", "dc.title")
         or _page_title(tree, site_name)
     )
+    title = _tidy_title(title, tree, site_name)
     published = _first_date(
         [_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META) + _itemprop(tree, "datePublished")
     )
@@ -185,8 +187,11 @@ def is_person_name(name: str, site_name: str | None = None) -> bool:
     low = name.strip().lower().strip(".")
     if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
         return False
-    if site_name and low == site_name.strip().lower():
-        return False
+    if site_name:
+        # The site's own name, or a desk named after it ("CNN Business", "Telegraph Sport").
+        brand = re.sub(r"^the\s+", "", site_name.strip().lower())
+        if low == site_name.strip().lower() or (brand and re.search(rf"\b{re.escape(brand)}\b", low)):
+            return False
     return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
 
 
@@ -284,7 +289,21 @@ def _authors(
     if not any(is_person_name(p, site_name) for p in people):
         nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
         people = [name for n in nodes for name in _split_names(n.text(deep=True))]
+    if not any(is_person_name(p, site_name) for p in people):
+        # hCard, as WordPress themes print the byline: <span class="author vcard"><a class="fn">.
+        card = next((n for n in tree.css(".author.vcard .fn") if not _in_comments(n)), None)
+        people = _split_names(card.text(deep=True)) if card is not None else []
     return _dedupe(p for p in people if is_person_name(p, site_name))
+
+
+def _in_comments(node: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
+        if "comment" in marks:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _split_names(text: str) -> list[str]:
@@ -295,6 +314,11 @@ def _split_names(text: str) -> list[str]:
     if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
         # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
         return [p for p in parts if not _ROLE.search(p)]
+    if (
+        len(parts) == 2 and "," in text and len(parts[0].split()) >= 2 and len(parts[1].split()) == 1
+        and parts[1][:1].isupper() and parts[1].strip(".").lower() not in _NAME_SUFFIXES
+    ):
+        return [parts[0]]  # "Victor Tangermann, Futurism": a person, then the outlet they wrote for
     return [text] if text else []
 
 
@@ -360,6 +384,22 @@ def _text(value: Any, keep_lines: bool = False) -> str | None:
     return text or None
 
 
+
+
+def _tidy_title(title: str | None, tree: LexborHTMLParser, site_name: str | None) -> str | None:
+    """Drop what the metadata title adds to the printed headline: a "| Site" suffix, or any "| Label"
+    suffix ("| Editorial") when the page's <h1> is exactly the part before it."""
+    if not title:
+        return title
+    if site_name:
+        title = re.sub(rf"\s+[|\-–—]\s*{re.escape(site_name)}\s*$", "", title, flags=re.I) or title
+    for h1 in tree.css("h1")[:3]:
+        head = squash(h1.text(deep=True))
+        if head and len(head) < len(title) and title.startswith(head) and re.match(
+            r"\s*[|\-–—]\s+\S", title[len(head):]
+        ):
+            return head
+    return title
 
 
 def _page_title(tree: LexborHTMLParser, site_name: str | None) -> str | None:

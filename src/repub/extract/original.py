@@ -50,7 +50,18 @@ _ATTRIBUTION = re.compile(
     r"\s*[:\-–—]?\s*(?:(?:on|at|in|by|with|from)\s+)?(?P<rest>.*)",
     re.I | re.S,
 )
+# Every attribution phrase holds one of these words; Python's re tries the whole alternation above at
+# every position, so long texts are searched for these first and the phrase is only tried near a hit.
+_KEYWORDS = ("original", "first", "republished", "reprinted")
+_PHRASE_START = re.compile(
+    r"originally\s+(?:appeared|published|posted|ran)|first\s+(?:appeared|published|posted|ran)"
+    r"|(?:is|was)\s+republished\s+from|reprinted\s+(?:from|with\s+permission\s+from)"
+    r"|go\s+to\s+original|the\s+original\s+source\s+of\s+this\s+article\s+is",
+    re.I,
+)
+_LOOKBEHIND = 24  # a phrase starts at most this far before its keyword ("go to  original")
 _BLOCKS = "p, li, em, i, strong, b, small, span, div, aside, footer, blockquote, figcaption, h4, h5, h6"
+_BLOCK_TAGS = frozenset(tag.strip() for tag in _BLOCKS.split(","))
 _MAX_BLOCK = 600  # longer elements are containers, not attribution lines
 # Class or id tokens of containers whose text is not the article's (comments may quote other outlets).
 _SKIP_TOKENS = frozenset(
@@ -89,6 +100,29 @@ class _Line:
     outlet: str | None
     published: PageDate | None
     rank: int  # 3: an article link, 2: a homepage link, 1: outlet name only, 0: a date only
+
+
+def _search_attribution(text: str) -> re.Match[str] | None:
+    """``_ATTRIBUTION.search(text)``, fast on long texts: the phrase is only tried around keywords."""
+    low = text.lower()
+    if not any(keyword in low for keyword in _KEYWORDS):
+        return None
+    if len(text) <= _MAX_BLOCK or len(low) != len(text):  # short, or lowercasing moved the offsets
+        return _ATTRIBUTION.search(text)
+    hits = []
+    for keyword in _KEYWORDS:
+        at = low.find(keyword)
+        while at >= 0:
+            hits.append(at)
+            at = low.find(keyword, at + len(keyword))
+    for at in sorted(hits):
+        if low.startswith(("originally", "first", "reprinted"), at):  # the phrase starts at its keyword
+            phrase = _PHRASE_START.match(text, at)
+        else:  # "is republished", "go to original", "the original source"
+            phrase = _PHRASE_START.search(text, max(0, at - _LOOKBEHIND), at + 80)
+        if phrase is not None:
+            return _ATTRIBUTION.match(text, phrase.start())
+    return None
 
 
 def registrable_domain(host_or_url: str) -> str:
@@ -142,14 +176,15 @@ def _off_site(target: str, url: str) -> bool:
 def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _Line | None:
     body = tree.body
     # Every block's text is a stretch of the body's text: one search rules out most pages at once.
-    if body is None or not _ATTRIBUTION.search(body.text(deep=True)):
+    if body is None or not _search_attribution(body.text(deep=True)):
         return None
+    texts = _candidate_blocks(body)
     best: _Line | None = None
     for node in body.css(_BLOCKS):
-        text = squash(node.text(deep=True))
-        if len(text) > _MAX_BLOCK or not text:
+        text = texts.get(node.mem_id)
+        if not text:
             continue
-        match = _ATTRIBUTION.search(text)
+        match = _search_attribution(text)
         if not match or not _about_this_piece(text, match) or _in_boilerplate(node):
             continue
         found = _read_line(node, text, match, url, meta)
@@ -158,11 +193,41 @@ def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _
     return best
 
 
+def _candidate_blocks(body: LexborNode) -> dict[int, str]:
+    """The squashed text of every block (``_BLOCKS``, at most ``_MAX_BLOCK`` long) that may hold a phrase.
+
+    A block holding a phrase holds the text node with its keyword, so only the block ancestors of such
+    text nodes are read, innermost first, up to the first one too long to be a line: no container's
+    whole text is read for every block inside it.
+    """
+    texts: dict[int, str] = {}
+    too_long: set[int] = set()
+    for leaf in body.traverse(include_text=True):
+        if leaf.tag != "-text":
+            continue
+        low = (leaf.text_content or "").lower()
+        if not any(keyword in low for keyword in _KEYWORDS):
+            continue
+        node = leaf.parent
+        while node is not None and node.tag not in ("body", "html"):
+            key = node.mem_id
+            if key in too_long:
+                break
+            if key not in texts and node.tag in _BLOCK_TAGS:
+                text = squash(node.text(deep=True))
+                if len(text) > _MAX_BLOCK:
+                    too_long.add(key)
+                    break
+                texts[key] = text
+            node = node.parent
+    return texts
+
+
 def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
     """The same phrases in plain body text (a site rule's body), where no links are left: outlet/date."""
     best: _Line | None = None
     for para in text.split("\n"):
-        match = _ATTRIBUTION.search(para) if len(para) <= _MAX_BLOCK else None
+        match = _search_attribution(para) if len(para) <= _MAX_BLOCK else None
         if not match or not _about_this_piece(para, match):
             continue
         outlet = _outlet_in(match.group("rest"), [])
@@ -205,7 +270,7 @@ def _read_line(
 
 def is_attribution_line(text: str) -> bool:
     """Whether a short paragraph is a republication note ("This article is republished from ...")."""
-    match = _ATTRIBUTION.search(text) if len(text) <= _MAX_BLOCK else None
+    match = _search_attribution(text) if len(text) <= _MAX_BLOCK else None
     return bool(match) and _about_this_piece(text, match)
 
 

@@ -257,9 +257,26 @@ class _Run:
         self.rule, self.lay, self.tree, self.url = rule, layout, tree, url
         self.ignored = self._ids(layout.ignore)
         self.boxes = self._ids(layout.caption_box)
+        self._blocks: list[LexborNode] | None = None
+        self._texts: dict[int, str] = {}
 
     def _ids(self, selectors: tuple[str, ...]) -> set[int]:
-        return {n.mem_id for sel in selectors for n in self.tree.css(sel)}
+        # One scan of the tree for the whole list (a selector group), not one per selector.
+        return {n.mem_id for n in self.tree.css(", ".join(selectors))} if selectors else set()
+
+    def _body_blocks(self) -> list[LexborNode]:
+        """The innermost blocks of <body> outside ignored subtrees, computed once per page."""
+        if self._blocks is None:
+            root = self.tree.body
+            self._blocks = list(iter_blocks(root, self.ignored)) if root is not None else []
+        return self._blocks
+
+    def _block_text(self, node: LexborNode) -> str:
+        """``node_text`` of a block, read once per page (the body and tag passes share it)."""
+        text = self._texts.get(node.mem_id)
+        if text is None:
+            text = self._texts[node.mem_id] = node_text(node)
+        return text
 
     def _nodes(self, selectors: tuple[str, ...]) -> list[LexborNode]:
         for sel in selectors:
@@ -364,9 +381,8 @@ class _Run:
         return out
 
     def _line_body(self, known_title: str | None) -> tuple[str | None, list[str], _Header]:
-        root = self.tree.body
-        blocks = list(iter_blocks(root, self.ignored)) if root is not None else []
-        texts = [node_text(b) for b in blocks]
+        blocks = self._body_blocks()
+        texts = [self._block_text(b) for b in blocks]
         start = self._title_index(blocks, texts, known_title)
         heading = one_line(texts[start]) if start is not None else None
         header = _Header()
@@ -374,7 +390,7 @@ class _Run:
         first = (start + 1) if start is not None else self._first_meta(texts)
         in_header = True
         for block, text in zip(blocks[first:], texts[first:], strict=True):
-            if is_inside(block, self.boxes) or not text:
+            if not text or (self.boxes and is_inside(block, self.boxes)):
                 continue
             if in_header:
                 rest = [line for line in text.split("\n") if not self._header_line(block, line, header)]
@@ -449,8 +465,8 @@ class _Run:
     def _tags(self) -> list[str]:
         nodes: list[LexborNode] = []
         if self.lay.tags_line and self.tree.body is not None:
-            for block in iter_blocks(self.tree.body, self.ignored):
-                if self.lay.tags_line.search(node_text(block)):
+            for block in self._body_blocks():
+                if self.lay.tags_line.search(self._block_text(block)):
                     nodes = block.css("a")
                     break
         if not nodes:

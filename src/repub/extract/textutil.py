@@ -10,6 +10,8 @@ from selectolax.lexbor import LexborNode
 
 # Spaces of every kind (nbsp, thin, zero-width...) collapse to one ASCII space; pages use them freely.
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]+")
+# Where str.split() and _SPACES disagree: spaces split() keeps, separators it splits that _SPACES keeps.
+_NOT_SPLIT_ALIKE = re.compile(r"[\u200b\ufeff\x1c-\x1f\x85\u2028\u2029]")
 _ANY_SPACE = re.compile(r"\s+")  # squash(): newlines too
 
 # Elements that start a new paragraph. A "block" is such an element holding no other block element,
@@ -30,8 +32,13 @@ def clean(text: str | None) -> str:
     """Collapse runs of spaces within lines, trim lines, drop empty lines."""
     if not text:
         return ""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    if _NOT_SPLIT_ALIKE.search(text):
+        lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+        return "\n".join(line for line in lines if line)
+    # str.split() collapses exactly the _SPACES set here, and much faster than a substitution.
+    if "\n" not in text:
+        return " ".join(text.split())
+    return "\n".join(filter(None, [" ".join(line.split()) for line in text.split("\n")]))
 
 
 def squash(text: str) -> str:
