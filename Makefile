@@ -31,4 +31,8 @@ clean:
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
 
+# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md.
+# BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).
+BENCH_ARGS ?=
 bench: eval
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
