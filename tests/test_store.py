@@ -345,6 +345,17 @@ def test_link_original(store: Store) -> None:
         store.link_original(ORIG_URL, ORIG_URL)
 
 
+def test_link_original_makes_the_stub_from_what_the_copy_printed(store: Store) -> None:
+    store.save_article(copy_record(), fetched_at=T1)
+    store.link_original(COPY_URL, ORIG_URL)  # no ensure_original first: one transaction suffices
+    stub = store.get(ORIG_URL)
+    assert stub is not None
+    assert (stub.status, stub.outlet, stub.published_at, stub.version) == ("pending", "RT", "2020-10-23", 0)
+    copy_view = store.get(COPY_URL)
+    assert copy_view is not None and copy_view.original is not None
+    assert (copy_view.original["url"], copy_view.original["status"]) == (ORIG_URL, "pending")
+
+
 def test_list_articles_by_site(store: Store) -> None:
     store.save_article(copy_record(), fetched_at=T1)
     store.save_article(original_record(), fetched_at=T1)

@@ -197,14 +197,8 @@ class Store:
                 if article.outlet is None and outlet:
                     article.outlet = outlet
                 return article.id
-            article = _new_article(url, status="pending", seen_at=datetime.now(UTC))
-            article.outlet = outlet
-            article.published_at = published_at
-            s.add(article)
-            s.flush()
-            _add_aliases(s, article, [url])
-            _link_waiting_copies(s, article, [url])
-            return article.id
+            return _stub(s, url, status="pending", seen_at=datetime.now(UTC), outlet=outlet,
+                         published_at=published_at).id
 
     def mark_failed(self, url: str, error: str, *, http_status: int | None, checked_at: datetime) -> None:
         """Record a failed fetch of ``url``. Content already stored stays, and so does its "ok" status."""
@@ -212,11 +206,7 @@ class Store:
         with self._write() as s:
             article = _find(s, url)
             if article is None:
-                article = _new_article(url, status="failed", seen_at=checked_at)
-                s.add(article)
-                s.flush()
-                _add_aliases(s, article, [url])
-                _link_waiting_copies(s, article, [url])
+                article = _stub(s, url, status="failed", seen_at=checked_at)
             if article.version == 0:
                 article.status = "failed"
             article.error = error
@@ -224,18 +214,19 @@ class Store:
             article.last_checked_at = checked_at
 
     def link_original(self, copy_url: str, original_url: str) -> None:
-        """Point the copy at ``copy_url`` to its original, making a stub for the original if needed."""
+        """Point the copy at ``copy_url`` to its original, making a stub for the original if needed.
+
+        The stub gets the outlet and date the copy printed (saving the copy already gave a known
+        original a missing outlet), so the import path needs this one transaction only.
+        """
         with self._write() as s:
             copy = _find(s, copy_url)
             if copy is None:
                 raise StoreError(f"no article stored for {copy_url}")
             original = _find(s, original_url)
             if original is None:
-                original = _new_article(original_url, status="pending", seen_at=datetime.now(UTC))
-                original.outlet = copy.original_outlet
-                s.add(original)
-                s.flush()
-                _add_aliases(s, original, [original_url])
+                original = _stub(s, original_url, status="pending", seen_at=datetime.now(UTC),
+                                 outlet=copy.original_outlet, published_at=copy.original_published_at)
             if original.id == copy.id:
                 raise StoreError(f"{copy_url} cannot be its own original")
             copy.original_url = original_url
@@ -307,6 +298,20 @@ def _new_article(url: str, *, status: str, seen_at: datetime) -> Article:
     )
 
 
+def _stub(
+    s: Session, url: str, *, status: str, seen_at: datetime, outlet: str | None = None,
+    published_at: str | None = None,
+) -> Article:
+    """A row for an article known only by its URL (an original not fetched yet, a failure)."""
+    article = _new_article(url, status=status, seen_at=seen_at)
+    article.outlet, article.published_at = outlet, published_at
+    s.add(article)
+    s.flush()
+    _add_aliases(s, article, [url])
+    _link_waiting_copies(s, article, [url])
+    return article
+
+
 def _find(s: Session, url: str) -> Article | None:
     found = _find_many(s, [url])
     return found[0] if found else None
@@ -316,12 +321,11 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     """Articles whose URL or alias is one of ``urls``: exact URL matches first, then by alias."""
     if not urls:
         return []
-    by_url = list(s.scalars(sa.select(Article).where(Article.url.in_(urls)).order_by(Article.id)))
-    by_alias = s.scalars(
-        sa.select(Article).join(UrlAlias, UrlAlias.article_id == Article.id)
-        .where(UrlAlias.url.in_(urls)).order_by(Article.id)
-    )
-    return list(dict.fromkeys([*by_url, *by_alias]))
+    # One query (this runs several times per saved article): rows by URL or by alias, then sorted.
+    aliased_ids = sa.select(UrlAlias.article_id).where(UrlAlias.url.in_(urls))
+    found = s.scalars(sa.select(Article).where(sa.or_(Article.url.in_(urls), Article.id.in_(aliased_ids))))
+    wanted = set(urls)
+    return sorted(found, key=lambda a: (a.url not in wanted, a.id))
 
 
 def _current_version(s: Session, article: Article) -> ArticleVersion | None:
