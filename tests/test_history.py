@@ -12,6 +12,7 @@ import pytest
 from repub.store import Store
 from repub.store.history import (
     RawBody,
+    Touch,
     changes_since,
     diverged_copies,
     events,
@@ -22,7 +23,9 @@ from repub.store.history import (
     resync_targets,
     save_raw_page,
     touch_checked,
+    touch_checked_many,
 )
+from repub.store.views import FetchLogEntry
 from test_store import COPY_URL, ORIG_URL, copy_record, original_record
 
 T1 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -162,3 +165,26 @@ def test_targets_and_changes_since(store: Store) -> None:
     ]
     assert [c.kind for c in changes_since(store, T2, originals_only=True)] == ["changed", "gone"]
     assert changes_since(store, T4 + timedelta(seconds=1)) == []
+
+
+def test_touch_checked_many_by_id_in_one_transaction(store: Store) -> None:
+    saved_pair(store)
+    mark_gone(store, COPY_URL, T2, http_status=410, error="HTTP 410 Gone")
+    ids = {t.url: t.article_id for t in resync_targets(store)}
+    assert None not in ids.values()
+    log = [FetchLogEntry(url=u, fetched_at=T3, status=304, run_id=7) for u in (ORIG_URL, COPY_URL)]
+    touches = [Touch(ids[ORIG_URL], ORIG_URL, T3), Touch(ids[COPY_URL], COPY_URL, T3),
+               Touch(999_999, "x", T3)]
+    assert touch_checked_many(store, touches, log) == 2  # an id no longer in the database is skipped
+    orig, copy = store.get(ORIG_URL), store.get(COPY_URL)
+    assert orig is not None and copy is not None
+    assert orig.last_checked_at == copy.last_checked_at == "2024-03-03T12:00:00Z"
+    assert (orig.http_status, copy.http_status) == (304, 304)
+    assert [v.last_seen_at for v in store.versions(ORIG_URL)] == ["2024-03-03T12:00:00Z"]
+    assert copy.status == "ok"  # answering again means it is back
+    assert [e.kind for e in events(store, COPY_URL)] == ["gone", "back"]
+    # an older answer never moves a version's last_seen_at back
+    assert touch_checked_many(store, [Touch(ids[ORIG_URL], ORIG_URL, T2)]) == 1
+    assert [v.last_seen_at for v in store.versions(ORIG_URL)] == ["2024-03-03T12:00:00Z"]
+    with store.engine.connect() as con:
+        assert con.exec_driver_sql("select count(*) from fetch_log where run_id = 7").scalar() == 2

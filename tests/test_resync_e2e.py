@@ -4,6 +4,7 @@ with ads, timestamps and tracking parameters that change on every request; real 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import itertools
 import json
@@ -17,7 +18,10 @@ import pytest
 
 from fixturedata import fixture_hosts
 from repub.cli import main
+from repub.cli.common import settings_from
+from repub.resync import Resyncer, ResyncReport
 from repub.store import Store
+from repub.store.history import resync_targets
 from repub.store.runs import list_runs, run_lock
 from webserver import FIXTURE_SITES, Response, TestWeb
 
@@ -339,3 +343,42 @@ def test_one_run_at_a_time(db: Path, rt: Original, capsys: pytest.CaptureFixture
     assert code == 4
     assert out == ""
     assert err.startswith("repub: another repub run is using ")
+
+
+def test_interrupted_run_still_writes_the_checks_it_counted(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt.etag = True
+    imported(capsys)
+    store = Store.open(f"sqlite:///{db}")
+    before = store.get(RT_URL)
+    assert before is not None and before.http_status == 200
+    targets = [t for t in resync_targets(store) if t.url == RT_URL]
+    report = ResyncReport()
+
+    def stop(target: object, outcome: str) -> None:  # Ctrl-C / SIGTERM right after the 304
+        raise KeyboardInterrupt
+
+    # the 304's bookkeeping waits for a batch of 100: the interruption must write it all the same
+    with pytest.raises(KeyboardInterrupt):
+        Resyncer(store, settings_from(argparse.Namespace()), batch=100).run(
+            targets, report=report, on_done=stop)
+    assert report.not_modified == 1
+    after = store.get(RT_URL)
+    assert after is not None and after.http_status == 304
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from fetch_log where status = 304").fetchone()[0] == 1
+
+
+def test_concurrent_checks_in_small_batches(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt.etag = True
+    imported(capsys)
+    code, [summary], err = run_json(capsys, "resync", "--json", "--concurrency", "2", "--per-host", "1")
+    assert code == 0, err
+    assert (summary["checked"], summary["not_modified"], summary["unchanged"]) == (2, 1, 1)
+    [last] = [r for r in list_runs(Store.open(f"sqlite:///{db}")) if r.command == "resync"]
+    assert last.options["concurrency"] == 2 and last.options["per_host"] == 1
+    code, _, err = run(capsys, "resync", "--concurrency", "0")
+    assert code == 2 and "--concurrency" in err

@@ -13,6 +13,8 @@ from typing import Any
 
 from ..normalize import utc_now
 from ..resync import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PER_HOST,
     DIFF_FIELDS,
     ReextractReport,
     Resyncer,
@@ -61,6 +63,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                     help="only this article (repeatable)")
     rs.add_argument("--originals-only", action="store_true", help="only articles that have copies")
     rs.add_argument("--limit", type=int, metavar="N", help="check at most N articles, least recent first")
+    rs.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+                    help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
+    rs.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST, metavar="N",
+                    help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
     rs.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     add_db_option(rs)
     add_network_options(rs)
@@ -153,11 +159,15 @@ def cmd_resync(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         error("--limit must be at least 1")
         return EXIT_USAGE
+    if args.concurrency < 1 or args.per_host < 1:
+        error("--concurrency and --per-host must be at least 1")
+        return EXIT_USAGE
     settings = settings_from(args)
     urls = [lookup_key(u) for u in args.url]
     options = {
         "site": args.site, "older_than": args.older_than.total_seconds() if args.older_than else None,
         "url": urls, "originals_only": args.originals_only, "limit": args.limit,
+        "concurrency": args.concurrency, "per_host": args.per_host,
     }
     with open_store(settings) as store:
         try:
@@ -183,13 +193,12 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
     try:
         with _progress(len(targets), sys.stderr.isatty() and not args.json) as advance:
 
-            def done(target: Any, outcome: str) -> None:
-                if advance is not None:
-                    advance(target, outcome)
-                if report.checked % 20 == 0:  # a killed run still shows what it did
-                    update_run(store, run_id, report.figures(len(targets)))
+            def flushed() -> None:  # on the writer thread, after each batch: a killed run shows what it did
+                update_run(store, run_id, report.figures(len(targets)))
 
-            Resyncer(store, settings, run_id=run_id).run(targets, report=report, on_done=done)
+            resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
+                                per_host=args.per_host)
+            resyncer.run(targets, report=report, on_done=advance, on_flush=flushed)
         status = "ok"
     except Exception as exc:
         status, failure = "failed", str(exc)

@@ -1,6 +1,11 @@
 """Re-fetch stored articles: conditional requests, change detection on extracted content, gone/moved.
 
-One page at a time (politeness over speed: a resync touches pages already known, often on one site).
+Many checks are in flight at once (``concurrency`` in all, at most ``per_host`` per host: a resync
+touches pages already known, often on few sites). The event loop only fetches; every database write
+goes through one writer thread. The common answer, a 304, costs no transaction of its own: its
+bookkeeping (check time, version last seen, fetch-log line) is kept by article id and written with up
+to ``batch`` others in one transaction, and whatever is left is written at the end, also when the
+run is interrupted (Ctrl-C, SIGTERM), so nothing that was checked is lost.
 Every fetch attempt goes to the fetch log; a transient failure changes nothing else and the article
 is simply due again next run.
 """
@@ -8,8 +13,12 @@ is simply due again next run.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from ..config import Settings
 from ..errors import FetchError, RepubError
@@ -17,15 +26,23 @@ from ..extract import extract
 from ..fetch import Fetcher, Page
 from ..normalize import normalize, utc_now
 from ..pipeline import Importer
-from ..store import Store
+from ..store import FetchLogEntry, Store
 from ..store.history import (
     Target,
+    Touch,
     latest_raw_pages,
     mark_gone,
     record_moved,
     touch_checked,
+    touch_checked_many,
 )
 from ..store.runs import RunFigures
+
+T = TypeVar("T")
+
+DEFAULT_CONCURRENCY = 16  # checks in flight in all
+DEFAULT_PER_HOST = 4  # checks in flight per host
+DEFAULT_BATCH = 100  # checks whose bookkeeping is written in one transaction
 
 GONE_STATUSES = frozenset({404, 410})
 
@@ -82,41 +99,140 @@ def conditional_headers(target: Target) -> dict[str, str]:
 
 
 class Resyncer:
-    def __init__(self, store: Store, settings: Settings, *, run_id: int | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, *, run_id: int | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY, per_host: int = DEFAULT_PER_HOST,
+                 batch: int = DEFAULT_BATCH) -> None:
+        if concurrency < 1 or per_host < 1 or batch < 1:
+            raise ValueError("concurrency, per_host and batch must be at least 1")
         self.store = store
         self.importer = Importer(store, settings, run_id=run_id)
         self.settings = settings
         self.run_id = run_id
+        self.concurrency, self.per_host, self.batch = concurrency, per_host, batch
+        self._writer: ThreadPoolExecutor | None = None
+        self._touches: list[Touch] = []
+        self._log: list[FetchLogEntry] = []
+        self._flushes: list[Future[None]] = []
+        self._on_flush: Callable[[], None] | None = None
+        self._interrupted = False
 
     def run(self, targets: list[Target], *, report: ResyncReport | None = None,
-            on_done: Callable[[Target, Outcome], None] | None = None) -> ResyncReport:
+            on_done: Callable[[Target, Outcome], None] | None = None,
+            on_flush: Callable[[], None] | None = None) -> ResyncReport:
+        """Check every target. ``on_done(target, outcome)`` is called on the event loop as each check
+        ends (no database work there, please); ``on_flush()`` on the writer thread after each batch of
+        bookkeeping is committed (e.g. to update the run's figures)."""
         report = report if report is not None else ResyncReport()
+        self._on_flush = on_flush
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repub-resync-writer")
+        self._interrupted = False
+        try:
+            asyncio.run(self._main(targets, report, on_done))
+        finally:
+            # writes in flight finish, then what is still buffered: every check counted is recorded
+            self._writer.shutdown(wait=True)
+            self._writer = None
+            self._flush()
+            flushes, self._flushes = self._flushes, []
+            for done in flushes:
+                done.result()  # a failed batch write is not silently lost
+        if self._interrupted:
+            raise KeyboardInterrupt
+        return report
 
-        async def go() -> None:
-            async with Fetcher(self.settings.fetch) as fetcher:
-                for target in targets:
-                    outcome, error = await self.check(fetcher, target)
+    async def _main(self, targets: list[Target], report: ResyncReport,
+                    on_done: Callable[[Target, Outcome], None] | None) -> None:
+        hosts: dict[str, asyncio.Semaphore] = {}
+        queue: Iterator[Target] = iter(targets)
+
+        async def worker(fetcher: Fetcher) -> None:
+            for target in queue:  # workers share one iterator: each target is checked once
+                if self._interrupted:
+                    return
+                parts = urlsplit(target.url)
+                key = f"{parts.scheme}://{parts.netloc.lower()}"
+                slot = hosts.setdefault(key, asyncio.Semaphore(self.per_host))
+                try:
+                    outcome, error = await self.check(fetcher, target, slot)
                     report.count(outcome, error)
                     if on_done is not None:
                         on_done(target, outcome)
+                except KeyboardInterrupt:  # Ctrl-C / SIGTERM landed in this task: the others finish
+                    self._interrupted = True  # the checks in flight, then run() raises it again
+                    return
 
-        asyncio.run(go())
-        return report
+        async with Fetcher(self.settings.fetch) as fetcher, asyncio.TaskGroup() as group:
+            for _ in range(min(self.concurrency, len(targets))):
+                group.create_task(worker(fetcher))
 
-    async def check(self, fetcher: Fetcher, target: Target) -> tuple[Outcome, str | None]:
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn`` on the writer thread (all database work and extraction go through it)."""
+        if self._writer is None:  # check() called on its own, outside run()
+            return fn(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+
+    def _buffer(self, entry: FetchLogEntry, touch: Touch | None = None) -> None:
+        """Keep a fetch-log line (and a 304's bookkeeping) for the next batch; on the event loop."""
+        self._log.append(entry)
+        if touch is not None:
+            self._touches.append(touch)
+        if len(self._log) >= self.batch and self._writer is not None:
+            touches, log = self._take()
+            self._flushes = [f for f in self._flushes if not f.done() or f.exception() is not None]
+            self._flushes.append(self._writer.submit(self._write, touches, log))
+
+    def _take(self) -> tuple[list[Touch], list[FetchLogEntry]]:
+        """Hand over what is buffered (on the thread that buffers: the lists are never shared)."""
+        touches, log = self._touches, self._log
+        self._touches, self._log = [], []
+        return touches, log
+
+    def _flush(self) -> None:
+        """At the end of the run (the event loop has stopped): write what is still buffered."""
+        self._write(*self._take())
+
+    def _write(self, touches: list[Touch], log: list[FetchLogEntry]) -> None:
+        """One transaction for a batch of bookkeeping (on the writer thread, or at the end)."""
+        if touches or log:
+            touch_checked_many(self.store, touches, log)
+            if self._on_flush is not None:
+                self._on_flush()
+
+    async def check(self, fetcher: Fetcher, target: Target,
+                    slot: asyncio.Semaphore | None = None) -> tuple[Outcome, str | None]:
         try:
-            page = await fetcher.fetch(target.url, conditional_headers(target))
+            if slot is None:
+                page = await fetcher.fetch(target.url, conditional_headers(target))
+            else:
+                async with slot:  # the host's slot is held for the fetch only, not for the writes
+                    page = await fetcher.fetch(target.url, conditional_headers(target))
         except FetchError as err:
-            self.importer.log_failure(err)
+            self._buffer(FetchLogEntry(
+                url=err.url, final_url=err.final_url, fetched_at=utc_now(), status=err.status,
+                nbytes=err.nbytes, elapsed_ms=None, error_kind=err.kind, error=err.message,
+                run_id=self.run_id,
+            ))
             if err.kind == "http" and err.status in GONE_STATUSES:
-                mark_gone(self.store, target.url, utc_now(), http_status=err.status, error=str(err),
-                          run_id=self.run_id)
+                await self._db(mark_gone, self.store, target.url, utc_now(), http_status=err.status,
+                               error=str(err), run_id=self.run_id)
                 return "gone", None
             return "failed", str(err)
-        self.importer.log_page(page)
+        entry = FetchLogEntry(
+            url=page.url, final_url=page.final_url, fetched_at=page.fetched_at, status=page.status,
+            nbytes=len(page.body), elapsed_ms=int(page.elapsed * 1000), run_id=self.run_id,
+        )
         if page.status == 304:
-            touch_checked(self.store, target.url, page.fetched_at)
+            if target.article_id is not None:
+                self._buffer(entry, Touch(target.article_id, target.url, page.fetched_at))
+            else:  # a Target made by hand: find the article by URL
+                self._buffer(entry)
+                await self._db(touch_checked, self.store, target.url, page.fetched_at)
             return "not-modified", None
+        self._buffer(entry)
+        return await self._db(self._save_checked, target, page)
+
+    def _save_checked(self, target: Target, page: Page) -> tuple[Outcome, str | None]:
         try:
             return self._save(target, page), None
         except RepubError as err:
@@ -132,7 +248,6 @@ class Resyncer:
             record_moved(self.store, record.url, target.url, page.fetched_at, run_id=self.run_id)
             return "moved"
         return "changed" if saved.changed and not saved.created else "unchanged"
-
 
 @dataclass
 class ReextractReport:

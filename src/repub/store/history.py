@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from .models import Article, ArticleEvent, ArticleVersion, RawPage
-from .views import iso_utc
+from .models import Article, ArticleEvent, ArticleVersion, FetchLog, RawPage
+from .views import FetchLogEntry, iso_utc
 
 if TYPE_CHECKING:
     from .store import Store
@@ -43,6 +44,17 @@ class Target:
     last_modified: str | None
     version: int
     status: str
+    article_id: int | None = None  # the row ``resync_targets`` found: 304 bookkeeping needs no URL lookup
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One 304 (or "same as before") answer, to be written with others by ``touch_checked_many``."""
+
+    article_id: int
+    url: str
+    at: datetime
+    http_status: int = 304
 
 
 @dataclass(frozen=True)
@@ -174,7 +186,8 @@ def resync_targets(
 ) -> list[Target]:
     """Articles due for a check, least recently checked first (never-checked stubs before all)."""
     with store._read() as s:
-        query = sa.select(Article)
+        query = sa.select(Article.id, Article.url, Article.etag, Article.last_modified, Article.version,
+                          Article.status)
         if urls:
             found = [a for a in (_find(s, u) for u in urls) if a is not None]
             query = query.where(Article.id.in_([a.id for a in found]))
@@ -190,8 +203,9 @@ def resync_targets(
         if limit is not None:
             query = query.limit(limit)
         return [
-            Target(url=a.url, etag=a.etag, last_modified=a.last_modified, version=a.version, status=a.status)
-            for a in s.scalars(query)
+            Target(url=url, etag=etag, last_modified=last_modified, version=version, status=status,
+                   article_id=article_id)
+            for article_id, url, etag, last_modified, version, status in s.execute(query)
         ]
 
 
@@ -215,6 +229,67 @@ def touch_checked(store: Store, url: str, at: datetime, *, http_status: int = 30
             .values(last_seen_at=at)
         )
         return True
+
+
+_versions = ArticleVersion.__table__.c
+_VERSION_SEEN = (
+    sa.update(ArticleVersion.__table__)
+    .where(_versions.article_id == sa.bindparam("b_article"), _versions.version == sa.bindparam("b_version"),
+           _versions.last_seen_at < sa.bindparam("b_at", type_=_versions.last_seen_at.type))
+    .values(last_seen_at=sa.bindparam("b_at", type_=_versions.last_seen_at.type))
+)
+_ARTICLE_CHECKED = (
+    sa.update(Article.__table__)
+    .where(Article.__table__.c.id == sa.bindparam("b_id"))
+    .values(last_checked_at=sa.bindparam("b_at", type_=Article.__table__.c.last_checked_at.type),
+            http_status=sa.bindparam("b_status"))
+)
+
+
+def touch_checked_many(store: Store, touches: list[Touch], log: Sequence[FetchLogEntry] = ()) -> int:
+    """``touch_checked`` for many articles by id, plus their fetch-log lines, in one transaction
+    (executemany, no lookup by URL). Articles no longer in the database are skipped; returns how many
+    were touched. A gone article answering again is ``ok`` again (event ``back``), as in touch_checked."""
+    with store._write() as s:
+        if log:
+            s.execute(sa.insert(FetchLog.__table__), [
+                {"url": e.url, "final_url": e.final_url, "fetched_at": _aware(e.fetched_at),
+                 "status": e.status, "nbytes": e.nbytes, "elapsed_ms": e.elapsed_ms,
+                 "error_kind": e.error_kind, "error": e.error, "run_id": e.run_id}
+                for e in log
+            ])
+        if not touches:
+            return 0
+        latest: dict[int, Touch] = {}
+        for t in touches:  # one article checked twice in a batch: the later answer wins
+            if t.article_id not in latest or latest[t.article_id].at <= t.at:
+                latest[t.article_id] = t
+        rows: dict[int, tuple[int, str]] = {}
+        ids = list(latest)
+        for start in range(0, len(ids), 500):  # stay under every backend's bound-parameter limit
+            chunk = ids[start:start + 500]
+            rows.update((i, (v, st)) for i, v, st in s.execute(
+                sa.select(Article.id, Article.version, Article.status).where(Article.id.in_(chunk))
+            ))
+        found = [t for i, t in latest.items() if i in rows]
+        if not found:
+            return 0
+        s.execute(_ARTICLE_CHECKED, [
+            {"b_id": t.article_id, "b_at": _aware(t.at), "b_status": t.http_status} for t in found
+        ])
+        s.execute(_VERSION_SEEN, [
+            {"b_article": t.article_id, "b_version": rows[t.article_id][0], "b_at": _aware(t.at)}
+            for t in found
+        ])
+        back = [t for t in found if rows[t.article_id][1] == "gone"]
+        if back:
+            s.execute(
+                sa.update(Article.__table__).where(Article.__table__.c.id.in_([t.article_id for t in back]))
+                .values(status="ok", error=None)
+            )
+            s.add_all(ArticleEvent(article_id=t.article_id, at=_aware(t.at), kind="back", url=t.url)
+                      for t in back)
+        return len(found)
 
 
 def mark_gone(store: Store, url: str, at: datetime, *, http_status: int, error: str,
