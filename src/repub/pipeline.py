@@ -34,6 +34,11 @@ class ImportOutcome:
     error: str | None = None
 
 
+def extract_record(html: str, final_url: str) -> Record:
+    """``normalize(extract(html, final_url))``: the CPU-bound part of saving a page, picklable."""
+    return normalize(extract(html, final_url))
+
+
 class Importer:
     """Stores fetched pages and their originals in one store with one set of fetch settings."""
 
@@ -87,9 +92,20 @@ class Importer:
         self, page: Page, *, requested_url: str | None = None, outlet: str | None = None
     ) -> tuple[Record, SaveResult]:
         """Extract, normalize and store a fetched page (one transaction)."""
-        record = normalize(extract(page.text, page.final_url))
+        record = self.extract_page(page)
+        return record, self.save_record(record, page, requested_url=requested_url, outlet=outlet)
+
+    @staticmethod
+    def extract_page(page: Page) -> Record:
+        """Extract and normalize a fetched page (no database work: may run in another process)."""
+        return extract_record(page.text, page.final_url)
+
+    def save_record(
+        self, record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None
+    ) -> SaveResult:
+        """Store an already extracted ``record`` of ``page`` (one transaction)."""
         aliases = [canonical_url(u) for u in (requested_url or page.url, page.url, page.final_url)]
-        result = self.store.save_article(
+        return self.store.save_article(
             record,
             fetched_at=page.fetched_at,
             aliases=aliases,
@@ -100,7 +116,6 @@ class Importer:
             # every distinct page is kept (compressed) so `repub reextract` needs no fetch
             raw=RawBody(url=page.final_url, body=page.body, encoding=page.charset),
         )
-        return record, result
 
     def original_to_follow(self, copy: Record) -> str | None:
         """The original's URL when the copy links to one; records the link (a stub until fetched)."""
@@ -117,9 +132,17 @@ class Importer:
         """Store the fetched original (linked from the copy as ``original_url``) and link the copy to it.
 
         Only URLs are needed, so an original left pending by an earlier run is saved the same way."""
-        record, result = self.save_page(page, requested_url=original_url, outlet=outlet)
+        record = self.extract_page(page)
+        return record, self.save_original_record(record, page, copy_url=copy_url, original_url=original_url,
+                                                 outlet=outlet)
+
+    def save_original_record(
+        self, record: Record, page: Page, *, copy_url: str, original_url: str, outlet: str | None
+    ) -> SaveResult:
+        """``save_original`` for an already extracted ``record``."""
+        result = self.save_record(record, page, requested_url=original_url, outlet=outlet)
         self.store.link_original(copy_url, original_url)
-        return record, result
+        return result
 
     def original_failed(self, original_url: str, err: RepubError) -> None:
         """The original could not be fetched or read: keep the stub with the failure."""

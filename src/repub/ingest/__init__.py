@@ -4,11 +4,28 @@
 ``runner`` (one run: lock, discover, import, figures).
 """
 
-from .discovery import Walk, discover
-from .politeness import PoliteFetcher, Politeness, is_transient, retry_after_seconds
-from .runner import Ingest, IngestOptions, IngestResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .discovery import Walk, discover
+    from .politeness import PoliteFetcher, Politeness, is_transient, retry_after_seconds
+    from .runner import Ingest, IngestOptions, IngestResult
+
+# Imported on first use, so extraction workers (repub.ingest.extraction) load no store or HTTP client.
+_WHERE = {"Walk": "discovery", "discover": "discovery", "PoliteFetcher": "politeness",
+          "Politeness": "politeness", "is_transient": "politeness", "retry_after_seconds": "politeness",
+          "Ingest": "runner", "IngestOptions": "runner", "IngestResult": "runner"}
 
 __all__ = [
     "Ingest", "IngestOptions", "IngestResult", "Politeness", "PoliteFetcher", "Walk", "discover",
     "is_transient", "retry_after_seconds",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

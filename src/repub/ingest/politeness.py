@@ -137,7 +137,10 @@ class PoliteFetcher:
                                  concurrency or p.concurrency)
 
     async def fetch(self, url: str, *, accept: Collection[str] = HTML_TYPES, rate: float | None = None,
-                    concurrency: int | None = None) -> Page:
+                    concurrency: int | None = None, hold: asyncio.Semaphore | None = None) -> Page:
+        """The page. ``hold``: acquired once the host admits the request (waiting for it does not hold
+        up other hosts), before it is sent; still held when the page is returned, for the caller to
+        release when done with the page; released here when no page comes back."""
         host = self._host(url, rate, concurrency)
         policy = await self._robots(url, host)
         if host.robots_error is not None:
@@ -150,28 +153,43 @@ class PoliteFetcher:
             err = FetchError(url, "robots", "refused by robots.txt")
             self.on_attempt(err)
             raise err
-        return await self._with_retries(url, host, accept)
+        return await self._with_retries(url, host, accept, hold)
 
-    async def _with_retries(self, url: str, host: _Host, accept: Collection[str]) -> Page:
-        attempt = 0
-        while True:
-            async with self.limiter.slot(host):
-                try:
-                    page = await self._fetcher.fetch(url, accept=accept)
-                except FetchError as err:
-                    self.on_attempt(err)
-                    delay = self._retry_delay(err, attempt)
-                    if delay is None:
-                        raise
-                    asked = retry_after_seconds(err.retry_after) is not None and err.status in (429, 503)
+    async def _with_retries(self, url: str, host: _Host, accept: Collection[str],
+                            hold: asyncio.Semaphore | None = None) -> Page:
+        held = False
+        try:
+            attempt = 0
+            while True:
+                async with self.limiter.slot(host):
+                    if hold is not None and not held:
+                        await hold.acquire()
+                        held = True
+                    try:
+                        page = await self._fetcher.fetch(url, accept=accept)
+                    except FetchError as err:
+                        self.on_attempt(err)
+                        delay = self._retry_delay(err, attempt)
+                        if delay is None:
+                            raise
+                        asked = retry_after_seconds(err.retry_after) is not None and err.status in (429, 503)
+                    else:
+                        self.on_attempt(page)
+                        held = False  # the caller's now
+                        return page
+                attempt += 1
+                if held:  # nothing to hold while waiting to retry
+                    assert hold is not None
+                    hold.release()
+                    held = False
+                if asked:
+                    self.limiter.pause(host, delay)  # the server asked the whole host to wait
                 else:
-                    self.on_attempt(page)
-                    return page
-            attempt += 1
-            if asked:
-                self.limiter.pause(host, delay)  # the server asked the whole host to wait
-            else:
-                await asyncio.sleep(delay)  # backoff for this URL only; the host's slot is free
+                    await asyncio.sleep(delay)  # backoff for this URL only; the host's slot is free
+        finally:
+            if held:
+                assert hold is not None
+                hold.release()
 
     def _retry_delay(self, err: FetchError, attempt: int) -> float | None:
         """Seconds before the next attempt, or None when the error is final."""

@@ -1,10 +1,14 @@
 """One ``repub ingest`` run: lock, discover, import what is new (and its originals), record the figures.
 
 Fetching is asynchronous across hosts (one task per article, each host limited by ``PoliteFetcher``);
-everything touching the database, and the CPU-bound extraction inside ``Importer.save_page``, runs on
-one writer thread, so SQLite writes are serialised and never block the fetchers. Each article is one
-transaction, so a run killed at any point leaves whole articles; the next run skips what is stored,
-fetches originals still pending, and walks deep again because this run did not finish its walk.
+at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are between the start of
+their request (once their host admits it) and the end of their save, so memory stays flat however many
+URLs a run has. The CPU-bound extraction (``normalize(extract(...))``) runs in a pool of worker
+processes when the run has more than ``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``),
+else on the writer thread; everything touching the database runs on one writer thread, so SQLite
+writes are serialised and never block the fetchers. Each article is one transaction, so a run killed
+at any point leaves whole articles; the next run skips what is stored, fetches originals still
+pending, and walks deep again because this run did not finish its walk.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from ..store import SaveResult, Store
 from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
+from .extraction import Extractor, pool_min_urls
 from .politeness import PoliteFetcher, Politeness
 
 log = logging.getLogger("repub.ingest")
 T = TypeVar("T")
 DEAD_STATUSES = frozenset({404, 410})  # a copy answering these is not asked again unless --backfill
 Progress = Callable[[int, int], None]  # (done, total) articles
+IN_FLIGHT_PER_REQUEST = 2  # pages fetched or being saved, per request the sources allow at once
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class Ingest:
         self._writer: ThreadPoolExecutor | None = None
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
+        self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
+        self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
 
     # -- the run --------------------------------------------------------------------------------------
 
@@ -109,7 +117,9 @@ class Ingest:
             except RepubError as err:
                 status, error = "failed", str(err)
             finally:
-                # queued writes (at most one per request in flight) finish: no half-recorded article
+                if self._extractor is not None:
+                    self._extractor.shutdown()
+                # queued writes (at most one per article in flight) finish: no half-recorded article
                 self._writer.shutdown(wait=True)
                 if self.interrupted:
                     status = "interrupted"
@@ -138,6 +148,8 @@ class Ingest:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not main thread
                 loop.add_signal_handler(sig, self._stop, task)
+        self._slots = asyncio.Semaphore(
+            IN_FLIGHT_PER_REQUEST * max(1, sum(s.concurrency for s in self.sources)))
         try:
             async with PoliteFetcher(self.settings.fetch, self.politeness, self._log_attempt) as fetcher:
                 self.fetcher = fetcher
@@ -188,6 +200,9 @@ class Ingest:
             return walk
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
+        if self._extractor is None and self._total > pool_min_urls():
+            self._extractor = Extractor()
+            log.info("extracting in %d worker processes", self._extractor.workers)
         async with asyncio.TaskGroup() as group:
             for item in todo:
                 group.create_task(self._article(source, item.url))
@@ -249,10 +264,28 @@ class Ingest:
         finally:
             self._advance()
 
+    async def _fetch_held(self, source: Source, url: str) -> Page:
+        """Fetch an article page holding one of the run's slots: release it once the page is saved."""
+        return await self.fetcher.fetch(url, rate=source.rate, concurrency=source.concurrency,
+                                        hold=self._slots_())
+
+    def _slots_(self) -> asyncio.Semaphore:
+        assert self._slots is not None
+        return self._slots
+
+    async def _extract(self, page: Page) -> Record | None:
+        """The page's record from the worker processes; None: the writer thread extracts it."""
+        if self._extractor is None:
+            return None
+        return await self._extractor.record(page.text, page.final_url)
+
     async def _import(self, source: Source, url: str) -> None:
         try:
-            page = await self.fetcher.fetch(url, rate=source.rate, concurrency=source.concurrency)
-            record, original_url = await self._db(self._save_copy, page, url)
+            page = await self._fetch_held(source, url)
+            try:
+                record, original_url = await self._db(self._save_copy, page, url, await self._extract(page))
+            finally:
+                self._slots_().release()
         except RepubError as err:
             self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
             return
@@ -260,10 +293,13 @@ class Ingest:
         if original_url and source.follow_originals and original_url not in self._originals:
             self._originals.add(original_url)
             try:
-                page = await self.fetcher.fetch(original_url, rate=source.rate,
-                                                concurrency=source.concurrency)
+                page = await self._fetch_held(source, original_url)
                 outlet = record.original.outlet if record.original else None
-                await self._db(self._save_original, page, record.url, original_url, outlet)
+                try:
+                    await self._db(self._save_original, page, record.url, original_url, outlet,
+                                   await self._extract(page))
+                finally:
+                    self._slots_().release()
                 log.info("stored original %s", original_url)
             except RepubError as err:
                 await self._db(self._importer_().original_failed, original_url, err)
@@ -273,9 +309,12 @@ class Ingest:
     # Figures of saved pages are counted on the writer thread, in the job that saves: a save that
     # completes while the run is being cancelled is still counted.
 
-    def _save_copy(self, page: Page, url: str) -> tuple[Record, str | None]:
+    def _save_copy(self, page: Page, url: str, record: Record | None = None) -> tuple[Record, str | None]:
         importer = self._importer_()
-        record, saved = importer.save_page(page, requested_url=url)
+        if record is None:
+            record, saved = importer.save_page(page, requested_url=url)
+        else:
+            saved = importer.save_record(record, page, requested_url=url)
         self._count(saved)
         original_url = importer.original_to_follow(record)
         if original_url is not None:
@@ -284,10 +323,16 @@ class Ingest:
                 return record, None  # already stored (another copy of it): linked, not refetched
         return record, original_url
 
-    def _save_original(self, page: Page, copy_url: str, original_url: str, outlet: str | None) -> None:
-        _record, saved = self._importer_().save_original(
-            page, copy_url=copy_url, original_url=original_url, outlet=outlet
-        )
+    def _save_original(self, page: Page, copy_url: str, original_url: str, outlet: str | None,
+                       record: Record | None = None) -> None:
+        importer = self._importer_()
+        if record is None:
+            _record, saved = importer.save_original(
+                page, copy_url=copy_url, original_url=original_url, outlet=outlet
+            )
+        else:
+            saved = importer.save_original_record(record, page, copy_url=copy_url,
+                                                  original_url=original_url, outlet=outlet)
         self._count(saved)
 
     async def _pending_original(self, source: Source, copy_url: str, original_url: str,
@@ -296,8 +341,12 @@ class Ingest:
             return
         self._originals.add(original_url)
         try:
-            page = await self.fetcher.fetch(original_url, rate=source.rate, concurrency=source.concurrency)
-            await self._db(self._save_original, page, copy_url, original_url, outlet)
+            page = await self._fetch_held(source, original_url)
+            try:
+                await self._db(self._save_original, page, copy_url, original_url, outlet,
+                               await self._extract(page))
+            finally:
+                self._slots_().release()
         except RepubError as err:
             await self._db(self._importer_().original_failed, original_url, err)
             self._failed(f"original {original_url} of {copy_url}: {err}")

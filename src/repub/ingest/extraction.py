@@ -1,0 +1,124 @@
+"""Extraction off the writer thread: ``normalize(extract(...))`` in a pool of worker processes.
+
+A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) starts
+one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs extract on
+the writer thread as before: starting the workers (~0.5 s) would cost more than it buys.
+
+Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
+their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
+method keeps the run's lock file descriptor out of them, so a killed run never leaves the lock held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ..errors import ExtractError, RepubError
+from ..extract import extract
+from ..normalize import normalize
+from ..normalize.types import Record
+
+log = logging.getLogger("repub.ingest")
+POOL_MIN_URLS = 20
+POOL_MIN_ENV = "REPUB_EXTRACT_POOL_MIN"
+
+
+def pool_min_urls() -> int:
+    """URLs to import above which a run extracts in worker processes."""
+    with contextlib.suppress(ValueError):
+        return int(os.environ.get(POOL_MIN_ENV, ""))
+    return POOL_MIN_URLS
+
+
+def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | None]:
+    """(record, None), or (None, the readable message) when the page holds no article."""
+    try:
+        return normalize(extract(html, final_url)), None
+    except RepubError as err:
+        return None, str(err)
+
+
+def _init_worker(run_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The worker's parent is the fork server, which the workers themselves keep alive: watch the run.
+    threading.Thread(target=_watch_run, args=(run_pid,), daemon=True).start()
+
+
+def _watch_run(pid: int) -> None:
+    """Exit as soon as the run's process is gone (SIGKILL gives it no chance to stop the pool)."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.pidfd_open(pid)  # Linux: readable when the process exits
+        select.select([fd], [], [])
+        os._exit(1)
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+        time.sleep(0.2)
+
+
+class Extractor:
+    """``await extractor.record(html, url)``: the record, extracted in a worker process."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+        if ctx.get_start_method() == "forkserver":
+            # Workers fork from a server that has imported this module (and repub.extract) and the
+            # main script: multiprocessing imports the main script in every worker otherwise.
+            ctx.set_forkserver_preload(["__main__", "repub.ingest.extraction"])
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
+            initargs=(os.getpid(),)
+        )
+        self._ready: asyncio.Future[None] | None = None
+        self._broken = False
+
+    def _start(self) -> None:
+        # starting a worker blocks until it runs: done here, on a thread, not on the event loop
+        pool = self._pool
+        if pool is not None:
+            for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                future.result()
+
+    async def record(self, html: str, final_url: str) -> Record:
+        """The extracted record; ExtractError (the same readable line as on the writer thread)."""
+        loop = asyncio.get_running_loop()
+        if self._ready is None:
+            self._ready = loop.run_in_executor(None, self._start)
+        try:
+            await asyncio.shield(self._ready)
+            pool = self._pool
+            if pool is None:
+                raise BrokenProcessPool("shut down")
+            record, error = await loop.run_in_executor(pool, extract_in_worker, html, final_url)
+        except (BrokenProcessPool, OSError) as err:  # a worker died (OOM killer...): extract here
+            if not self._broken:
+                self._broken = True
+                log.error("the extraction workers failed (%s): extracting in the run's process", err)
+            record, error = extract_in_worker(html, final_url)
+        if error is not None:
+            raise ExtractError(error)
+        assert record is not None
+        return record
+
+    def shutdown(self) -> None:
+        """Stop the workers; extractions not started are dropped (their pages are not saved)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

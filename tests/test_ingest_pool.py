@@ -1,0 +1,144 @@
+"""``repub ingest`` with its extraction in worker processes, and the bound on pages in flight.
+
+The fixture runs are small (below the pool's threshold), so ``$REPUB_EXTRACT_POOL_MIN=0`` forces the
+worker processes; the same results as on the writer thread are expected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import test_ingest
+from repub.errors import ExtractError
+from repub.ingest import extraction, runner
+from repub.pipeline import extract_record
+from test_ingest import (
+    REPUB,
+    TMS_COPIES,
+    db_rows,
+    ingest,
+    slow_copies,
+    sources_file,
+    stored_urls,
+    wait_for_articles,
+)
+from webserver import TestWeb
+
+web, env = test_ingest.web, test_ingest.env  # the fixtures, shared
+COPY = TMS_COPIES[0]
+
+
+def spy_runs(monkeypatch: pytest.MonkeyPatch) -> list[runner.Ingest]:
+    seen: list[runner.Ingest] = []
+    original = runner.Ingest.run
+
+    def run(self: runner.Ingest) -> runner.IngestResult:
+        seen.append(self)
+        return original(self)
+
+    monkeypatch.setattr(runner.Ingest, "run", run)
+    return seen
+
+
+def test_workers_store_what_the_writer_thread_stores(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(extraction.POOL_MIN_ENV, "0")
+    seen = spy_runs(monkeypatch)
+    code, out, err = ingest(capsys, sources_file(tmp_path), "--log-file", str(tmp_path / "ingest.log"))
+    assert code == 0, err
+    assert out.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    (run,) = seen
+    assert run._extractor is not None  # the workers were used
+    assert run._slots is not None and run._slots._value == runner.IN_FLIGHT_PER_REQUEST * 4  # all back
+    db = env["REPUB_DB"]
+    assert len(stored_urls(db)) == 13
+    assert db_rows(db, "SELECT COUNT(*) FROM articles WHERE original_id IS NOT NULL")[0][0] == 7
+    assert "failed: https://www.transcend.org/tms/2020/10/disarmament-talks-stall-again-in-geneva/" in (
+        tmp_path / "ingest.log").read_text()
+
+
+def test_small_runs_extract_on_the_writer_thread(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(extraction.POOL_MIN_ENV, raising=False)
+    seen = spy_runs(monkeypatch)
+    code, out, err = ingest(capsys, sources_file(tmp_path))
+    assert code == 0 and ", new 13," in out, err
+    assert seen[0]._extractor is None  # 10 URLs: no worker processes started
+
+
+def test_one_page_in_flight_still_completes(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a copy's slot is given back before its original is fetched: a bound of 1 cannot deadlock
+    monkeypatch.setattr(runner, "IN_FLIGHT_PER_REQUEST", 1)
+    code, out, err = ingest(capsys, sources_file(tmp_path, concurrency=1))
+    assert code == 0, err
+    assert out.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+
+
+def test_an_extraction_error_reads_the_same_from_a_worker() -> None:
+    html = "<html><head></head><body></body></html>"
+    with pytest.raises(ExtractError) as here:
+        extract_record(html, COPY)
+
+    async def in_worker() -> None:
+        extractor = extraction.Extractor(1)
+        try:
+            with pytest.raises(ExtractError) as there:
+                await extractor.record(html, COPY)
+            assert str(there.value) == str(here.value) and str(here.value).startswith(COPY)
+        finally:
+            extractor.shutdown()
+
+    asyncio.run(in_worker())
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
+    env: dict[str, str], web: TestWeb, tmp_path: Path
+) -> None:
+    slow_copies(web, 0.4)
+    sources = sources_file(tmp_path, concurrency=1)
+    db = env["REPUB_DB"]
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    wait_for_articles(db, 3)
+    helpers = [c for server in _children(proc.pid) for c in [server, *_children(server)]]
+    assert len(helpers) >= 2  # the fork server and its workers (and multiprocessing's resource tracker)
+    proc.kill()
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in helpers if _alive(p)]  # no worker outlives the run
+
+    done = subprocess.run([REPUB, "ingest", "--sources", sources], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ingest run 2 ok: discovered 10, ")
+    assert len(stored_urls(db)) == 13
+    assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 13
+    assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
