@@ -122,7 +122,7 @@ class Importer:
         original = copy.original
         if original is None or not original.url or original.url == copy.url:
             return None
-        self.store.ensure_original(original.url, original.outlet, original.published_at)
+        # one transaction: the stub (if any) takes the outlet and date the saved copy printed
         self.store.link_original(copy.url, original.url)
         return original.url
 
