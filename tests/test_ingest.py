@@ -23,7 +23,7 @@ import pytest
 from fixturedata import all_fixtures, fixture_hosts
 from repub.cli import main
 from repub.errors import FetchError
-from repub.ingest import is_transient, retry_after_seconds
+from repub.fetch.retry import is_transient, retry_after_seconds
 from repub.store import Store
 from repub.store.runs import run_lock
 from webserver import Response, TestWeb

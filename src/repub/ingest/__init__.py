@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .discovery import Walk, discover
-    from .politeness import PoliteFetcher, Politeness, is_transient, retry_after_seconds
+    from .politeness import PoliteFetcher, Politeness
     from .runner import Ingest, IngestOptions, IngestResult
 
 # Imported on first use, so extraction workers (repub.ingest.extraction) load no store or HTTP client.
 _WHERE = {"Walk": "discovery", "discover": "discovery", "PoliteFetcher": "politeness",
-          "Politeness": "politeness", "is_transient": "politeness", "retry_after_seconds": "politeness",
+          "Politeness": "politeness",
           "Ingest": "runner", "IngestOptions": "runner", "IngestResult": "runner"}
 
 __all__ = [
     "Ingest", "IngestOptions", "IngestResult", "Politeness", "PoliteFetcher", "Walk", "discover",
-    "is_transient", "retry_after_seconds",
 ]
 
 

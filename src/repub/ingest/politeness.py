@@ -10,23 +10,20 @@ backoff and jitter, or after the server's Retry-After, which pauses the whole ho
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
 from collections.abc import Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..discover import RobotsPolicy
 from ..errors import FetchError
 from ..fetch import HTML_TYPES, Fetcher
+from ..fetch.retry import asked_wait, is_transient
 from ..fetch.types import FetchSettings, Page
 
-TRANSIENT_KINDS = frozenset({"timeout", "connect"})
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 ROBOTS_TYPES = frozenset({"text/plain"})
 
 
@@ -42,30 +39,6 @@ class Politeness:
     max_retry_after: float = 120.0  # a longer Retry-After gives up instead of holding the run
     max_crawl_delay: float = 30.0  # robots.txt Crawl-delay is honoured up to this
     jitter: float = 0.5
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date); None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = datetime.now(UTC).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
-
-
-def is_transient(err: FetchError) -> bool:
-    """Worth retrying: the server or network may do better in a moment. 4xx (but 429) never is."""
-    if err.kind in TRANSIENT_KINDS:
-        return True
-    return err.kind == "http" and err.status in TRANSIENT_STATUSES
 
 
 @dataclass
@@ -172,7 +145,7 @@ class PoliteFetcher:
                         delay = self._retry_delay(err, attempt)
                         if delay is None:
                             raise
-                        asked = retry_after_seconds(err.retry_after) is not None and err.status in (429, 503)
+                        asked = asked_wait(err) is not None
                     else:
                         self.on_attempt(page)
                         held = False  # the caller's now
@@ -196,8 +169,8 @@ class PoliteFetcher:
         p = self.politeness
         if attempt >= p.retries or not is_transient(err):
             return None
-        retry_after = retry_after_seconds(err.retry_after)
-        if retry_after is not None and err.status in (429, 503):
+        retry_after = asked_wait(err)
+        if retry_after is not None:
             return None if retry_after > p.max_retry_after else retry_after
         base = min(p.max_backoff, p.backoff * 2**attempt)
         return base * self._random.uniform(1 - p.jitter, 1 + p.jitter)
