@@ -115,6 +115,46 @@ def test_workers_in_one_process_drain_the_queue(synthetic: SyntheticWeb, tmp_pat
         assert q.stats(store).done == 30
 
 
+def test_worker_retries_transient_failures_and_honours_retry_after(tmp_path: Path) -> None:
+    calls: Counter[str] = Counter()
+
+    def flaky(handler: object) -> Response:  # 503 with Retry-After once, then the article
+        calls["flaky"] += 1
+        if calls["flaky"] == 1:
+            return 503, {"Content-Type": "text/html", "Retry-After": "1"}, b"busy"
+        body = b"<html><head><title>Back</title></head><body><article><p>" + PARAGRAPH.encode() + b"</p>"
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, body + b"</article></body></html>"
+
+    def gone(handler: object) -> Response:
+        calls["gone"] += 1
+        return 404, {"Content-Type": "text/html"}, b"no"
+
+    with TestWeb() as web:
+        web.route("/f.test/a/1/", flaky)
+        web.route("/g.test/a/1/", gone)
+        host_map = web.host_map("f.test", "g.test") + ",dead.test=http://127.0.0.1:9"
+        settings = build_settings(db=str(tmp_path / "q.db"), host_maps=[host_map])
+        urls = ["https://f.test/a/1/", "https://g.test/a/1/", "https://dead.test/a/1/"]
+        with Store.open(f"sqlite:///{tmp_path / 'q.db'}") as store:
+            q.enqueue(store, [q.Enqueue(u, "s") for u in urls], rate=100.0)
+            started = time.monotonic()
+            options = WorkerOptions(exit_when_empty=True, lease=5, backoff=0.05, idle_sleep=0.05)
+            result = Worker(store, settings, options).run()
+            elapsed = time.monotonic() - started
+            assert (result.done, result.failed) == (1, 2)
+            assert calls == {"flaky": 2, "gone": 1}  # a 404 is final: asked once
+            assert elapsed >= 1.0  # the host waited out its Retry-After
+            with store.engine.connect() as conn:
+                query = "SELECT url, attempts || ' ' || status FROM queue"
+                rows = dict(conn.exec_driver_sql(query).fetchall())
+                dead = conn.exec_driver_sql(
+                    "SELECT COUNT(*) FROM fetch_log WHERE url = 'https://dead.test/a/1/'").scalar()
+            assert rows == {urls[0]: "2 done", urls[1]: "1 failed", urls[2]: "3 failed"}
+            assert dead == 3  # refused three times, then given up
+            view = store.get(urls[0])
+            assert view is not None and view.title == "Back"
+
+
 def test_cli_worker_and_queue(synthetic: SyntheticWeb, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "q.db")

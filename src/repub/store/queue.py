@@ -212,6 +212,27 @@ def finish(store: Store, owner: str, item_id: int, *, error: str | None = None,
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def retry_later(store: Store, owner: str, item_id: int, *, host: str, wait: float, error: str,
+                now: datetime | None = None) -> bool:
+    """Put a leased URL back in the queue after a transient failure, and keep every worker off its host
+    for ``wait`` seconds (a Retry-After or a backoff holds the host, not just this URL). False if the
+    lease was lost meanwhile."""
+    now = _now(now)
+    not_before = now + timedelta(seconds=wait)
+    with store._write() as s:
+        result = s.execute(
+            sa.update(QueueItem)
+            .where(QueueItem.id == item_id, QueueItem.lease_owner == owner, QueueItem.status == "leased")
+            .values(status="queued", lease_owner=None, lease_expires_at=None, error=error)
+        )
+        s.execute(
+            sa.update(HostSlot)
+            .where(HostSlot.host == host, HostSlot.next_allowed_at < not_before)
+            .values(next_allowed_at=not_before)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def release(store: Store, owner: str, ids: list[int]) -> None:
     """Give leases back at once (a worker stopping cleanly)."""
     if ids:

@@ -20,6 +20,7 @@ from types import FrameType
 from ..config import Settings
 from ..errors import FetchError, RepubError
 from ..fetch import Fetcher
+from ..fetch.retry import asked_wait, is_transient
 from ..fetch.types import Page
 from ..normalize import canonical_url
 from ..pipeline import Importer
@@ -30,12 +31,23 @@ log = logging.getLogger("repub.worker")
 
 
 @dataclass(frozen=True)
+class _Retry:
+    """A transient failure: the URL goes back to the queue and its host waits ``wait`` seconds."""
+
+    wait: float
+    message: str
+
+
+@dataclass(frozen=True)
 class WorkerOptions:
     lease: float = 60.0  # seconds a claimed URL stays ours without renewal
     exit_when_empty: bool = False  # stop when nothing is queued or leased anywhere
     max_items: int | None = None  # stop after this many URLs
     idle_sleep: float = 0.5  # longest pause when no host is free
     owner: str | None = None
+    attempts: int = 3  # tries of a URL that fails transiently (timeouts, refused, 429, 502-504)
+    backoff: float = 2.0  # seconds before the 2nd try, doubled for each further one (jittered)
+    max_retry_after: float = 300.0  # a longer Retry-After fails the URL instead of holding its host
 
 
 @dataclass
@@ -91,6 +103,11 @@ class Worker:
                 self._held = item.id
                 error = self._process(item)
                 self._held = None
+                if isinstance(error, _Retry):
+                    q.retry_later(self.store, self.owner, item.id, host=item.host, wait=error.wait,
+                                  error=error.message)
+                    log.info("retry %s in %.1f s: %s", item.url, error.wait, error.message)
+                    continue
                 q.finish(self.store, self.owner, item.id, error=error)
                 if error:
                     result.failed += 1
@@ -107,10 +124,16 @@ class Worker:
             result.seconds = time.monotonic() - started
         return result
 
-    def _process(self, item: q.Claim) -> str | None:
+    def _process(self, item: q.Claim) -> str | _Retry | None:
         imp = self.importer
         try:
             page = self._fetch(item.url)
+        except FetchError as err:
+            wait = self._retry_wait(err, item.attempts)
+            if wait is not None:
+                return _Retry(wait, str(err))
+            return self._failed(item, err)
+        try:
             if item.kind == "original" and item.copy_url:
                 imp.save_original(page, copy_url=item.copy_url, original_url=item.url, outlet=item.outlet)
                 return None
@@ -124,10 +147,24 @@ class Worker:
                     q.enqueue(self.store, [found], rate=1.0 / item.interval if item.interval else 1.0)
             return None
         except RepubError as err:
-            if item.kind == "original":
-                with contextlib.suppress(RepubError):
-                    imp.original_failed(item.url, err)
-            return str(err) or type(err).__name__
+            return self._failed(item, err)
+
+    def _failed(self, item: q.Claim, err: RepubError) -> str:
+        """A final failure: an original's stub keeps it too. Returns the queue's error text."""
+        if item.kind == "original":
+            with contextlib.suppress(RepubError):
+                self.importer.original_failed(item.url, err)
+        return str(err) or type(err).__name__
+
+    def _retry_wait(self, err: FetchError, attempts: int) -> float | None:
+        """Seconds before another try of a transient failure; None when the failure is final."""
+        opts = self.options
+        if attempts >= opts.attempts or not is_transient(err):
+            return None
+        asked = asked_wait(err)
+        if asked is not None:
+            return None if asked > opts.max_retry_after else asked
+        return opts.backoff * 2 ** (attempts - 1) * random.uniform(0.75, 1.25)
 
     def _fetch(self, url: str) -> Page:
         """``Importer.fetch`` with the worker's long-lived client: logged either way."""
