@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -353,20 +352,15 @@ def bench_growth(work: Path, sizes: list[int], runs: int, batch: int, rate: floa
 
 
 def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """The machine line of the results file (cores, CPU, memory, platform, versions)."""
+    import trafilatura
+    from eval_extraction import machine as machine_facts  # the CPU model is read once, there
+
+    facts = machine_facts()
     mem = ""
     with contextlib.suppress(OSError, ValueError, IndexError):
         mem = f", {int(Path('/proc/meminfo').read_text().split()[1]) // 1024} MB RAM"
-    import trafilatura
-
-    return (f"{os.cpu_count()} cores, {cpu}{mem}; {platform.platform()}; Python {platform.python_version()}; "
+    return (f"{facts['cores']} cores, {facts['cpu']}{mem}; {facts['platform']}; Python {facts['python']}; "
             f"trafilatura {trafilatura.__version__}")
 
 
