@@ -34,11 +34,19 @@ class SyntheticWeb:
         self.web, self.hosts, self.delay = web, hosts, delay  # delay: seconds per answer (a slow site)
         self.times: dict[str, list[float]] = defaultdict(list)
         self.paths: Counter[str] = Counter()
+        self.robots: dict[str, str] = {}  # host -> robots.txt text; other hosts answer 404
+        self.robots_asked: Counter[str] = Counter()
         self._lock = threading.Lock()
         web.static = self._serve  # type: ignore[method-assign]  # every path not routed comes here
 
     def _serve(self, path: str) -> Response:
         host = path.strip("/").split("/", 1)[0]
+        if path.endswith("/robots.txt"):  # not an article: counted apart from the pages
+            with self._lock:
+                self.robots_asked[host] += 1
+            if host not in self.robots:
+                return 404, {"Content-Type": "text/plain", "Connection": "close"}, b"no robots.txt"
+            return 200, {"Content-Type": "text/plain", "Connection": "close"}, self.robots[host].encode()
         with self._lock:
             self.times[host].append(time.monotonic())
             self.paths[path] += 1
@@ -151,8 +159,44 @@ def test_worker_retries_transient_failures_and_honours_retry_after(tmp_path: Pat
                     "SELECT COUNT(*) FROM fetch_log WHERE url = 'https://dead.test/a/1/'").scalar()
             assert rows == {urls[0]: "2 done", urls[1]: "1 failed", urls[2]: "3 failed"}
             assert dead == 3  # refused three times, then given up
+            with store.engine.connect() as conn:
+                error = conn.exec_driver_sql("SELECT error FROM queue WHERE url = 'https://dead.test/a/1/'").scalar()
+            # robots.txt is read first: an unreachable one holds the whole host, and says so
+            assert error == ("https://dead.test/a/1/: robots.txt unreadable, nothing fetched from this host: "
+                             "cannot connect to dead.test (via 127.0.0.1:9): connection refused")
             view = store.get(urls[0])
             assert view is not None and view.title == "Back"
+
+
+def test_worker_obeys_robots_txt_and_its_crawl_delay(synthetic: SyntheticWeb, tmp_path: Path) -> None:
+    synthetic.robots = {
+        "h0.test": "User-agent: *\nDisallow: /a/3/\nCrawl-delay: 0.3\n",
+        "h1.test": "User-agent: repub\nDisallow: /\n\nUser-agent: *\nAllow: /\n",  # only repub refused
+    }  # h2.test has none (404): everything allowed
+    settings = build_settings(db=str(tmp_path / "q.db"), host_maps=[synthetic.host_map()])
+    urls = synthetic.urls(9)  # h0: 0 3 6, h1: 1 4 7, h2: 2 5 8
+    with Store.open(f"sqlite:///{tmp_path / 'q.db'}") as store:
+        q.enqueue(store, [q.Enqueue(u, "syn") for u in urls], rate=100.0)
+        options = WorkerOptions(exit_when_empty=True, lease=5, idle_sleep=0.05)
+        result = Worker(store, settings, options).run()
+        assert (result.done, result.failed) == (5, 4)
+        assert set(synthetic.paths) == {"/h0.test/a/0/", "/h0.test/a/6/", "/h2.test/a/2/", "/h2.test/a/5/",
+                                        "/h2.test/a/8/"}
+        assert synthetic.robots_asked == {"h0.test": 1, "h1.test": 1, "h2.test": 1}  # once per host
+        h0 = synthetic.times["h0.test"]
+        assert len(h0) == 2 and h0[1] - h0[0] >= 0.3 * 0.95  # the Crawl-delay, not the 0.01 s rate
+        with store.engine.connect() as conn:
+            query = "SELECT url, status || ' ' || COALESCE(error, '') FROM queue"
+            rows = dict(conn.exec_driver_sql(query).fetchall())
+            intervals = dict(conn.exec_driver_sql("SELECT host, interval FROM host_slots").fetchall())
+            refused = conn.exec_driver_sql(
+                "SELECT url FROM fetch_log WHERE error_kind = 'robots' ORDER BY url").scalars().all()
+        assert rows["https://h0.test/a/3/"] == "failed https://h0.test/a/3/: refused by robots.txt"
+        assert rows["https://h1.test/a/4/"] == "failed https://h1.test/a/4/: refused by robots.txt"
+        assert rows["https://h0.test/a/6/"] == "done "
+        assert intervals == {"h0.test": 0.3, "h1.test": 0.01, "h2.test": 0.01}
+        assert refused == ["https://h0.test/a/3/", "https://h1.test/a/1/", "https://h1.test/a/4/",
+                           "https://h1.test/a/7/"]
 
 
 def test_cli_worker_and_queue(synthetic: SyntheticWeb, tmp_path: Path,

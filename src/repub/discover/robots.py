@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from protego import Protego
+
+from repub.errors import FetchError
+
+# robots.txt is plain text; anything else served for it (an HTML error page, say) is not a policy
+ROBOTS_TYPES = frozenset({"text/plain"})
+
+
+def robots_url(url: str) -> str:
+    """Where the robots.txt governing ``url`` lives (per scheme, host and port, RFC 9309 2.3)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
 
 @dataclass
@@ -45,3 +57,16 @@ class RobotsPolicy:
     def sitemaps(self) -> list[str]:
         """``Sitemap:`` lines, in file order: start points like the configured sitemaps."""
         return [] if self._parser is None else list(dict.fromkeys(self._parser.sitemaps))
+
+
+def policy_after_failure(err: FetchError, user_agent: str) -> RobotsPolicy | None:
+    """The policy when fetching robots.txt failed, or None when it is unreachable.
+
+    RFC 9309 2.3.1: a robots.txt that does not exist (4xx) allows everything; one that is unreachable
+    (5xx, network errors) means "assume complete disallow" until it can be read, which the caller
+    reports as the host's problem rather than as a refusal of each URL."""
+    if err.kind == "http" and err.status is not None and 400 <= err.status < 500:
+        return RobotsPolicy.allow_all(user_agent)
+    if err.kind in ("not-html", "empty"):  # served, but not as text: nothing to obey
+        return RobotsPolicy.allow_all(user_agent)
+    return None

@@ -233,6 +233,18 @@ def retry_later(store: Store, owner: str, item_id: int, *, host: str, wait: floa
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def widen_host(store: Store, host: str, interval: float, *, now: datetime | None = None) -> None:
+    """Keep at least ``interval`` seconds between requests to ``host`` (a robots.txt Crawl-delay), from
+    now on: the host's next slot moves too, since it was booked with the old interval. A host's
+    interval only ever grows, as in ``enqueue``."""
+    not_before = _now(now) + timedelta(seconds=interval)
+    with store._write() as s:
+        s.execute(sa.update(HostSlot).where(HostSlot.host == host, HostSlot.interval < interval)
+                  .values(interval=interval))
+        s.execute(sa.update(HostSlot).where(HostSlot.host == host, HostSlot.next_allowed_at < not_before)
+                  .values(next_allowed_at=not_before))
+
+
 def release(store: Store, owner: str, ids: list[int]) -> None:
     """Give leases back at once (a worker stopping cleanly)."""
     if ids:

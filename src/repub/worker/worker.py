@@ -1,7 +1,11 @@
 """One worker process: claim one URL (its host's slot booked in the same transaction), fetch it,
 extract and store it through the Importer, mark it done or failed, and enqueue the original a copy
 links to. The lease is renewed while a URL takes long; a worker killed outright simply lets its
-lease expire, and another worker takes the URL again."""
+lease expire, and another worker takes the URL again.
+
+Each worker reads a host's robots.txt before its first URL there (kept ``robots_ttl`` seconds): a
+refused URL fails with "refused by robots.txt", and a Crawl-delay widens the host's shared slot in
+the database, so every worker keeps to it."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from ..config import Settings
+from ..discover.robots import ROBOTS_TYPES, RobotsPolicy, policy_after_failure, robots_url
 from ..errors import FetchError, RepubError
 from ..fetch import Fetcher
 from ..fetch.retry import asked_wait, is_transient
@@ -48,6 +53,8 @@ class WorkerOptions:
     attempts: int = 3  # tries of a URL that fails transiently (timeouts, refused, 429, 502-504)
     backoff: float = 2.0  # seconds before the 2nd try, doubled for each further one (jittered)
     max_retry_after: float = 300.0  # a longer Retry-After fails the URL instead of holding its host
+    robots_ttl: float = 3600.0  # seconds a host's robots.txt is trusted before it is read again
+    max_crawl_delay: float = 30.0  # robots.txt Crawl-delay is honoured up to this
 
 
 @dataclass
@@ -72,6 +79,7 @@ class Worker:
         self.stopping = False
         self._held: int | None = None
         self._renewer_stop = threading.Event()
+        self._robots: dict[str, tuple[RobotsPolicy, float]] = {}  # robots.txt URL -> (policy, read at)
 
     def stop(self, *_args: object) -> None:
         self.stopping = True
@@ -126,6 +134,9 @@ class Worker:
 
     def _process(self, item: q.Claim) -> str | _Retry | None:
         imp = self.importer
+        refused = self._obey_robots(item)
+        if refused is not None:
+            return refused
         try:
             page = self._fetch(item.url)
         except FetchError as err:
@@ -155,6 +166,46 @@ class Worker:
             with contextlib.suppress(RepubError):
                 self.importer.original_failed(item.url, err)
         return str(err) or type(err).__name__
+
+    def _obey_robots(self, item: q.Claim) -> str | _Retry | None:
+        """None when robots.txt lets the worker fetch ``item``; else the URL's failure or retry."""
+        policy = self._robots_policy(item)
+        if isinstance(policy, FetchError):  # unreachable robots.txt: assume disallow, try again later
+            message = f"robots.txt unreadable, nothing fetched from this host: {policy.message}"
+            err = FetchError(item.url, policy.kind, message, status=policy.status,
+                             retry_after=policy.retry_after)
+            self.importer.log_failure(err)
+            wait = self._retry_wait(err, item.attempts)
+            return _Retry(wait, str(err)) if wait is not None else self._failed(item, err)
+        if not policy.allowed(item.url):
+            err = FetchError(item.url, "robots", "refused by robots.txt")
+            self.importer.log_failure(err)
+            return self._failed(item, err)
+        return None
+
+    def _robots_policy(self, item: q.Claim) -> RobotsPolicy | FetchError:
+        """The host's robots.txt policy, read at most once per ``robots_ttl``; the fetch error when it
+        cannot be read. Both the read and its failure are in the fetch log."""
+        url = robots_url(item.url)
+        cached = self._robots.get(url)
+        if cached is not None and time.monotonic() - cached[1] < self.options.robots_ttl:
+            return cached[0]
+        agent = self.settings.fetch.user_agent
+        try:
+            page = self._loop.run_until_complete(self._fetcher.fetch(url, accept=ROBOTS_TYPES))
+        except FetchError as err:
+            self.importer.log_failure(err)
+            found = policy_after_failure(err, agent)
+            if found is None:
+                return err
+            policy = found
+        else:
+            self.importer.log_page(page)
+            policy = RobotsPolicy.from_text(page.text, agent)
+        self._robots[url] = (policy, time.monotonic())
+        if policy.crawl_delay:
+            q.widen_host(self.store, item.host, min(policy.crawl_delay, self.options.max_crawl_delay))
+        return policy
 
     def _retry_wait(self, err: FetchError, attempts: int) -> float | None:
         """Seconds before another try of a transient failure; None when the failure is final."""
