@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ConfigError
 from repub.extract.dates import YearMonth
-from repub.extract.rules import find_rule, load_rules
+from repub.extract.rules import SiteRule, find_rule, load_rules
 
 TMS_URL = "https://www.transcend.org/tms/2020/10/a-russia-china-military-alliance/"
 TITLE = "A Russia-China Military Alliance Would Be a Bulwark against America\u2019s Global Imperialism?"
@@ -323,3 +323,32 @@ def test_layouts_newest_first_by_detect(tmp_path: Path) -> None:
     old = rule.extract(LexborHTMLParser("<h1>T</h1><div class=old><p>O</p></div>"), "https://ex.org/")
     assert (new.extractor, new.body_text) == ("ex.org@new", "N")
     assert (old.extractor, old.body_text) == ("ex.org@old", "O")
+
+
+def _one_rule(tmp_path: Path, body: str) -> SiteRule:
+    (tmp_path / "ex.toml").write_text(f'site = "ex.org"\nhosts = ["ex.org"]\n{body}', encoding="utf-8")
+    return load_rules(tmp_path)[0]
+
+
+def test_skip_selector_with_an_ancestor_outside_the_body_container(tmp_path: Path) -> None:
+    # skip is matched inside each container only; its combinators still see the whole page.
+    rule = _one_rule(tmp_path, 'body = [".text"]\nskip = [".outer .promo"]\n')
+    html = ("<div class=outer><div class=text><p>One.</p><div class=promo><p>Promo</p></div>"
+            "<p>Two.</p></div></div><div class=text><div class=promo><p>Kept.</p></div></div>")
+    ex = rule.extract(LexborHTMLParser(html), "https://ex.org/")
+    assert ex.body_text == "One.\n\nTwo.\n\nKept."
+
+
+def test_text_selectors_pass_ignored_and_empty_matches(tmp_path: Path) -> None:
+    rule = _one_rule(tmp_path, 'ignore = [".side"]\ntitle = ["h1"]\nbody = ["article"]\n')
+    html = "<div class=side><h1>Side</h1></div><h1> </h1><h1>Real</h1><article><p>x</p></article>"
+    assert rule.extract(LexborHTMLParser(html), "https://ex.org/").title == "Real"
+
+
+def test_image_selectors_pass_ignored_matches_and_non_images(tmp_path: Path) -> None:
+    rule = _one_rule(tmp_path, 'ignore = [".side"]\nbody = ["article"]\nimage = [".a img", ".pic"]\n')
+    ignored_first = "<div class=side><div class=a><img src=/x.jpg></div></div><img class=pic src=/y.jpg>"
+    not_an_image_first = "<span class=pic></span><img class=pic src=/z.jpg>"
+    for html, want in ((ignored_first, "https://ex.org/y.jpg"), (not_an_image_first, "https://ex.org/z.jpg")):
+        image = rule.extract(LexborHTMLParser(html + "<article><p>x</p></article>"), "https://ex.org/").lead_image
+        assert image is not None and image.url == want

@@ -62,6 +62,12 @@ _REPUBLISHER = re.compile(
     re.I,
 )
 _AND = re.compile(r"\s+(?:and|&)\s+", re.I)
+_DASH_SPLIT = re.compile(_DASH)
+_WORDS = re.compile(r"[\w-]+")
+# Case-insensitive forms, built once (parse_byline runs on several lines of every rule page).
+_WIRES_FOLDED: frozenset[str] = frozenset(w.casefold() for w in WIRES)
+_REPUBLISHER_NAMES = tuple((r, re.compile(re.escape(r), re.I)) for r in REPUBLISHERS)
+_COMMA_IN_REPUBLISHER = any("," in r for r in REPUBLISHERS)  # then names_republisher always parses
 
 
 def parse_byline(text: str) -> Byline:
@@ -72,8 +78,9 @@ def parse_byline(text: str) -> Byline:
         result.number = match["number"]
         rest = rest[match.end():]
     rest = _strip_date(rest, result)
-    if match := _REPUBLISHER.search(rest):
-        result.republisher = next(r for r in REPUBLISHERS if r.casefold() == match["rep"].casefold())
+    if _mentions_republisher(rest) and (match := _REPUBLISHER.search(rest)):
+        # The name as listed; fullmatch, not casefold(): re.I also matches "ı" to "i", which casefold keeps.
+        result.republisher = next(r for r, pattern in _REPUBLISHER_NAMES if pattern.fullmatch(match["rep"]))
         rest = rest[: match.start()]
     rest = _strip_date(rest, result).strip(" ,|-\u2013\u2014")
     rest = _BY.sub("", rest)
@@ -82,7 +89,7 @@ def parse_byline(text: str) -> Byline:
     if "|" in rest:
         who, _, where = (part.strip() for part in rest.partition("|"))
         _place(where, result)
-    elif len(parts := re.split(_DASH, rest, maxsplit=1)) == 2:
+    elif len(parts := _DASH_SPLIT.split(rest, maxsplit=1)) == 2:
         who, where = parts
         _place(where, result)
     elif _is_wire(rest):
@@ -96,6 +103,24 @@ def parse_byline(text: str) -> Byline:
             who, result.outlet = head, tail.strip()
     result.authors = _people(_BY.sub("", who), result)
     return result
+
+
+def names_republisher(text: str) -> bool:
+    """``parse_byline(text).republisher is not None``, without the parse when no republisher's name is in
+    the text: the common case, e.g. every section name ("MILITARISM") the TMS rule checks.
+
+    parse_byline finds a republisher only where the same case-insensitive search finds its name in a
+    piece of the line (pieces are substrings, or joined with ", " which a name without a comma cannot
+    straddle), so the search on the whole line is a safe first test.
+    """
+    if _COMMA_IN_REPUBLISHER or _mentions_republisher(one_line(text)):
+        return parse_byline(text).republisher is not None
+    return False
+
+
+def _mentions_republisher(text: str) -> bool:
+    # A literal search, much cheaper than _REPUBLISHER (tried at every position of the line).
+    return any(pattern.search(text) for _, pattern in _REPUBLISHER_NAMES)
 
 
 def _strip_date(text: str, result: Byline) -> str:
@@ -127,7 +152,7 @@ def _people(who: str, result: Byline) -> list[str]:
             continue
         if chunk.casefold() in DEGREES and names:
             names[-1] = f"{names[-1]}, {chunk}"
-        elif _is_role(chunk) and names:
+        elif names and _is_role(chunk):
             # a title after a comma belongs to the person before it; we keep the name clean
             result.role = result.role or chunk
         else:
@@ -141,8 +166,8 @@ def _people(who: str, result: Byline) -> list[str]:
 
 def _without_republisher(name: str, result: Byline) -> str:
     """A republisher's name is never a person's ("By TRANSCEND Media Service"): cut it out and note it."""
-    for republisher in REPUBLISHERS:
-        if match := re.search(re.escape(republisher), name, re.I):
+    for republisher, pattern in _REPUBLISHER_NAMES:
+        if match := pattern.search(name):
             result.republisher = republisher
             rest = f"{name[: match.start()]} {name[match.end():]}".strip(" ,|-\u2013\u2014")
             return _without_republisher(rest, result)
@@ -150,9 +175,10 @@ def _without_republisher(name: str, result: Byline) -> str:
 
 
 def _is_wire(text: str) -> bool:
-    return text.casefold() in {w.casefold() for w in WIRES}
+    return text.casefold() in _WIRES_FOLDED
 
 
 def _is_role(text: str) -> bool:
-    words = re.findall(r"[\w-]+", text.casefold())
-    return bool(words) and (text.casefold() in NOT_PEOPLE or any(w in ROLE_WORDS for w in words))
+    folded = text.casefold()
+    words = _WORDS.findall(folded)
+    return bool(words) and (folded in NOT_PEOPLE or any(w in ROLE_WORDS for w in words))

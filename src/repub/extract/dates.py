@@ -53,6 +53,9 @@ MONTH_NAMES: dict[str, dict[int, tuple[str, ...]]] = {
 
 def _key(word: str) -> str:
     """Lower case without accents or a trailing dot: "Févr." -> "fevr", "März" -> "marz"."""
+    if word.isascii():
+        # Nothing to decompose ("Oct", most month words): skip the per-character pass.
+        return word.strip().rstrip(".").lower()
     decomposed = unicodedata.normalize("NFKD", word.strip().rstrip(".").lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -104,10 +107,15 @@ def parse_page_date(text: str, tz: tzinfo | None = UTC) -> date | datetime | Non
     return None
 
 
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ZULU = re.compile(r"Z$")
+
+
 def _parse_iso(text: str) -> date | datetime | None:
-    candidate = text.split()[0] if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text
-    candidate = re.sub(r"Z$", "+00:00", candidate)
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", candidate):
+    candidate = text.split()[0] if _ISO_DATETIME.match(text) else text
+    candidate = _ZULU.sub("+00:00", candidate)
+    if not _ISO_DATE.match(candidate):
         return None
     try:
         if len(candidate) == 10:

@@ -11,6 +11,8 @@ time), CSS selectors and text patterns. Adding a site is adding a TOML file. Two
 
 In both modes ``drop`` patterns remove lines (promos, share invitations) and ``end`` patterns stop the
 body. Selector lists are tried in order, first non-empty match wins; ``meta:NAME`` reads a <meta>.
+
+This module loads and finds rules; ``repub.extract.apply`` applies them to a page.
 """
 
 from __future__ import annotations
@@ -25,16 +27,14 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from repub.errors import ConfigError
-from repub.extract.byline import Byline, parse_byline
-from repub.extract.dates import PrefixDate, parse_page_date, split_date_prefix
-from repub.extract.textutil import image_url, is_inside, iter_blocks, join_url, node_text, one_line, own_text
-from repub.extract.types import Extracted, LeadImage, OriginalRef
+from repub.extract.apply import apply_layout
+from repub.extract.textutil import css_first
+from repub.extract.types import Extracted
 
 SITES_DIR = Path(__file__).parent / "sites"
-_HEADINGS = ("h1", "h2", "h3")
 
 SELECTOR_KEYS = (
     "detect", "ignore", "title", "section", "date", "modified", "summary", "body", "skip", "caption_box",
@@ -96,13 +96,12 @@ class SiteRule:
     def layout_for(self, tree: LexborHTMLParser) -> Layout:
         """The newest layout whose ``detect`` selectors all match (layouts are sorted newest first)."""
         for layout in self.layouts:
-            if all(tree.css_first(sel) is not None for sel in layout.detect):
+            if all(css_first(tree, sel) is not None for sel in layout.detect):
                 return layout
         return self.layouts[-1]
 
     def extract(self, tree: LexborHTMLParser, url: str) -> Extracted:
-        layout = self.layout_for(tree)
-        return _Run(self, layout, tree, url).extract()
+        return apply_layout(self, self.layout_for(tree), tree, url)
 
 
 # ---------------------------------------------------------------- loading
@@ -237,261 +236,3 @@ def find_rule(url: str, rules: list[SiteRule] | None = None) -> SiteRule | None:
         if rule.applies_to(url):
             return rule
     return None
-
-
-# ---------------------------------------------------------------- extraction
-
-
-@dataclass
-class _Header:
-    section: str | None = None
-    published: Any = None
-    byline_text: str | None = None
-    byline: Byline | None = None
-
-
-class _Run:
-    """One extraction: a rule's layout applied to one page."""
-
-    def __init__(self, rule: SiteRule, layout: Layout, tree: LexborHTMLParser, url: str) -> None:
-        self.rule, self.lay, self.tree, self.url = rule, layout, tree, url
-        self.ignored = self._ids(layout.ignore)
-        self.boxes = self._ids(layout.caption_box)
-        self._blocks: list[LexborNode] | None = None
-        self._texts: dict[int, str] = {}
-
-    def _ids(self, selectors: tuple[str, ...]) -> set[int]:
-        # One scan of the tree for the whole list (a selector group), not one per selector.
-        return {n.mem_id for n in self.tree.css(", ".join(selectors))} if selectors else set()
-
-    def _body_blocks(self) -> list[LexborNode]:
-        """The innermost blocks of <body> outside ignored subtrees, computed once per page."""
-        if self._blocks is None:
-            root = self.tree.body
-            self._blocks = list(iter_blocks(root, self.ignored)) if root is not None else []
-        return self._blocks
-
-    def _block_text(self, node: LexborNode) -> str:
-        """``node_text`` of a block, read once per page (the body and tag passes share it)."""
-        text = self._texts.get(node.mem_id)
-        if text is None:
-            text = self._texts[node.mem_id] = node_text(node)
-        return text
-
-    def _nodes(self, selectors: tuple[str, ...]) -> list[LexborNode]:
-        for sel in selectors:
-            if sel.startswith(("meta:", "@")):
-                continue
-            found = [n for n in self.tree.css(sel) if not is_inside(n, self.ignored)]
-            if found:
-                return found
-        return []
-
-    def _text(self, selectors: tuple[str, ...]) -> str | None:
-        """First non-empty text from the selectors (``meta:NAME`` reads a meta tag's content)."""
-        for sel in selectors:
-            if sel.startswith("meta:"):
-                name = sel[5:]
-                node = self.tree.css_first(f'meta[property="{name}"], meta[name="{name}"]')
-                text = one_line(node.attributes.get("content") if node else None)
-            elif sel.startswith("@"):
-                continue
-            else:
-                nodes = (n for n in self.tree.css(sel) if not is_inside(n, self.ignored))
-                text = next((t for n in nodes if (t := one_line(node_text(n)))), "")
-            if text:
-                return text
-        return None
-
-    def extract(self) -> Extracted:
-        lay, rule = self.lay, self.rule
-        ex = Extracted(url=self.url, site=rule.site, extractor=f"{rule.site}@{lay.name}",
-                       language=rule.language)
-        header = _Header()
-        title = self._text(lay.title)
-        if lay.body:
-            paragraphs = self._selector_body()
-        else:
-            heading, paragraphs, header = self._line_body(title)
-            title = heading or title
-        if title and lay.title_strip:
-            title = lay.title_strip.sub("", title).strip()
-        ex.title = title or None
-        ex.section = header.section or self._text(lay.section)
-        ex.published = header.published or self._date(lay.date)
-        ex.modified = self._date(lay.modified)
-        self._authors(ex, header)
-        prefix: PrefixDate | None = None
-        if lay.date_prefix and paragraphs:
-            prefix, rest = split_date_prefix(paragraphs[0])
-            paragraphs[0:1] = [rest] if rest else []
-        ex.body_text = "\n\n".join(paragraphs)
-        ex.lead_image = self._lead_image()
-        ex.tags = self._tags()
-        ex.original = self._original(header.byline, prefix)
-        return ex
-
-    # -- header fields
-
-    def _date(self, selectors: tuple[str, ...]) -> Any:
-        text = self._text(selectors)
-        return parse_page_date(text, tz=self.rule.timezone) if text else None
-
-    def _authors(self, ex: Extracted, header: _Header) -> None:
-        if header.byline_text:
-            ex.byline = header.byline_text
-            ex.authors = list(header.byline.authors) if header.byline else []
-            return
-        byline = self._text(self.lay.byline)
-        if byline:
-            parsed = parse_byline(byline)
-            ex.byline, ex.authors = byline, parsed.authors
-            header.byline = parsed
-            return
-        text = self._text(self.lay.author)
-        if not text:
-            return
-        ex.byline = text
-        name: str | None = text
-        if self.lay.author_pattern is not None:
-            # "By Tom Fowdy, a British writer …": the pattern's "name" group is the person
-            match = self.lay.author_pattern.search(text)
-            name = match.groupdict().get("name") if match else None
-        if name:
-            ex.authors = parse_byline(name).authors
-
-    # -- body
-
-    def _keep(self, text: str) -> bool:
-        return bool(text) and not any(p.search(text) for p in self.lay.drop)
-
-    def _ends(self, text: str) -> bool:
-        return any(p.search(text) for p in self.lay.end)
-
-    def _selector_body(self) -> list[str]:
-        skipped = self.ignored | self._ids(self.lay.skip) | self.boxes
-        out = [t for n in self._nodes(self.lay.summary) if self._keep(t := node_text(n))]
-        for container in self._nodes(self.lay.body):
-            for block in iter_blocks(container, skipped):
-                text = node_text(block)
-                if self._ends(text):
-                    return out
-                if self._keep(text):
-                    out.append(text)
-        return out
-
-    def _line_body(self, known_title: str | None) -> tuple[str | None, list[str], _Header]:
-        blocks = self._body_blocks()
-        texts = [self._block_text(b) for b in blocks]
-        start = self._title_index(blocks, texts, known_title)
-        heading = one_line(texts[start]) if start is not None else None
-        header = _Header()
-        body: list[str] = []
-        first = (start + 1) if start is not None else self._first_meta(texts)
-        in_header = True
-        for block, text in zip(blocks[first:], texts[first:], strict=True):
-            if not text or (self.boxes and is_inside(block, self.boxes)):
-                continue
-            if in_header:
-                rest = [line for line in text.split("\n") if not self._header_line(block, line, header)]
-                if not rest:
-                    continue
-                in_header = False
-                text = "\n".join(rest)
-            if self._ends(text):
-                break
-            if self._keep(text):
-                body.append(text)
-        return heading, body, header
-
-    def _header_line(self, block: LexborNode, line: str, header: _Header) -> bool:
-        """Consume a meta or byline line into header; False when the line is body text."""
-        meta = self.lay.meta_line.match(line) if self.lay.meta_line else None
-        if meta and header.published is None and not parse_byline(meta["section"]).republisher:
-            published = parse_page_date(meta["date"], tz=None)
-            if published is not None:
-                category = block.css_first('a[rel~="category"]')
-                header.section = one_line(category.text()) if category else meta["section"].strip()
-                header.published = published
-                return True
-        if header.byline_text is None and any(p.search(line) for p in self.lay.byline_line):
-            header.byline_text, header.byline = line, parse_byline(line)
-            return True
-        return False
-
-    def _title_index(self, blocks: list[LexborNode], texts: list[str], known: str | None) -> int | None:
-        """The heading holding the title: equal to og:title/<title>, else one followed by a meta line."""
-        heads = [i for i, b in enumerate(blocks) if b.tag in _HEADINGS and texts[i]]
-        if known:
-            wanted = _norm(self.lay.title_strip.sub("", known) if self.lay.title_strip else known)
-            for i in heads:
-                if _norm(texts[i]) == wanted:
-                    return i
-        for i in heads:
-            for text in texts[i + 1 : i + 4]:
-                if any(self._is_meta_or_byline(line) for line in text.split("\n")):
-                    return i
-        return None
-
-    def _is_meta_or_byline(self, line: str) -> bool:
-        meta = self.lay.meta_line.match(line) if self.lay.meta_line else None
-        if meta and not parse_byline(meta["section"]).republisher:
-            return True
-        return any(p.search(line) for p in self.lay.byline_line)
-
-    def _first_meta(self, texts: list[str]) -> int:
-        for i, text in enumerate(texts):
-            if any(self._is_meta_or_byline(line) for line in text.split("\n")):
-                return i
-        return len(texts)
-
-    # -- image, tags, original
-
-    def _lead_image(self) -> LeadImage | None:
-        lay = self.lay
-        caption = self._text(lay.caption)
-        credit = self._text(lay.credit)
-        if caption and lay.credit_pattern and (m := lay.credit_pattern.search(caption)):
-            credit = credit or m.group("credit")
-            caption = caption[: m.start()]
-        credit = (credit or "").lstrip("©").strip() or None
-        url = None
-        for node in self._nodes(lay.image):
-            if node.tag == "img" and (url := image_url(node, self.url)):
-                break
-        image = LeadImage(url=url, caption=(caption or "").strip() or None, credit=credit)
-        return image if (image.url or image.caption or image.credit) else None
-
-    def _tags(self) -> list[str]:
-        nodes: list[LexborNode] = []
-        if self.lay.tags_line and self.tree.body is not None:
-            for block in self._body_blocks():
-                if self.lay.tags_line.search(self._block_text(block)):
-                    nodes = block.css("a")
-                    break
-        if not nodes:
-            nodes = self._nodes(self.lay.tags)
-        tags: list[str] = []
-        for node in nodes:
-            text = own_text(node)
-            if text and text not in tags:
-                tags.append(text)
-        return tags
-
-    def _original(self, byline: Byline | None, prefix: PrefixDate | None) -> OriginalRef | None:
-        outlet = byline.outlet if byline else None
-        if self.lay.original_link:
-            for anchor in self.tree.css("a[href]"):
-                match = self.lay.original_link.match(own_text(anchor))
-                href = join_url(self.url, anchor.attributes.get("href") or "") if match else None
-                if match and href:
-                    domain = match.groupdict().get("domain") or urlsplit(href).hostname
-                    return OriginalRef(url=href, outlet=outlet or domain, published=prefix,
-                                       signal="go-to-original")
-        if outlet:
-            return OriginalRef(url=None, outlet=outlet, published=prefix, signal="byline")
-        return None
-
-
-def _norm(text: str) -> str:
-    return one_line(text).casefold()
