@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -16,12 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
-from repub.hosts import bare_host
-from repub.normalize.types import OriginalLink, Record
+from repub.normalize.types import Record
 from repub.store.engine import create_engine, write_engine
-from repub.store.history import RawBody, keep_raw_page, mark_copies_diverged
+from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
-from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
+from repub.store.models import Article, ArticleVersion, FetchLog, UrlAlias
+from repub.store.save import SaveItem, aware, content_of, find_rows, new_stub, save_item, write_log
 from repub.store.views import ArticleView, FetchLogEntry, SaveResult, VersionView, iso_utc
 
 
@@ -31,14 +32,8 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
-    return value.astimezone(UTC)
-
-
-def _unique(urls: Iterable[str | None]) -> list[str]:
-    return list(dict.fromkeys(u for u in urls if u))
+ARTICLES = Article.__table__
+logger = logging.getLogger("repub.store")
 
 
 class Store:
@@ -95,6 +90,15 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------------
 
+    @contextmanager
+    def _begin(self) -> Iterator[sa.Connection]:
+        """A write transaction on a plain connection (core SQL: the import path's statements)."""
+        try:
+            with self._writer.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database write failed: {exc}") from exc
+
     def save_article(
         self,
         record: Record,
@@ -106,7 +110,7 @@ class Store:
         last_modified: str | None = None,
         outlet: str | None = None,
         checked: bool = True,
-        raw: RawBody | None = None,
+        raw: RawBody | PreparedRaw | None = None,
     ) -> SaveResult:
         """Insert or update the article for ``record`` (found by its URL or any alias) in one transaction.
 
@@ -117,101 +121,80 @@ class Store:
         ``checked=False``: a re-extraction of a kept page, not a fetch: the fetch fields (status, HTTP
         status, validators, last_checked_at) stay as they are; a content change still makes a version.
         An original that gets a new version (not its first) marks its earlier copies diverged.
-        ``raw``: the fetched page itself, kept compressed with the article (same transaction) unless
-        the same bytes are already kept.
+        ``raw``: the fetched page itself (or ``prepare_raw`` of it), kept compressed with the article
+        (same transaction) unless the same bytes are already kept.
         """
-        fetched_at = _aware(fetched_at, "fetched_at")
-        urls = _unique([record.url, *aliases])
-        content = record.content()
-        digest = content_hash(content)
-        with self._write() as s:
-            matches = _find_many(s, urls)
-            article = next((a for a in matches if a.url == record.url), matches[0] if matches else None)
-            created = article is None
-            if article is None:
-                article = _new_article(record.url, status="pending", seen_at=fetched_at)
-                s.add(article)
-                s.flush()
-            for other in matches:
-                # A stub made for one of these URLs (e.g. the original's URL as printed on a copy,
-                # which redirects here) is the same article: fold it in. Rows with content stay apart.
-                if other is not article and other.version == 0:
-                    urls.append(other.url)
-                    _merge_stub(s, other, into=article)
-            if article.url != record.url:
-                urls.append(article.url)  # found by an alias: the record's URL is the canonical one
-                article.url = record.url
+        item = SaveItem(record, aware(fetched_at, "fetched_at"), tuple(aliases), http_status, etag,
+                        last_modified, outlet, checked, raw)
+        digest = content_hash(content_of(record))
+        with self._begin() as conn:
+            return save_item(conn, item, digest)
 
-            for name in Record.CONTENT_FIELDS:
-                value = getattr(record, name)
-                setattr(article, name, list(value) if isinstance(value, list) else value)
-            article.site = record.site
-            article.extractor = record.extractor
-            if outlet:
-                article.outlet = outlet
-            article.canonical_url = record.canonical_url
-            if checked:
-                if article.status == "gone":  # it answers again: say so in its history
-                    s.add(ArticleEvent(article_id=article.id, at=fetched_at, kind="back", url=record.url))
-                article.status = "ok"
-                article.error = None
-                article.http_status = http_status
-                article.etag = etag
-                article.last_modified = last_modified
-                article.last_checked_at = fetched_at
-            if record.original is not None:
-                _set_original(s, article, record.original)
+    def save_many(self, items: Sequence[SaveItem], log: Sequence[FetchLogEntry] = ()
+                  ) -> list[SaveResult | StoreError]:
+        """``save_article`` for each item, and the ``log`` lines, in one transaction (a commit per page
+        was most of the cost of an import). Each item runs in a SAVEPOINT: one that fails is rolled
+        back alone (no row of it is kept) and comes back as its StoreError; the others are kept. A log
+        line that cannot be written is skipped and reported, never failing the pages. If the
+        transaction itself fails (e.g. at commit), each item is retried in a transaction of its own."""
+        digests = [content_hash(content_of(i.record)) for i in items]  # outside the write lock
+        try:
+            with self._begin() as conn:
+                _write_log_lines(conn, log)
+                return [self._save_nested(conn, item, digest)
+                        for item, digest in zip(items, digests, strict=True)]
+        except StoreError:
+            if len(items) <= 1 and not log:
+                raise
+        results = [self._save_alone(item, digest) for item, digest in zip(items, digests, strict=True)]
+        if log:
+            with self._begin() as conn:
+                _write_log_lines(conn, log)
+        return results
 
-            changed = article.version == 0 or article.content_hash != digest
-            if changed:
-                article.version += 1
-                article.content_hash = digest
-                article.last_changed_at = fetched_at
-                s.add(ArticleVersion(
-                    article_id=article.id, version=article.version, content_hash=digest, content=content,
-                    first_seen_at=fetched_at, last_seen_at=fetched_at,
-                ))
-                if article.version > 1:
-                    mark_copies_diverged(s, article, fetched_at)
-            elif checked:
-                current = _current_version(s, article)
-                if current is not None and current.last_seen_at < fetched_at:
-                    current.last_seen_at = fetched_at
+    @staticmethod
+    def _save_nested(conn: sa.Connection, item: SaveItem, digest: str) -> SaveResult | StoreError:
+        try:
+            with conn.begin_nested():
+                return save_item(conn, item, digest)
+        except (SQLAlchemyError, StoreError, ValueError) as exc:
+            return exc if isinstance(exc, StoreError) else StoreError(f"{item.record.url}: {exc}")
 
-            _add_aliases(s, article, urls)
-            _link_waiting_copies(s, article, urls)
-            if raw is not None and raw.body:
-                keep_raw_page(s, article.id, raw, fetched_at)
-            return SaveResult(
-                article_id=article.id, created=created, changed=changed, version=article.version
-            )
+    def _save_alone(self, item: SaveItem, digest: str) -> SaveResult | StoreError:
+        try:
+            with self._begin() as conn:
+                return save_item(conn, item, digest)
+        except (StoreError, ValueError) as exc:
+            return exc if isinstance(exc, StoreError) else StoreError(f"{item.record.url}: {exc}")
 
     def ensure_original(self, url: str, outlet: str | None, published_at: str | None) -> int:
         """The id of the article at ``url``; a "pending" stub is made when there is none.
 
         An existing row's content is never touched; only a missing outlet is filled in.
         """
-        with self._write() as s:
-            article = _find(s, url)
-            if article is not None:
-                if article.outlet is None and outlet:
-                    article.outlet = outlet
-                return article.id
-            return _stub(s, url, status="pending", seen_at=datetime.now(UTC), outlet=outlet,
-                         published_at=published_at).id
+        with self._begin() as conn:
+            rows = find_rows(conn, [url])
+            if rows:
+                if rows[0].outlet is None and outlet:
+                    conn.execute(ARTICLES.update().where(ARTICLES.c.id == rows[0].id).values(outlet=outlet))
+                return int(rows[0].id)
+            return new_stub(conn, url, status="pending", seen_at=datetime.now(UTC), outlet=outlet,
+                            published_at=published_at)
 
     def mark_failed(self, url: str, error: str, *, http_status: int | None, checked_at: datetime) -> None:
         """Record a failed fetch of ``url``. Content already stored stays, and so does its "ok" status."""
-        checked_at = _aware(checked_at, "checked_at")
-        with self._write() as s:
-            article = _find(s, url)
-            if article is None:
-                article = _stub(s, url, status="failed", seen_at=checked_at)
-            if article.version == 0:
-                article.status = "failed"
-            article.error = error
-            article.http_status = http_status
-            article.last_checked_at = checked_at
+        checked_at = aware(checked_at, "checked_at")
+        with self._begin() as conn:
+            rows = find_rows(conn, [url])
+            if rows:
+                article_id, version = rows[0].id, rows[0].version
+            else:
+                article_id, version = new_stub(conn, url, status="failed", seen_at=checked_at), 0
+            values: dict[str, Any] = {"error": error, "http_status": http_status,
+                                      "last_checked_at": checked_at}
+            if version == 0:
+                values["status"] = "failed"
+            conn.execute(ARTICLES.update().where(ARTICLES.c.id == article_id).values(values))
 
     def link_original(self, copy_url: str, original_url: str) -> None:
         """Point the copy at ``copy_url`` to its original, making a stub for the original if needed.
@@ -219,26 +202,28 @@ class Store:
         The stub gets the outlet and date the copy printed (saving the copy already gave a known
         original a missing outlet), so the import path needs this one transaction only.
         """
-        with self._write() as s:
-            copy = _find(s, copy_url)
-            if copy is None:
+        with self._begin() as conn:
+            copies = find_rows(conn, [copy_url])
+            if not copies:
                 raise StoreError(f"no article stored for {copy_url}")
-            original = _find(s, original_url)
-            if original is None:
-                original = _stub(s, original_url, status="pending", seen_at=datetime.now(UTC),
-                                 outlet=copy.original_outlet, published_at=copy.original_published_at)
-            if original.id == copy.id:
+            copy_id = copies[0].id
+            originals = find_rows(conn, [original_url])
+            if originals:
+                original_id = originals[0].id
+            else:
+                printed = conn.execute(sa.select(ARTICLES.c.original_outlet, ARTICLES.c.original_published_at)
+                                       .where(ARTICLES.c.id == copy_id)).one()
+                original_id = new_stub(conn, original_url, status="pending", seen_at=datetime.now(UTC),
+                                       outlet=printed.original_outlet,
+                                       published_at=printed.original_published_at)
+            if original_id == copy_id:
                 raise StoreError(f"{copy_url} cannot be its own original")
-            copy.original_url = original_url
-            copy.original_id = original.id
+            conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
+                         .values(original_url=original_url, original_id=original_id))
 
     def log_fetch(self, entry: FetchLogEntry) -> None:
-        with self._write() as s:
-            s.add(FetchLog(
-                url=entry.url, final_url=entry.final_url, fetched_at=_aware(entry.fetched_at, "fetched_at"),
-                status=entry.status, nbytes=entry.nbytes, elapsed_ms=entry.elapsed_ms,
-                error_kind=entry.error_kind, error=entry.error, run_id=entry.run_id,
-            ))
+        with self._begin() as conn:
+            write_log(conn, [entry])
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -288,28 +273,26 @@ class Store:
             ]
 
 
+def _write_log_lines(conn: sa.Connection, log: Sequence[FetchLogEntry]) -> None:
+    """All lines in one statement; if that fails (say a URL too long for the column), line by line,
+    each in a SAVEPOINT, skipping and reporting the ones that fail."""
+    if not log:
+        return
+    try:
+        with conn.begin_nested():
+            write_log(conn, log)
+        return
+    except (SQLAlchemyError, ValueError):
+        pass
+    for entry in log:
+        try:
+            with conn.begin_nested():
+                write_log(conn, [entry])
+        except (SQLAlchemyError, ValueError) as exc:
+            logger.error("fetch-log line for %s not written: %s", entry.url, exc)
+
+
 # -- helpers working inside a session ---------------------------------------------------------------
-
-
-def _new_article(url: str, *, status: str, seen_at: datetime) -> Article:
-    return Article(
-        url=url, site=bare_host(url) or None, status=status, version=0, authors=[], tags=[], body_text="",
-        first_seen_at=seen_at,
-    )
-
-
-def _stub(
-    s: Session, url: str, *, status: str, seen_at: datetime, outlet: str | None = None,
-    published_at: str | None = None,
-) -> Article:
-    """A row for an article known only by its URL (an original not fetched yet, a failure)."""
-    article = _new_article(url, status=status, seen_at=seen_at)
-    article.outlet, article.published_at = outlet, published_at
-    s.add(article)
-    s.flush()
-    _add_aliases(s, article, [url])
-    _link_waiting_copies(s, article, [url])
-    return article
 
 
 def _find(s: Session, url: str) -> Article | None:
@@ -326,63 +309,6 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     found = s.scalars(sa.select(Article).where(sa.or_(Article.url.in_(urls), Article.id.in_(aliased_ids))))
     wanted = set(urls)
     return sorted(found, key=lambda a: (a.url not in wanted, a.id))
-
-
-def _current_version(s: Session, article: Article) -> ArticleVersion | None:
-    return s.scalar(
-        sa.select(ArticleVersion).where(
-            ArticleVersion.article_id == article.id, ArticleVersion.version == article.version
-        )
-    )
-
-
-def _merge_stub(s: Session, stub: Article, *, into: Article) -> None:
-    """Fold a content-less stub into ``into``: its copies, aliases and outlet move over, the row goes."""
-    s.execute(sa.update(Article).where(Article.original_id == stub.id).values(original_id=into.id))
-    s.execute(sa.update(UrlAlias).where(UrlAlias.article_id == stub.id).values(article_id=into.id))
-    if into.outlet is None:
-        into.outlet = stub.outlet
-    into.first_seen_at = min(into.first_seen_at, stub.first_seen_at)
-    s.delete(stub)
-    s.flush()
-
-
-def _set_original(s: Session, article: Article, link: OriginalLink) -> None:
-    """Store what the copy says about its original; a URL already known is kept when none is given."""
-    if link.url:
-        article.original_url = link.url
-        original = _find(s, link.url)
-        article.original_id = original.id if original is not None and original.id != article.id else None
-        if original is not None and original.outlet is None and link.outlet:
-            original.outlet = link.outlet
-    article.original_outlet = link.outlet
-    article.original_published_at = link.published_at
-    article.original_signal = link.signal or None
-
-
-def _add_aliases(s: Session, article: Article, urls: Iterable[str]) -> None:
-    """Make each URL find ``article``. A URL already pointing at another article is left alone."""
-    urls = _unique(urls)
-    known = set(s.scalars(sa.select(UrlAlias.url).where(UrlAlias.url.in_(urls))))
-    s.add_all(UrlAlias(url=u, article_id=article.id) for u in urls if u not in known)
-    s.flush()
-
-
-def _link_waiting_copies(s: Session, article: Article, urls: Iterable[str]) -> None:
-    """Copies saved before their original (original_url is one of ``urls``, no original_id) link now."""
-    urls = _unique(urls)
-    s.execute(
-        sa.update(Article)
-        .where(Article.original_url.in_(urls), Article.original_id.is_(None), Article.id != article.id)
-        .values(original_id=article.id)
-        .execution_options(synchronize_session=False)
-    )
-    if article.outlet is None:
-        article.outlet = s.scalar(
-            sa.select(Article.original_outlet)
-            .where(Article.original_id == article.id, Article.original_outlet.is_not(None))
-            .order_by(Article.id).limit(1)
-        )
 
 
 def _view(s: Session, a: Article) -> ArticleView:

@@ -20,6 +20,9 @@ class SaveResult:
     created: bool  # a new article row was made (not a stub filled in, not an update)
     changed: bool  # a new version was added
     version: int  # the article's current version after the save
+    # The original the saved page names, when it is stored (or was just made a stub), and its status.
+    original_id: int | None = None
+    original_status: str | None = None
 
 
 @dataclass
