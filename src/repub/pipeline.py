@@ -17,7 +17,8 @@ from .fetch.types import Page
 from .normalize import canonical_url, normalize, utc_now
 from .normalize.types import Record
 from .store import FetchLogEntry, SaveResult, Store
-from .store.history import RawBody
+from .store.history import PreparedRaw, RawBody
+from .store.save import SaveItem
 
 
 @dataclass
@@ -104,17 +105,10 @@ class Importer:
         self, record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None
     ) -> SaveResult:
         """Store an already extracted ``record`` of ``page`` (one transaction)."""
-        aliases = [canonical_url(u) for u in (requested_url or page.url, page.url, page.final_url)]
+        item = save_item(record, page, requested_url=requested_url, outlet=outlet)
         return self.store.save_article(
-            record,
-            fetched_at=page.fetched_at,
-            aliases=aliases,
-            http_status=page.status,
-            etag=page.etag,
-            last_modified=page.last_modified,
-            outlet=outlet,
-            # every distinct page is kept (compressed) so `repub reextract` needs no fetch
-            raw=RawBody(url=page.final_url, body=page.body, encoding=page.charset),
+            record, fetched_at=item.fetched_at, aliases=item.aliases, http_status=item.http_status,
+            etag=item.etag, last_modified=item.last_modified, outlet=outlet, raw=item.raw,
         )
 
     def original_to_follow(self, copy: Record) -> str | None:
@@ -154,31 +148,52 @@ class Importer:
         )
 
     def log_page(self, page: Page) -> None:
-        self.store.log_fetch(
-            FetchLogEntry(
-                url=page.url,
-                final_url=page.final_url,
-                fetched_at=page.fetched_at,
-                status=page.status,
-                nbytes=len(page.body),
-                elapsed_ms=int(page.elapsed * 1000),
-                error_kind=None,
-                error=None,
-                run_id=self.run_id,
-            )
-        )
+        self.store.log_fetch(fetch_log_entry(page, self.run_id))
 
     def log_failure(self, err: FetchError) -> None:
-        self.store.log_fetch(
-            FetchLogEntry(
-                url=err.url,
-                final_url=err.final_url,
-                fetched_at=utc_now(),
-                status=err.status,
-                nbytes=err.nbytes,
-                elapsed_ms=None,
-                error_kind=err.kind,
-                error=err.message,
-                run_id=self.run_id,
-            )
+        self.store.log_fetch(fetch_log_entry(err, self.run_id))
+
+
+def save_item(
+    record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None,
+    raw: PreparedRaw | None = None, stub_original: bool = False, copy_id: int | None = None,
+    copy_url: str | None = None, original_url: str | None = None,
+) -> SaveItem:
+    """What ``save_record`` stores for ``page``, for ``Store.save_many``. ``raw``: the page already
+    prepared (``repub.store.history.prepare_raw``, e.g. in a worker process). A copy passes
+    ``stub_original``; an original fetched for a copy passes the copy and the URL it names (see
+    ``SaveItem``): one transaction for what took three."""
+    return SaveItem(
+        record,
+        page.fetched_at,
+        tuple(canonical_url(u) for u in (requested_url or page.url, page.url, page.final_url)),
+        http_status=page.status,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        outlet=outlet,
+        # every distinct page is kept (compressed) so `repub reextract` needs no fetch
+        raw=raw or _raw_body(page),
+        stub_original=stub_original,
+        copy_id=copy_id,
+        copy_url=copy_url,
+        original_url=original_url,
+    )
+
+
+def _raw_body(page: Page) -> RawBody:
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
+
+
+def fetch_log_entry(outcome: Page | FetchError, run_id: int | None) -> FetchLogEntry:
+    """The fetch-log line of one request, answered (a ``Page``) or not."""
+    if isinstance(outcome, Page):
+        return FetchLogEntry(
+            url=outcome.url, final_url=outcome.final_url, fetched_at=outcome.fetched_at,
+            status=outcome.status, nbytes=len(outcome.body), elapsed_ms=int(outcome.elapsed * 1000),
+            run_id=run_id,
         )
+    return FetchLogEntry(
+        url=outcome.url, final_url=outcome.final_url, fetched_at=utc_now(), status=outcome.status,
+        nbytes=outcome.nbytes, elapsed_ms=None, error_kind=outcome.kind, error=outcome.message,
+        run_id=run_id,
+    )

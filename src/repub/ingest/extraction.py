@@ -1,8 +1,10 @@
-"""Extraction off the writer thread: ``normalize(extract(...))`` in a pool of worker processes.
+"""Extraction off the writer thread: ``normalize(extract(...))`` in a pool of worker processes, and the
+raw page's digest and compression (``repub.store.history.prepare_raw``) with it.
 
 A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) starts
-one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs extract on
-the writer thread as before: starting the workers (~0.5 s) would cost more than it buys.
+one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs do the same
+work in a thread of the run's process (``prepare_page``): starting the workers (~0.5 s) would cost more
+than it buys.
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
 their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
@@ -21,17 +23,22 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from ..errors import ExtractError, RepubError
 from ..extract import extract
+from ..fetch.types import Page
 from ..normalize import normalize
 from ..normalize.types import Record
+from ..store.history import PreparedRaw, RawBody, prepare_raw
 
 log = logging.getLogger("repub.ingest")
 POOL_MIN_URLS = 20
 POOL_MIN_ENV = "REPUB_EXTRACT_POOL_MIN"
+T = TypeVar("T")
 
 
 def pool_min_urls() -> int:
@@ -47,6 +54,26 @@ def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | N
         return normalize(extract(html, final_url)), None
     except RepubError as err:
         return None, str(err)
+
+
+def prepare_in_worker(html: str, final_url: str, raw: RawBody
+                      ) -> tuple[Record | None, PreparedRaw | None, str | None]:
+    """``extract_in_worker`` and the raw page made ready to store (pure CPU, so it runs here too)."""
+    record, error = extract_in_worker(html, final_url)
+    return record, (prepare_raw(raw) if record is not None else None), error
+
+
+def prepare_page(page: Page) -> tuple[Record, PreparedRaw]:
+    """``prepare_in_worker`` in this process; ExtractError when the page holds no article."""
+    record, raw, error = prepare_in_worker(page.text, page.final_url, _raw(page))
+    if error is not None:
+        raise ExtractError(error)
+    assert record is not None and raw is not None
+    return record, raw
+
+
+def _raw(page: Page) -> RawBody:
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
 
 
 def _init_worker(run_pid: int) -> None:
@@ -72,15 +99,31 @@ def _watch_run(pid: int) -> None:
         time.sleep(0.2)
 
 
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        # Workers fork from a server that has imported this module (and repub.extract) and the
+        # main script: multiprocessing imports the main script in every worker otherwise.
+        ctx.set_forkserver_preload(["__main__", "repub.ingest.extraction"])
+    return ctx
+
+
+def warm_up() -> None:
+    """Start the fork server now, in the background: its imports (~0.7 s on this 2-core machine)
+    then overlap discovery instead of holding up the first pages fetched. A run that turns out too
+    small for workers leaves it unused; it exits with the run."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        with contextlib.suppress(OSError):
+            forkserver.ensure_running()
+
+
 class Extractor:
     """``await extractor.record(html, url)``: the record, extracted in a worker process."""
 
     def __init__(self, workers: int | None = None) -> None:
-        ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-        if ctx.get_start_method() == "forkserver":
-            # Workers fork from a server that has imported this module (and repub.extract) and the
-            # main script: multiprocessing imports the main script in every worker otherwise.
-            ctx.set_forkserver_preload(["__main__", "repub.ingest.extraction"])
+        ctx = _context()
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
@@ -96,8 +139,8 @@ class Extractor:
             for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
                 future.result()
 
-    async def record(self, html: str, final_url: str) -> Record:
-        """The extracted record; ExtractError (the same readable line as on the writer thread)."""
+    async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker process; here (a thread of this process) if the workers failed."""
         loop = asyncio.get_running_loop()
         if self._ready is None:
             self._ready = loop.run_in_executor(None, self._start)
@@ -106,16 +149,28 @@ class Extractor:
             pool = self._pool
             if pool is None:
                 raise BrokenProcessPool("shut down")
-            record, error = await loop.run_in_executor(pool, extract_in_worker, html, final_url)
-        except (BrokenProcessPool, OSError) as err:  # a worker died (OOM killer...): extract here
+            return await loop.run_in_executor(pool, fn, *args)
+        except (BrokenProcessPool, OSError) as err:  # a worker died (OOM killer...): work here
             if not self._broken:
                 self._broken = True
                 log.error("the extraction workers failed (%s): extracting in the run's process", err)
-            record, error = extract_in_worker(html, final_url)
+            return fn(*args)
+
+    async def record(self, html: str, final_url: str) -> Record:
+        """The extracted record; ExtractError (the same readable line as in the run's process)."""
+        record, error = await self._in_worker(extract_in_worker, html, final_url)
         if error is not None:
             raise ExtractError(error)
         assert record is not None
         return record
+
+    async def prepare(self, page: Page) -> tuple[Record, PreparedRaw]:
+        """``prepare_page`` in a worker process."""
+        record, raw, error = await self._in_worker(prepare_in_worker, page.text, page.final_url, _raw(page))
+        if error is not None:
+            raise ExtractError(error)
+        assert record is not None and raw is not None
+        return record, raw
 
     def shutdown(self) -> None:
         """Stop the workers; extractions not started are dropped (their pages are not saved)."""

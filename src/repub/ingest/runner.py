@@ -3,12 +3,14 @@
 Fetching is asynchronous across hosts (one task per article, each host limited by ``PoliteFetcher``);
 at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are between the start of
 their request (once their host admits it) and the end of their save, so memory stays flat however many
-URLs a run has. The CPU-bound extraction (``normalize(extract(...))``) runs in a pool of worker
-processes when the run has more than ``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``),
-else on the writer thread; everything touching the database runs on one writer thread, so SQLite
-writes are serialised and never block the fetchers. Each article is one transaction, so a run killed
-at any point leaves whole articles; the next run skips what is stored, fetches originals still
-pending, and walks deep again because this run did not finish its walk.
+URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
+compression of the raw page kept with it) runs in a pool of worker processes when the run has more than
+``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``), else in a thread; everything touching
+the database runs on one writer thread (``repub.ingest.writer``), so SQLite writes are serialised and
+never block the fetchers. The pages saved close together share a transaction, each page in a
+SAVEPOINT with its fetch-log line, its original's stub and its link: a run killed at any point leaves
+whole articles; the next run skips what is stored, fetches originals still pending, and walks deep
+again because this run did not finish its walk.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -31,19 +32,23 @@ from ..errors import FetchError, RepubError
 from ..fetch.types import Page
 from ..normalize import canonical_url, utc_now
 from ..normalize.types import Record
-from ..pipeline import Importer
+from ..pipeline import Importer, fetch_log_entry, save_item
 from ..store import SaveResult, Store
+from ..store.history import PreparedRaw
+from ..store.known import UrlState, url_states
 from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
-from .extraction import Extractor, pool_min_urls
+from .extraction import Extractor, pool_min_urls, prepare_page, warm_up
 from .politeness import PoliteFetcher, Politeness
+from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
 T = TypeVar("T")
 DEAD_STATUSES = frozenset({404, 410})  # a copy answering these is not asked again unless --backfill
 Progress = Callable[[int, int], None]  # (done, total) articles
 IN_FLIGHT_PER_REQUEST = 2  # pages fetched or being saved, per request the sources allow at once
+FIGURES_EVERY = 0.5  # seconds between two writes of the run's figures while it runs
 
 
 @dataclass(frozen=True)
@@ -93,21 +98,24 @@ class Ingest:
         self.enqueued = 0  # URLs newly put in the queue (--enqueue)
         self._done = self._total = 0
         self._originals: set[str] = set()  # in flight or done this run: fetched once
-        self._writer: ThreadPoolExecutor | None = None
+        self._writer: Writer | None = None  # made by _main: it hands results to the event loop
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
         self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
+        self._figures_at = 0.0  # time.monotonic() of the last update_run
 
     # -- the run --------------------------------------------------------------------------------------
 
     def run(self) -> IngestResult:
         with run_lock(self.store):
             started = time.monotonic()
+            budgets = sum(self.options.max_new or s.max_new for s in self.sources)
+            if not self.options.enqueue and budgets > pool_min_urls():
+                warm_up()  # the run may need the worker processes: their fork server starts meanwhile
             previous = {s.name: self._previous_status(s) for s in self.sources}
             self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
             self._importer = Importer(self.store, self.settings, run_id=self.run_id)
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repub-writer")
             status, error = "ok", None
             try:
                 walks = asyncio.run(self._main(previous))
@@ -120,7 +128,8 @@ class Ingest:
                 if self._extractor is not None:
                     self._extractor.shutdown()
                 # queued writes (at most one per article in flight) finish: no half-recorded article
-                self._writer.shutdown(wait=True)
+                if self._writer is not None:
+                    self._writer.shutdown()
                 if self.interrupted:
                     status = "interrupted"
                 finish_run(self.store, self.run_id, self.figures, status=status, now=utc_now(), error=error)
@@ -148,6 +157,7 @@ class Ingest:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not main thread
                 loop.add_signal_handler(sig, self._stop, task)
+        self._writer = Writer(self.store, loop, after_batch=self._figures_now)
         self._slots = asyncio.Semaphore(
             IN_FLIGHT_PER_REQUEST * max(1, sum(s.concurrency for s in self.sources)))
         try:
@@ -171,9 +181,21 @@ class Ingest:
         task.cancel()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn`` on the writer thread (all database work and extraction go through it)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
+        """Run ``fn`` on the writer thread (all database work goes through it), in turn."""
+        return await self._writer_().call(functools.partial(fn, *args, **kwargs))
+
+    def _writer_(self) -> Writer:
+        assert self._writer is not None
+        return self._writer
+
+    def _figures_now(self) -> None:
+        """After a batch of saves (writer thread), at most every FIGURES_EVERY seconds: a killed run
+        still shows what it did, give or take the last moment (a transaction per batch cost ~7% of
+        the writer thread); the end of each source and of the run write them exactly."""
+        now = time.monotonic()
+        if now - self._figures_at >= FIGURES_EVERY:
+            self._figures_at = now
+            update_run(self.store, self.run_id, self.figures)
 
     # -- one source -----------------------------------------------------------------------------------
 
@@ -219,33 +241,41 @@ class Ingest:
         return await self._db(self._known_now, urls)
 
     def _known_now(self, urls: list[str]) -> set[str]:
-        return {u for u in urls if self._state(u)[0] != "new"}
+        return {u for u, (state, _) in zip(urls, self._states(urls), strict=True) if state != "new"}
 
-    def _state(self, url: str) -> tuple[str, Any]:
-        """("stored", view), ("dead", None) or ("new", None) for a discovered URL (writer thread)."""
-        try:
-            key = canonical_url(url)
-        except RepubError:
-            return "dead", None
-        view = self.store.get(key)
-        if view is not None and view.status == "ok":
-            return "stored", view
-        if not self.options.backfill:
-            last = self.store.fetch_log(key, limit=1)
-            if last and last[0].error_kind == "http" and last[0].status in DEAD_STATUSES:
-                return "dead", None
-        return "new", None
+    def _states(self, urls: list[str]) -> list[tuple[str, UrlState | None]]:
+        """("stored", state), ("dead", None) or ("new", None) per discovered URL (writer thread)."""
+        keys: list[str | None] = []
+        for url in urls:
+            try:
+                keys.append(canonical_url(url))
+            except RepubError:
+                keys.append(None)
+        known = url_states(self.store, [k for k in keys if k is not None])
+        out: list[tuple[str, UrlState | None]] = []
+        for key in keys:
+            state = known.get(key) if key is not None else None
+            if key is None:
+                out.append(("dead", None))
+            elif state is not None and state.status == "ok":
+                out.append(("stored", state))
+            elif (not self.options.backfill and state is not None and state.last_error_kind == "http"
+                  and state.last_http_status in DEAD_STATUSES):
+                out.append(("dead", None))
+            else:
+                out.append(("new", None))
+        return out
 
     def _plan(self, items: list[Discovered]) -> tuple[list[Discovered], list[tuple[str, str, str | None]]]:
         """URLs to import, and (copy, original, outlet) of stored copies whose original is still pending."""
         todo, pending = [], []
-        for item in items:
-            state, view = self._state(item.url)
+        for item, (state, known) in zip(items, self._states([i.url for i in items]), strict=True):
             if state == "new":
                 todo.append(item)
-            elif state == "stored" and view.original and view.original.get("status") == "pending":
+            elif known is not None and known.original_status == "pending":
                 # a run killed between a copy and its original: fetch the original now
-                pending.append((view.url, view.original["url"], view.original.get("outlet")))
+                assert known.article_url is not None and known.original_url is not None
+                pending.append((known.article_url, known.original_url, known.original_outlet))
         return todo, pending
 
     def _enqueue(self, source: Source, todo: list[Discovered],
@@ -273,84 +303,56 @@ class Ingest:
         assert self._slots is not None
         return self._slots
 
-    async def _extract(self, page: Page) -> Record | None:
-        """The page's record from the worker processes; None: the writer thread extracts it."""
+    async def _prepare(self, page: Page) -> tuple[Record, PreparedRaw]:
+        """The page's record and raw page ready to store: in the worker processes, else in a thread."""
         if self._extractor is None:
-            return None
-        return await self._extractor.record(page.text, page.final_url)
+            return await asyncio.to_thread(prepare_page, page)
+        return await self._extractor.prepare(page)
+
+    async def _save(self, page: Page, requested_url: str, **link: Any) -> tuple[Record, SaveResult]:
+        """Prepare and store a fetched page (``link``: see ``repub.pipeline.save_item``); the figures
+        are counted on the writer thread once committed, so a save done during a cancel counts."""
+        record, raw = await self._prepare(page)
+        item = save_item(record, page, requested_url=requested_url, raw=raw, **link)
+        return record, await self._writer_().save(item, self._count)
 
     async def _import(self, source: Source, url: str) -> None:
         try:
             page = await self._fetch_held(source, url)
             try:
-                record, original_url = await self._db(self._save_copy, page, url, await self._extract(page))
+                record, saved = await self._save(page, url, stub_original=True)
             finally:
                 self._slots_().release()
         except RepubError as err:
             self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
             return
         log.info("stored %s", record.url)
+        original_url = _to_follow(record, saved)
         if original_url and source.follow_originals and original_url not in self._originals:
             self._originals.add(original_url)
-            try:
-                page = await self._fetch_held(source, original_url)
-                outlet = record.original.outlet if record.original else None
-                try:
-                    await self._db(self._save_original, page, record.url, original_url, outlet,
-                                   await self._extract(page))
-                finally:
-                    self._slots_().release()
-                log.info("stored original %s", original_url)
-            except RepubError as err:
-                await self._db(self._importer_().original_failed, original_url, err)
-                self._failed(f"original {original_url} of {record.url}: {err}")
-        await self._db(update_run, self.store, self.run_id, self.figures)
+            outlet = record.original.outlet if record.original else None
+            await self._original(source, original_url, outlet, copy_url=record.url, copy_id=saved.article_id)
 
-    # Figures of saved pages are counted on the writer thread, in the job that saves: a save that
-    # completes while the run is being cancelled is still counted.
-
-    def _save_copy(self, page: Page, url: str, record: Record | None = None) -> tuple[Record, str | None]:
-        importer = self._importer_()
-        if record is None:
-            record, saved = importer.save_page(page, requested_url=url)
-        else:
-            saved = importer.save_record(record, page, requested_url=url)
-        self._count(saved)
-        original_url = importer.original_to_follow(record)
-        if original_url is not None:
-            view = self.store.get(original_url)
-            if view is not None and view.status == "ok":
-                return record, None  # already stored (another copy of it): linked, not refetched
-        return record, original_url
-
-    def _save_original(self, page: Page, copy_url: str, original_url: str, outlet: str | None,
-                       record: Record | None = None) -> None:
-        importer = self._importer_()
-        if record is None:
-            _record, saved = importer.save_original(
-                page, copy_url=copy_url, original_url=original_url, outlet=outlet
-            )
-        else:
-            saved = importer.save_original_record(record, page, copy_url=copy_url,
-                                                  original_url=original_url, outlet=outlet)
-        self._count(saved)
-
-    async def _pending_original(self, source: Source, copy_url: str, original_url: str,
-                                outlet: str | None) -> None:
-        if original_url in self._originals:
-            return
-        self._originals.add(original_url)
+    async def _original(self, source: Source, original_url: str, outlet: str | None, *, copy_url: str,
+                        copy_id: int | None = None) -> None:
+        """Fetch and store the original ``copy_url`` names, and link the copy to it (one transaction)."""
         try:
             page = await self._fetch_held(source, original_url)
             try:
-                await self._db(self._save_original, page, copy_url, original_url, outlet,
-                               await self._extract(page))
+                await self._save(page, original_url, outlet=outlet, copy_id=copy_id, copy_url=copy_url,
+                                 original_url=original_url)
             finally:
                 self._slots_().release()
+            log.info("stored original %s", original_url)
         except RepubError as err:
             await self._db(self._importer_().original_failed, original_url, err)
             self._failed(f"original {original_url} of {copy_url}: {err}")
-        await self._db(update_run, self.store, self.run_id, self.figures)
+
+    async def _pending_original(self, source: Source, copy_url: str, original_url: str,
+                                outlet: str | None) -> None:
+        if original_url not in self._originals:
+            self._originals.add(original_url)
+            await self._original(source, original_url, outlet, copy_url=copy_url)
         self._advance()
 
     # -- bookkeeping ----------------------------------------------------------------------------------
@@ -378,14 +380,14 @@ class Ingest:
         self.progress(self._done, self._total)
 
     def _log_attempt(self, outcome: Page | FetchError) -> None:
-        """Every request goes to the fetch log, in order, through the writer thread."""
-        importer = self._importer_()
-        job = importer.log_page if isinstance(outcome, Page) else importer.log_failure
-        assert self._writer is not None
-        future = self._writer.submit(job, outcome)  # type: ignore[arg-type]
-        future.add_done_callback(_report_log_error)
+        """Every request goes to the fetch log, in order: with the writer's next batch."""
+        self._writer_().log(fetch_log_entry(outcome, self.run_id))
 
 
-def _report_log_error(future: Any) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("could not write the fetch log: %s", future.exception())
+def _to_follow(copy: Record, saved: SaveResult) -> str | None:
+    """The original to fetch for a saved copy: None when it names none (or itself), or when the
+    original is stored already (another copy of it): linked, not fetched again."""
+    original = copy.original
+    if original is None or not original.url or saved.original_id is None or saved.original_status == "ok":
+        return None
+    return original.url

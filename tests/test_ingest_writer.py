@@ -1,0 +1,112 @@
+"""``repub.ingest.writer.Writer``, the ingest run's database thread, on a real SQLite file: saves queued
+together share a transaction, a bad page fails alone, jobs and fetch-log lines keep their order, and
+``shutdown`` writes what is queued even when the tasks waiting for it were cancelled (SIGTERM)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from repub.errors import StoreError
+from repub.ingest.writer import Writer
+from repub.store import SaveResult, Store
+from test_store_batch import copy_item, counts, line
+
+
+def hold(writer: Writer) -> threading.Event:
+    """Keep the writer thread busy (inside a job) until the returned event is set."""
+    entered, gate = threading.Event(), threading.Event()
+    writer.call(lambda: (entered.set(), gate.wait()))
+    assert entered.wait(5)
+    return gate
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 'repub.db'}") as s:
+        yield s
+
+
+def test_saves_queued_together_share_a_transaction_and_a_bad_one_fails_alone(store: Store) -> None:
+    saved: list[int] = []
+    figures: list[int] = []
+
+    async def main() -> list[SaveResult | BaseException]:
+        writer = Writer(store, asyncio.get_running_loop(), after_batch=lambda: figures.append(len(saved)))
+        gate = hold(writer)  # while 12 pages and their log lines queue up
+        futures = []
+        for n in range(12):
+            writer.log(line(f"https://www.transcend.org/tms/2020/10/copy-{n}/"))
+            item = copy_item(n)
+            if n == 5:  # its copy link cannot be made: the page is rolled back, not the batch
+                item = replace(item, stub_original=False, copy_url="https://nowhere.example/",
+                               original_url=item.record.url)
+            futures.append(writer.save(item, lambda r: saved.append(r.article_id)))
+        gate.set()
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        writer.shutdown()
+        assert writer.batches == [12]  # one transaction for all twelve
+        return results
+
+    results = asyncio.run(main())
+    assert [type(r) for r in results] == [SaveResult] * 5 + [StoreError] + [SaveResult] * 6
+    assert len(saved) == 11 and figures == [11]  # counted on the writer thread, once committed
+    assert counts(store) == {"articles": 22, "article_versions": 11, "raw_pages": 11, "url_aliases": 22,
+                             "fetch_log": 12}
+    assert [e.url for e in reversed(store.fetch_log())] == [
+        f"https://www.transcend.org/tms/2020/10/copy-{n}/" for n in range(12)]  # in order
+
+
+def test_a_batch_is_at_most_max_batch_pages_and_calls_run_in_order(store: Store) -> None:
+    async def main() -> list[str]:
+        order: list[str] = []
+        writer = Writer(store, asyncio.get_running_loop(), max_batch=4)
+        gate = hold(writer)
+        saves = [writer.save(copy_item(n), lambda r, n=n: order.append(f"save {n}")) for n in range(6)]
+        between = writer.call(lambda: order.append("call") or len(store.list_articles()))
+        saves += [writer.save(copy_item(n), lambda r, n=n: order.append(f"save {n}")) for n in range(6, 8)]
+        gate.set()
+        await asyncio.gather(*saves)
+        assert await between == 12  # the six pages queued before it (and their stubs) were written
+        writer.shutdown()
+        assert writer.batches == [4, 2, 2]
+        return order
+
+    assert asyncio.run(main()) == [f"save {n}" for n in range(6)] + ["call", "save 6", "save 7"]
+
+
+def test_shutdown_writes_what_is_queued_though_its_tasks_were_cancelled(store: Store) -> None:
+    saved: list[int] = []
+
+    async def main() -> Writer:
+        writer = Writer(store, asyncio.get_running_loop())
+        gate = hold(writer)
+        waiting = [asyncio.ensure_future(writer.save(copy_item(n), lambda r: saved.append(r.article_id)))
+                   for n in range(3)]
+        await asyncio.sleep(0)
+        for task in waiting:
+            task.cancel()  # what SIGTERM does to the run's tasks
+        await asyncio.gather(*waiting, return_exceptions=True)
+        gate.set()
+        return writer
+
+    writer = asyncio.run(main())  # the loop is closed before the writes are done
+    writer.shutdown()
+    assert len(saved) == 3 and counts(store)["article_versions"] == 3
+
+
+def test_a_failing_call_reaches_its_caller_and_the_thread_goes_on(store: Store) -> None:
+    async def main() -> None:
+        writer = Writer(store, asyncio.get_running_loop())
+        with pytest.raises(ZeroDivisionError):
+            await writer.call(lambda: 1 / 0)
+        result = await writer.save(copy_item(1))
+        assert result.created
+        writer.shutdown()
+
+    asyncio.run(main())
