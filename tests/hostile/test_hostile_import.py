@@ -187,12 +187,14 @@ def test_broken_html_garbage_bytes_do_not_leak_into_the_text(db: Path,
     assert "<span>" not in body and "var x" not in body
 
 
-def test_unclosed_title_is_stored_without_crashing(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """<title> is raw text: unclosed, it swallows the page. Stored (as a browser would show it)."""
+def test_unclosed_title_is_closed_and_the_body_kept(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """<title> is raw text: unclosed, it would swallow the page. Closed at the first tag instead."""
     url = f"{REAL}/unclosed-title"
     code, _, err = run(capsys, "import", url)
     assert (code, err) == (0, "")
-    assert show(capsys, url)["title"].startswith("Unclosed title")
+    stored = show(capsys, url)
+    assert stored["title"] == "Unclosed title"
+    assert stored["body_text"] == BROKEN_TEXT
     assert_intact(db)
 
 

@@ -15,6 +15,7 @@ from repub.errors import ExtractError
 from repub.extract.generic import extract_generic, lead_image
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
+from repub.extract.repair import close_unclosed_title
 from repub.extract.types import Extracted, LeadImage
 
 __all__ = ["Extracted", "ExtractError", "extract"]
@@ -31,6 +32,7 @@ def _find_rule(url: str) -> Any:
 
 def extract(html: str, url: str) -> Extracted:
     """Read one article off one page; ExtractError when the page has neither a title nor a body."""
+    html = close_unclosed_title(html)
     tree = LexborHTMLParser(html)
     meta = read_metadata(tree, url)
     rule = _find_rule(url)
