@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -16,3 +17,13 @@ from pg import pg_server, pg_url  # noqa: E402, F401  (PostgreSQL fixtures, test
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database on the embedded default, then on PostgreSQL: the store's suites run on both,
+    since the same models and migrations serve both (on PostgreSQL they skip saying why when no server
+    binaries are installed; CI installs them)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'repub.db'}"
+    return request.getfixturevalue("pg_url")

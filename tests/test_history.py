@@ -35,8 +35,8 @@ T4 = T1 + timedelta(days=3)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path / 'repub.db'}") as s:
+def store(any_db_url: str) -> Iterator[Store]:
+    with Store.open(any_db_url) as s:
         yield s
 
 

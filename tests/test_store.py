@@ -59,8 +59,8 @@ def db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Store:
-    with Store.open(db_url) as s:
+def store(any_db_url: str) -> Store:
+    with Store.open(any_db_url) as s:
         yield s  # type: ignore[misc]
 
 
@@ -80,8 +80,8 @@ def test_resolve_database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         resolve_database_url()
 
 
-def test_sqlite_pragmas(store: Store, db_url: str, tmp_path: Path) -> None:
-    with store.engine.connect() as conn:
+def test_sqlite_pragmas(db_url: str, tmp_path: Path) -> None:
+    with Store.open(db_url) as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -394,8 +394,8 @@ def test_times_are_stored_in_utc(store: Store) -> None:
         store.save_article(copy_record(), fetched_at=datetime(2024, 3, 1, 12, 0))
 
 
-def test_two_stores_write_alternately(db_url: str) -> None:
-    with Store.open(db_url) as a, Store.open(db_url) as b:
+def test_two_stores_write_alternately(any_db_url: str) -> None:
+    with Store.open(any_db_url) as a, Store.open(any_db_url) as b:
         for i in range(5):
             a.save_article(copy_record(body_text=f"text {i}"), fetched_at=T1 + timedelta(hours=i))
             b.save_article(original_record(body_text=f"text {i}"), fetched_at=T1 + timedelta(hours=i))
@@ -409,8 +409,9 @@ def test_two_stores_write_alternately(db_url: str) -> None:
         assert copy_view.original["error"] == "timeout"
 
 
-def test_two_stores_write_concurrently(db_url: str) -> None:
-    # Writers take the lock with BEGIN IMMEDIATE and wait (busy_timeout) instead of failing.
+def test_two_stores_write_concurrently(any_db_url: str) -> None:
+    # SQLite: writers take the lock with BEGIN IMMEDIATE and wait (busy_timeout) instead of failing.
+    db_url = any_db_url
     errors: list[BaseException] = []
 
     def work(prefix: str) -> None:

@@ -98,6 +98,20 @@ def write_engine(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
+# PostgreSQL advisory lock key held while the schema is migrated (runs.py holds another for whole runs).
+MIGRATION_LOCK_KEY = 0x72657075625F6D  # "repub_m"
+
+
+def serialize_migrations(conn: sa.Connection) -> None:
+    """Make a migrating transaction wait for any other on the same database, before it reads the revision.
+
+    SQLite already does (the transaction began with BEGIN IMMEDIATE). PostgreSQL takes a transaction-level
+    advisory lock, released at commit: without it, processes opening a fresh database at once each
+    created the same tables, and waited on each other's catalog rows for good."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+
+
 def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

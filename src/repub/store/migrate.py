@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from repub.errors import StoreError
-from repub.store.engine import create_engine, write_engine
+from repub.store.engine import create_engine, serialize_migrations, write_engine
 
 
 def alembic_config(url: str) -> Config:
@@ -43,6 +43,7 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> bool:
     target = ScriptDirectory.from_config(cfg).get_current_head() if revision == "head" else revision
     try:
         with write_engine(engine).begin() as conn:
+            serialize_migrations(conn)
             if MigrationContext.configure(conn).get_current_revision() == target:
                 return False
             cfg.attributes["connection"] = conn
