@@ -264,6 +264,21 @@ def test_robots_disallowed_url_is_logged_and_not_fetched(
     )
 
 
+def test_page_without_an_article_is_a_failure_with_an_extract_line_in_the_fetch_log(
+    env: dict[str, str], web: TestWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = b"<html><head><script>var a = 1;</script></head><body><nav></nav></body></html>"
+    web.route(NATO_PATH, lambda _h: text(empty, "text/html; charset=utf-8"))
+    sources = sources_file(tmp_path, follow=False, sitemaps=False, listings=False)
+    code, out, _ = ingest(capsys, sources)
+    assert code == 0 and ", new 7, updated 0, failed 3," in out  # the empty page + the two 404s
+    with Store.open(f"sqlite:///{env['REPUB_DB']}") as store:
+        assert store.get(NATO) is None
+        logged = [(e.status, e.error_kind, e.error, e.run_id) for e in reversed(store.fetch_log(NATO))]
+    reason = "no article text found (no title and no body)"
+    assert logged == [(200, None, None, 1), (200, "extract", reason, 1)]
+
+
 def test_crawl_delay_spaces_requests_to_a_host(
     env: dict[str, str], web: TestWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

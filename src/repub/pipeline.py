@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import Settings
-from .errors import FetchError, RepubError
+from .errors import ExtractError, FetchError, RepubError
 from .extract import extract
 from .fetch import fetch_page
 from .fetch.types import Page
@@ -93,13 +93,21 @@ class Importer:
         self, page: Page, *, requested_url: str | None = None, outlet: str | None = None
     ) -> tuple[Record, SaveResult]:
         """Extract, normalize and store a fetched page (one transaction)."""
-        record = self.extract_page(page)
+        record = self._extract_logged(page)
         return record, self.save_record(record, page, requested_url=requested_url, outlet=outlet)
 
     @staticmethod
     def extract_page(page: Page) -> Record:
         """Extract and normalize a fetched page (no database work: may run in another process)."""
         return extract_record(page.text, page.final_url)
+
+    def _extract_logged(self, page: Page) -> Record:
+        """``extract_page``; a page that yields no article gets an "extract" line in the fetch log."""
+        try:
+            return self.extract_page(page)
+        except ExtractError as err:
+            self.store.log_fetch(rejected_log_entry(page, err, self.run_id))
+            raise
 
     def save_record(
         self, record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None
@@ -126,7 +134,7 @@ class Importer:
         """Store the fetched original (linked from the copy as ``original_url``) and link the copy to it.
 
         Only URLs are needed, so an original left pending by an earlier run is saved the same way."""
-        record = self.extract_page(page)
+        record = self._extract_logged(page)
         return record, self.save_original_record(record, page, copy_url=copy_url, original_url=original_url,
                                                  outlet=outlet)
 
@@ -196,4 +204,16 @@ def fetch_log_entry(outcome: Page | FetchError, run_id: int | None) -> FetchLogE
         url=outcome.url, final_url=outcome.final_url, fetched_at=utc_now(), status=outcome.status,
         nbytes=outcome.nbytes, elapsed_ms=None, error_kind=outcome.kind, error=outcome.message,
         run_id=run_id,
+    )
+
+
+def rejected_log_entry(page: Page, err: ExtractError, run_id: int | None) -> FetchLogEntry:
+    """The fetch-log line of a page fetched well that held no article: its request's line says 200, so
+    this one, kind "extract", says what became of the page."""
+    message = str(err)
+    for url in (page.final_url, page.url):  # the line names the URL already, as for fetch errors
+        message = message.removeprefix(f"{url}: ")
+    return FetchLogEntry(
+        url=page.url, final_url=page.final_url, fetched_at=utc_now(), status=page.status,
+        nbytes=len(page.body), elapsed_ms=None, error_kind="extract", error=message, run_id=run_id,
     )

@@ -204,7 +204,9 @@ def test_page_without_an_article_is_one_extract_error_line(db: Path,
     code, out, err = run(capsys, "import", url)
     assert (code, out) == (1, "")
     assert err == f"repub: {url}: no article text found (no title and no body)\n"
-    assert fetch_log(db) == [(url, 200, None, None)]  # the fetch itself worked
+    # the fetch itself worked; the second line says what became of the page
+    assert fetch_log(db) == [(url, 200, None, None),
+                             (url, 200, "extract", "no article text found (no title and no body)")]
     assert_nothing_stored(db)
     assert_intact(db)
 

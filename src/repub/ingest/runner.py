@@ -28,11 +28,11 @@ from typing import Any, TypeVar
 
 from ..config import Settings
 from ..discover import Discovered, Source, SourcesConfig
-from ..errors import FetchError, RepubError
+from ..errors import ExtractError, FetchError, RepubError
 from ..fetch.types import Page
 from ..normalize import canonical_url, utc_now
 from ..normalize.types import Record
-from ..pipeline import Importer, fetch_log_entry, save_item
+from ..pipeline import Importer, fetch_log_entry, rejected_log_entry, save_item
 from ..store import SaveResult, Store
 from ..store.history import PreparedRaw
 from ..store.known import UrlState, url_states
@@ -312,7 +312,11 @@ class Ingest:
     async def _save(self, page: Page, requested_url: str, **link: Any) -> tuple[Record, SaveResult]:
         """Prepare and store a fetched page (``link``: see ``repub.pipeline.save_item``); the figures
         are counted on the writer thread once committed, so a save done during a cancel counts."""
-        record, raw = await self._prepare(page)
+        try:
+            record, raw = await self._prepare(page)
+        except ExtractError as err:  # fetched well, but no article: the fetch log says so too
+            self._writer_().log(rejected_log_entry(page, err, self.run_id))
+            raise
         item = save_item(record, page, requested_url=requested_url, raw=raw, **link)
         return record, await self._writer_().save(item, self._count)
 
