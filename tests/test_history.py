@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +13,7 @@ from repub.store import Store
 from repub.store.history import (
     RawBody,
     Touch,
+    carries_text,
     changes_since,
     diverged_copies,
     events,
@@ -72,6 +73,36 @@ def test_original_change_marks_earlier_copies_diverged_once(store: Store) -> Non
     ]
     # the first version of an original is not a change: no copy diverges when it is first fetched
     assert store.get(ORIG_URL).diverged_since is None
+
+
+def test_a_corrected_copy_matches_its_original_again(store: Store) -> None:
+    saved_pair(store)
+    other = copy_record(url="https://other.example/copy/", site="other.example", canonical_url=None)
+    store.save_article(other, fetched_at=T1)
+    corrected = "para one\n\npara two, corrected"
+    store.save_article(original_record(body_text=corrected), fetched_at=T2)  # both copies now diverge
+    assert [store.get(u).diverged_since for u in (COPY_URL, other.url)] == ["2024-03-02T12:00:00Z"] * 2
+    # the first copy takes the correction (and keeps its own credit line, and its own title): matched
+    store.save_article(copy_record(body_text=f"{corrected}\n\nGo to Original \u2013 rt.com"), fetched_at=T3)
+    # the second changes too, but still has the old second paragraph: still diverged
+    store.save_article(replace(other, body_text="para one\n\npara two\n\nRead more"), fetched_at=T3)
+    assert store.get(COPY_URL).diverged_since is None
+    assert store.get(other.url).diverged_since == "2024-03-02T12:00:00Z"
+    assert [(d.copy_url, d.diverged_since) for d in diverged_copies(store)] == [
+        (other.url, "2024-03-02T12:00:00Z")]
+    assert [(e.kind, e.at, e.url, e.detail) for e in events(store, COPY_URL)] == [
+        ("diverged", "2024-03-02T12:00:00Z", ORIG_URL, "original changed to version 2"),
+        ("matched", "2024-03-03T12:00:00Z", ORIG_URL, "copy carries the original's version 2 again"),
+    ]
+    assert [e.kind for e in events(store, other.url)] == ["diverged"]
+
+
+def test_carries_text_compares_paragraphs_not_spacing() -> None:
+    original = "First  paragraph.\n\nSecond \uff21 paragraph."  # a fullwidth A: NFKC makes it "A"
+    assert carries_text("Intro line\nFirst paragraph.\n\n  Second A paragraph.\nCredit", original)
+    assert not carries_text("First paragraph.", original)  # a paragraph dropped
+    assert not carries_text("First paragraph.\n\nSecond A paragraph, changed.", original)
+    assert not carries_text("anything", "")  # an empty original matches nothing
 
 
 def test_mark_gone_keeps_content_and_records_once(store: Store) -> None:

@@ -1,13 +1,15 @@
 """History beyond versions: raw pages, 304 checks, gone/moved/diverged events, and what changed when.
 
 Functions take a ``Store`` and use its session helpers, so every write is still one transaction and
-every read hands out detached dataclasses. ``mark_copies_diverged`` works inside ``save_article``'s
-transaction (a version and the divergence it causes commit together).
+every read hands out detached dataclasses. ``mark_copies_diverged`` and ``clear_matched_divergence``
+work inside ``save_article``'s transaction (a version and the divergence it causes or ends commit
+together).
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -372,6 +374,40 @@ def mark_copies_diverged(conn: sa.Connection, original_id: int, original_url: st
             for i in ids
         ])
     return ids
+
+
+def carries_text(copy_body: str, original_body: str) -> bool:
+    """Whether every paragraph of ``original_body`` is also a paragraph of ``copy_body`` (spacing and
+    Unicode forms aside). A copy may add its own lines (a credit, "Go to Original"), not drop or change
+    the original's."""
+    wanted = _paragraphs(original_body)
+    return bool(wanted) and wanted <= _paragraphs(copy_body)
+
+
+def _paragraphs(text: str) -> set[str]:
+    lines = (unicodedata.normalize("NFKC", line) for line in text.splitlines())
+    return {" ".join(line.split()) for line in lines if line.strip()}
+
+
+def clear_matched_divergence(conn: sa.Connection, copy_id: int, copy_body: str, at: datetime) -> bool:
+    """Inside save_article's transaction, for an article that just got a new version: a copy marked
+    diverged whose body now carries its original's current text (``carries_text``) matches again. The
+    titles are not compared: republishers retitle as a rule. Returns whether the divergence was ended."""
+    articles = Article.__table__
+    copy = conn.execute(sa.select(articles.c.diverged_since, articles.c.original_id)
+                        .where(articles.c.id == copy_id)).first()
+    if copy is None or copy.diverged_since is None or copy.original_id is None:
+        return False
+    original = conn.execute(sa.select(articles.c.url, articles.c.version, articles.c.body_text)
+                            .where(articles.c.id == copy.original_id)).first()
+    if original is None or not carries_text(copy_body, original.body_text or ""):
+        return False
+    conn.execute(articles.update().where(articles.c.id == copy_id).values(diverged_since=None))
+    conn.execute(ArticleEvent.__table__.insert(), {
+        "article_id": copy_id, "at": at, "kind": "matched", "url": original.url,
+        "detail": f"copy carries the original's version {original.version} again",
+    })
+    return True
 
 
 # -- what the history commands read -----------------------------------------------------------------

@@ -21,7 +21,13 @@ from sqlalchemy.engine import Connection, Row
 from repub.errors import StoreError
 from repub.hosts import bare_host
 from repub.normalize.types import Record
-from repub.store.history import PreparedRaw, RawBody, mark_copies_diverged, prepare_raw
+from repub.store.history import (
+    PreparedRaw,
+    RawBody,
+    clear_matched_divergence,
+    mark_copies_diverged,
+    prepare_raw,
+)
 from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, RawPage, UrlAlias
 from repub.store.views import FetchLogEntry, SaveResult
 
@@ -171,6 +177,7 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
                                   "content": content, "first_seen_at": at, "last_seen_at": at})
         if version > 1:
             mark_copies_diverged(conn, article_id, record.url, version, at)
+            clear_matched_divergence(conn, article_id, content["body_text"], at)  # a corrected copy
 
     urls = unique(urls)
     add_aliases(conn, article_id, urls)
