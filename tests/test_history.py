@@ -19,6 +19,7 @@ from repub.store.history import (
     events,
     latest_raw_pages,
     mark_gone,
+    prune_raw_pages,
     raw_page_count,
     record_moved,
     resync_targets,
@@ -166,6 +167,29 @@ def test_raw_pages_are_kept_once_per_distinct_body(store: Store) -> None:
         (body, len(body), "zlib"), (b"<html>v2</html>", 15, "zlib")
     ]
     assert latest_raw_pages(store, site="transcend.org") == []
+
+
+def test_prune_raw_pages_keeps_each_articles_newest(store: Store) -> None:
+    saved_pair(store)
+    ids = {u: store.get(u).id for u in (COPY_URL, ORIG_URL)}
+    for n, at in enumerate((T1, T2, T3)):  # three distinct pages of the original, one of the copy
+        body = f"<html>v{n}</html>".encode()
+        save_raw_page(store, ids[ORIG_URL], url=ORIG_URL, body=body, encoding="utf-8", fetched_at=at)
+    save_raw_page(store, ids[COPY_URL], url=COPY_URL, body=b"<html>copy</html>", encoding="utf-8",
+                  fetched_at=T1)
+    assert (raw_page_count(store, ORIG_URL), raw_page_count(store, COPY_URL)) == (3, 1)
+    with pytest.raises(ValueError, match="at least 1"):
+        prune_raw_pages(store, keep=0)
+    dry = prune_raw_pages(store, seen_before=T2, dry_run=True)  # only v0 is older than T2
+    assert (dry.pages, dry.articles, raw_page_count(store, ORIG_URL)) == (1, 1, 3)
+    assert dry.nbytes == len(zlib.compress(b"<html>v0</html>", 1))
+    assert prune_raw_pages(store, keep=2, site="transcend.org").pages == 0  # the copy has one page
+    done = prune_raw_pages(store)
+    assert (done.pages, done.articles) == (2, 1)
+    assert (raw_page_count(store, ORIG_URL), raw_page_count(store, COPY_URL)) == (1, 1)
+    assert sorted((p.article_url, p.text) for p in latest_raw_pages(store)) == [
+        (ORIG_URL, "<html>v2</html>"), (COPY_URL, "<html>copy</html>")]  # rt.com sorts first
+    assert prune_raw_pages(store).pages == 0  # nothing left to prune
 
 
 def test_reextract_save_keeps_fetch_fields(store: Store) -> None:

@@ -204,6 +204,42 @@ def latest_raw_pages(store: Store, site: str | None = None) -> list[StoredPage]:
         return list(pages.values())
 
 
+@dataclass(frozen=True)
+class PruneResult:
+    pages: int  # raw pages deleted (or that would be, on a dry run)
+    nbytes: int  # their stored (compressed) bytes
+    articles: int  # articles they belonged to
+
+
+def prune_raw_pages(store: Store, *, keep: int = 1, seen_before: datetime | None = None,
+                    site: str | None = None, dry_run: bool = False) -> PruneResult:
+    """Delete kept raw pages beyond each article's ``keep`` most recently seen ones; with
+    ``seen_before``, only pages last seen before then. Versions and their extracted fields stay: only
+    the bytes ``repub reextract`` would re-run on go, and it always finds an article's newest page.
+
+    One write transaction; the ranking is a window function (SQLite >= 3.25 and PostgreSQL alike)."""
+    if keep < 1:
+        raise ValueError("keep must be at least 1: reextract needs each article's newest page")
+    rank = sa.func.row_number().over(partition_by=RawPage.article_id,
+                                     order_by=(RawPage.last_seen_at.desc(), RawPage.id.desc()))
+    ranked = sa.select(RawPage.id, RawPage.article_id, RawPage.last_seen_at,
+                       sa.func.length(RawPage.body).label("nbytes"), rank.label("rank"))
+    if site is not None:
+        ranked = ranked.join(Article, Article.id == RawPage.article_id).where(Article.site == site)
+    sub = ranked.subquery()
+    doomed = sa.select(sub.c.id, sub.c.article_id, sub.c.nbytes).where(sub.c.rank > keep)
+    if seen_before is not None:
+        doomed = doomed.where(sub.c.last_seen_at < _aware(seen_before))
+    with store._write() as s:
+        rows = s.execute(doomed).all()
+        if not dry_run:
+            ids = [row.id for row in rows]
+            for start in range(0, len(ids), 500):  # bounded IN lists
+                s.execute(sa.delete(RawPage).where(RawPage.id.in_(ids[start:start + 500]))
+                          .execution_options(synchronize_session=False))
+    return PruneResult(len(rows), sum(row.nbytes or 0 for row in rows), len({row.article_id for row in rows}))
+
+
 # -- what resync writes -----------------------------------------------------------------------------
 
 
