@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from repub.errors import FetchError
-from repub.fetch.guard import check_url
+from repub.fetch import guard
+from repub.fetch.guard import PublicHosts, check_url
 from repub.fetch.types import FetchSettings
 
 ON = FetchSettings()
@@ -57,3 +60,22 @@ def test_unresolvable_host_is_a_connect_error() -> None:
         check_url("https://no-such-host.invalid/", ON)
     assert info.value.kind == "connect"
     assert info.value.message == "cannot resolve host no-such-host.invalid"
+
+
+def test_a_public_verdict_is_kept_for_its_ttl_only() -> None:
+    hosts = PublicHosts(ttl=30.0, size=2)
+    assert not hosts.fresh("a.example", 100.0)
+    hosts.remember("a.example", 100.0)
+    assert hosts.fresh("a.example", 129.9)
+    assert not hosts.fresh("a.example", 130.0)  # looked up again
+    hosts.remember("b.example", 100.0)
+    hosts.remember("c.example", 100.0)  # full: the cache starts over rather than grow
+    assert (hosts.fresh("a.example", 101.0), hosts.fresh("c.example", 101.0)) == (False, True)
+
+
+def test_a_refused_host_is_looked_up_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(FetchError) as info:
+            check_url("http://localhost:9/", ON)
+        assert info.value.message == "refused: localhost resolves to loopback address 127.0.0.1"
+    assert not guard._public.fresh("localhost", time.monotonic())

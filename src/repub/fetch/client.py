@@ -8,12 +8,13 @@ and recorded. The body is streamed and decoded under a byte cap; a total deadlin
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 import ssl
 import time
 import zlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
 from repub.fetch.charset import decode_html, looks_binary
 from repub.fetch.guard import check_url_async
 from repub.fetch.hostmap import to_real, to_wire
+from repub.fetch.transport import Transport, release
 from repub.fetch.types import FetchSettings, Page
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -62,9 +64,24 @@ class _Progress:
     wire: str = ""
     status: int | None = None
     nbytes: int = 0
+    passed: list[str] = field(default_factory=list)  # real URLs redirected from, in order
+    permanent: str | None = None  # the last of them that answered 301/308
+    started: float = field(default_factory=time.monotonic)
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    deadline: float = math.inf  # the event loop's time at which the whole fetch times out
 
     def error(self, kind: str, message: str, original: str) -> FetchError:
         return FetchError(original, kind, message, status=self.status, final_url=self.url, nbytes=self.nbytes)
+
+
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar (kept across requests, as before), not asked to read a response that sets no
+    cookie: most do not, and turning each response into urllib's request and response objects for
+    nothing was ~5% of the CPU of a 304."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            super().extract_cookies(response)
 
 
 class Fetcher:
@@ -76,14 +93,17 @@ class Fetcher:
 
     def _make_client(self) -> httpx.AsyncClient:
         s = self.settings
-        return httpx.AsyncClient(
+        client = httpx.AsyncClient(
             http2=True,  # used when the server offers it over TLS (ALPN)
             follow_redirects=False,  # by hand: each hop is mapped, guarded and recorded
             timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
                                   pool=s.connect_timeout),
             headers={"User-Agent": s.user_agent, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,  # an environment proxy would defeat the SSRF guard and the host map
+            transport=Transport(http2=True),
         )
+        client._cookies = _Cookies()  # the public setter would wrap it back into a plain httpx.Cookies
+        return client
 
     async def __aenter__(self) -> Fetcher:
         self._client = self._client or self._make_client()
@@ -106,9 +126,11 @@ class Fetcher:
         ``accept`` lists the MIME types taken (default HTML); discovery passes e.g. application/rss+xml.
         A response without Content-Type is taken only when HTML is accepted and the body looks like it."""
         s = self.settings
-        progress = _Progress(url, frozenset(t.lower() for t in accept))
+        types = HTML_TYPES if accept is HTML_TYPES else frozenset(t.lower() for t in accept)
+        progress = _Progress(url, types)
         try:
-            async with asyncio.timeout(s.total_timeout):
+            async with asyncio.timeout(s.total_timeout) as deadline:
+                progress.deadline = deadline.when() or math.inf
                 return await self._fetch(url, dict(extra_headers or {}), progress)
         except TimeoutError:
             raise progress.error("timeout", f"timed out: total deadline of {s.total_timeout:g} s exceeded",
@@ -134,11 +156,9 @@ class Fetcher:
 
     async def _fetch(self, url: str, headers: dict[str, str], progress: _Progress) -> Page:
         s = self.settings
-        started, fetched_at = time.monotonic(), datetime.now(UTC)
         client = self._client = self._client or self._make_client()
         validate_url(url)
-        current, passed = url, []
-        permanent: str | None = None
+        current, passed = url, progress.passed
         while True:
             progress.url, progress.status = current, None
             try:  # at every hop: a redirect may point inside the network
@@ -152,15 +172,13 @@ class Fetcher:
                 progress.status = response.status_code
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECT_STATUSES or not location:
-                    page = await self._finish(url, response, headers, progress, tuple(passed))
-                    page = replace(page, permanent_redirect=permanent)
-                    return _stamped(page, fetched_at, time.monotonic() - started)
+                    return await self._finish(url, response, headers, progress)
                 scheme = urlsplit(current).scheme.lower()
                 target = to_real(location, s.host_map, base=progress.wire, scheme=scheme)
                 validate_url(target, what="redirect target")
                 passed.append(current)
                 if response.status_code in _PERMANENT_STATUSES:
-                    permanent = current
+                    progress.permanent = current
                 if target in passed:
                     chain = " -> ".join([*passed, target])
                     raise progress.error("redirects", f"redirect loop: {chain}", url)
@@ -168,21 +186,25 @@ class Fetcher:
                     raise progress.error("redirects", f"more than {s.max_redirects} redirects", url)
                 current = target
             finally:
-                await response.aclose()  # without reading what is left of the body
+                await release(response, progress.deadline)
 
     async def _finish(self, url: str, response: httpx.Response, sent: Mapping[str, str],
-                      progress: _Progress, passed: tuple[str, ...]) -> Page:
+                      progress: _Progress) -> Page:
         s, status = self.settings, response.status_code
         headers = {name.lower(): value for name, value in response.headers.items()}
         ctype = headers.get("content-type", "")
         mime = ctype.split(";")[0].strip().lower()
-        page = Page(url=url, final_url=progress.url, status=status, headers=headers, content_type=mime,
-                    charset="", body=b"", text="", fetched_at=datetime.now(UTC), elapsed=0.0,
-                    redirects=passed)
+
+        def page(content_type: str, charset: str = "", body: bytes = b"", text: str = "") -> Page:
+            return Page(url=url, final_url=progress.url, status=status, headers=headers,
+                        content_type=content_type, charset=charset, body=body, text=text,
+                        fetched_at=progress.fetched_at, elapsed=time.monotonic() - progress.started,
+                        redirects=tuple(progress.passed), permanent_redirect=progress.permanent)
+
         reason = f"HTTP {status} {response.reason_phrase or httpx.codes.get_reason_phrase(status)}".strip()
         if status == 304:
             if _CONDITIONAL & {name.lower() for name in sent}:
-                return page
+                return page(mime)
             raise progress.error("http", f"{reason} to a request that was not conditional", url)
         if status >= 300:
             err = progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
@@ -203,7 +225,7 @@ class Fetcher:
         text, charset = decode_html(body, ctype)
         if looks_binary(text) and not looks_like_html(body):  # an image or archive labelled text/html
             raise progress.error("not-html", "not HTML: the body is binary data", url)
-        return replace(page, content_type=mime or "text/html", charset=charset, body=body, text=text)
+        return page(mime or "text/html", charset, body, text)
 
     async def _read(self, url: str, response: httpx.Response, encoding: str, progress: _Progress) -> bytes:
         limit = self.settings.max_bytes
@@ -227,10 +249,6 @@ class Fetcher:
         if decoder.over:
             raise progress.error("too-large", f"decompressed body exceeds the limit of {limit} bytes", url)
         return b"".join(parts)
-
-
-def _stamped(page: Page, fetched_at: datetime, elapsed: float) -> Page:
-    return replace(page, fetched_at=fetched_at, elapsed=elapsed)
 
 
 def _first_line(exc: BaseException) -> str:

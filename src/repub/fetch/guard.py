@@ -3,6 +3,9 @@
 A scraper fed URLs from feeds and redirects must not be steered at 127.0.0.1, the LAN or a cloud
 metadata endpoint. Host-map hosts and ``FetchSettings.allow_hosts`` are trusted and skip the check.
 Known gap: the address is resolved here and again by the HTTP client (DNS rebinding is not prevented).
+A host found public is not looked up again for ``PUBLIC_TTL`` seconds (a resync asks the same few hosts
+hundreds of times a minute; each lookup was a trip through a thread); a host refused is looked up
+every time. The cache widens the rebinding gap above from milliseconds to that TTL, no more.
 """
 
 from __future__ import annotations
@@ -10,12 +13,34 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from urllib.parse import urlsplit
 
 from repub.errors import FetchError
 from repub.fetch.types import FetchSettings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+PUBLIC_TTL = 30.0  # seconds
+
+
+class PublicHosts:
+    """Hosts whose every address was public when last resolved, and until when that is trusted."""
+
+    def __init__(self, ttl: float = PUBLIC_TTL, size: int = 4096) -> None:
+        self.ttl, self.size = ttl, size
+        self._until: dict[str, float] = {}
+
+    def fresh(self, host: str, now: float) -> bool:
+        until = self._until.get(host)
+        return until is not None and now < until
+
+    def remember(self, host: str, now: float) -> None:
+        if len(self._until) >= self.size:
+            self._until.clear()  # crude, and enough: the hosts of a run come back within a TTL
+        self._until[host] = now + self.ttl
+
+
+_public = PublicHosts()
 
 
 def address_problem(addr: IPAddress) -> str | None:
@@ -50,8 +75,7 @@ def _precheck(url: str, settings: FetchSettings) -> str | None:
         raise FetchError(url, "blocked", f"refused: scheme {parts.scheme or '(none)'!r} is not http(s)")
     if not host:
         raise FetchError(url, "blocked", "refused: URL has no host")
-    trusted = {h.lower() for h in settings.host_map} | {h.lower().strip("[]") for h in settings.allow_hosts}
-    if not settings.guard_private or host in trusted:
+    if not settings.guard_private or host in settings.host_map or _trusted(host, settings):
         return None
     try:
         literal = ipaddress.ip_address(host.split("%")[0])
@@ -61,6 +85,12 @@ def _precheck(url: str, settings: FetchSettings) -> str | None:
     if problem:
         raise FetchError(url, "blocked", f"refused: {host} is {_article(problem)} {problem} address")
     return None
+
+
+def _trusted(host: str, settings: FetchSettings) -> bool:
+    """Host-map hosts and allow_hosts, whatever their case (``host`` is lower-cased)."""
+    trusted = {h.lower() for h in settings.host_map} | {h.lower().strip("[]") for h in settings.allow_hosts}
+    return host in trusted
 
 
 def _judge(url: str, host: str, infos: list[tuple]) -> None:
@@ -78,22 +108,24 @@ def _unresolvable(url: str, host: str) -> FetchError:
 def check_url(url: str, settings: FetchSettings) -> None:
     """Raise FetchError kind "blocked" if ``url`` must not be fetched (blocking DNS lookup)."""
     host = _precheck(url, settings)
-    if host is None:
+    if host is None or _public.fresh(host, time.monotonic()):
         return
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise _unresolvable(url, host) from None
     _judge(url, host, infos)
+    _public.remember(host, time.monotonic())
 
 
 async def check_url_async(url: str, settings: FetchSettings) -> None:
     """``check_url`` without blocking the event loop."""
     host = _precheck(url, settings)
-    if host is None:
+    if host is None or _public.fresh(host, time.monotonic()):
         return
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise _unresolvable(url, host) from None
     _judge(url, host, infos)
+    _public.remember(host, time.monotonic())

@@ -1,0 +1,25 @@
+"""A resync's checks share keep-alive connections: N conditional checks of one host cost a handful of
+TCP connections, not N (real server on 127.0.0.1 counting connections, real SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from countingweb import ETAG, HOST, counting_server
+from repub.config import build_settings
+from repub.resync import Resyncer
+from repub.store import Store
+from repub.store.history import Target
+
+
+def test_checks_of_one_host_reuse_a_few_connections(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'resync.db'}")
+    with counting_server() as web:
+        base = f"http://127.0.0.1:{web.server_address[1]}/{HOST}"
+        settings = build_settings(db=str(tmp_path / "resync.db"), host_maps=[f"{HOST}={base}"], env={})
+        targets = [Target(url=f"https://{HOST}/page?n={i}", etag=ETAG, last_modified=None, version=1,
+                          status="ok") for i in range(60)]
+        report = Resyncer(store, settings, concurrency=8, per_host=4).run(targets)
+        assert (report.checked, report.not_modified, report.failed) == (60, 60, 0)
+        assert web.requests == 60
+        assert 1 <= web.connections <= 4  # at most per_host checks in flight, each on a reused connection
