@@ -5,6 +5,7 @@ with ads, timestamps and tracking parameters that change on every request; real 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import itertools
 import json
@@ -333,6 +334,25 @@ def test_reextract_makes_a_version_only_when_fields_change(
     assert (after.section, after.version) == ("Opinion", 2)
     # a re-extraction is not a check: fetch fields stay
     assert (after.last_checked_at, after.http_status) == (before.last_checked_at, 200)
+
+
+def test_the_run_keeps_old_objects_out_of_full_collections_and_hands_them_back(
+    web: TestWeb, db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt.etag = True
+    imported(capsys)
+    frozen_at_request: list[int] = []
+
+    def answer(h: BaseHTTPRequestHandler) -> Response:
+        frozen_at_request.append(gc.get_freeze_count())  # while the resync waits for this answer
+        return rt.answer(h)
+
+    web.route(RT_PATH, answer)
+    code, [summary], err = run_json(capsys, "resync", "--json", "--originals-only")
+    assert code == 0, err
+    assert summary["not_modified"] == 1
+    assert len(frozen_at_request) == 1 and frozen_at_request[0] > 10_000
+    assert gc.get_freeze_count() == 0  # handed back to the collector when the command ends
 
 
 def test_one_run_at_a_time(db: Path, rt: Original, capsys: pytest.CaptureFixture[str]) -> None:

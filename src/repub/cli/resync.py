@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import time
@@ -155,7 +156,25 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any, str], None] 
         yield advance
 
 
+@contextmanager
+def _old_objects_frozen() -> Iterator[None]:
+    """Keep the objects that exist now (~100k after the imports, alive as long as the process) out of
+    the garbage collector's passes while the command runs: the full collection a resync used to
+    trigger walked them all (~25 ms; a 400-check run of 304s took 0.36 s with it, 0.32 s without).
+    They are handed back to the collector afterwards (a test runner calls the command many times)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def cmd_resync(args: argparse.Namespace) -> int:
+    with _old_objects_frozen():
+        return _cmd_resync(args)
+
+
+def _cmd_resync(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         error("--limit must be at least 1")
         return EXIT_USAGE
