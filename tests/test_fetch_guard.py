@@ -79,3 +79,26 @@ def test_a_refused_host_is_looked_up_every_time() -> None:
             check_url("http://localhost:9/", ON)
         assert info.value.message == "refused: localhost resolves to loopback address 127.0.0.1"
     assert not guard._public.fresh("localhost", time.monotonic())
+
+
+def test_a_connection_that_reaches_a_refused_address_is_closed_unused() -> None:
+    """DNS rebinding: the guard's verdict on a name ("public", from its cache here) no longer holds when
+    the client connects. The address the socket reached is judged again, before a byte is sent."""
+    from repub.fetch import fetch_page
+    from webserver import TestWeb
+
+    with TestWeb() as web:
+        web.route("/secret", lambda _h: (200, {"Content-Type": "text/html"}, b"<html><p>internal</p></html>"))
+        guard._public.remember("localhost", time.monotonic())  # the name answered public a moment ago
+        try:
+            with pytest.raises(FetchError) as info:
+                fetch_page(f"http://localhost:{web.port}/secret", ON)
+        finally:
+            guard._public = PublicHosts()
+        assert info.value.kind == "blocked"
+        assert info.value.message == "refused: localhost connected to a loopback address 127.0.0.1"
+        assert web.hits == []  # connected, judged and closed: no request was sent
+        # the host map's own targets stay trusted (local fixture sites are on loopback by design)
+        mapped = FetchSettings(host_map={"www.rt.com": f"{web.base}"})
+        assert fetch_page("https://www.rt.com/secret", mapped).text == "<html><p>internal</p></html>"
+        assert web.hits == ["/secret"]

@@ -24,7 +24,7 @@ import httpx
 from repub.errors import FetchError
 from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
 from repub.fetch.charset import decode_html, looks_binary
-from repub.fetch.guard import check_url_async
+from repub.fetch.guard import BlockedPeer, check_url_async, peer_check
 from repub.fetch.hostmap import to_real, to_wire
 from repub.fetch.transport import Transport, release
 from repub.fetch.types import FetchSettings, Page
@@ -100,7 +100,7 @@ class Fetcher:
                                   pool=s.connect_timeout),
             headers={"User-Agent": s.user_agent, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,  # an environment proxy would defeat the SSRF guard and the host map
-            transport=Transport(http2=True),
+            transport=Transport(http2=True, peer_check=peer_check(s)),
         )
         client._cookies = _Cookies()  # the public setter would wrap it back into a plain httpx.Cookies
         return client
@@ -167,7 +167,10 @@ class Fetcher:
                 raise progress.error(exc.kind, exc.message, url) from None
             progress.wire = to_wire(current, s.host_map)
             request = client.build_request("GET", progress.wire, headers=headers)
-            response = await client.send(request, stream=True)
+            try:
+                response = await client.send(request, stream=True)
+            except BlockedPeer as exc:  # the address the connection reached is refused (DNS rebinding)
+                raise progress.error("blocked", str(exc), url) from None
             try:
                 progress.status = response.status_code
                 location = response.headers.get("location")

@@ -2,18 +2,25 @@
 
 A scraper fed URLs from feeds and redirects must not be steered at 127.0.0.1, the LAN or a cloud
 metadata endpoint. Host-map hosts and ``FetchSettings.allow_hosts`` are trusted and skip the check.
-Known gap: the address is resolved here and again by the HTTP client (DNS rebinding is not prevented).
-A host found public is not looked up again for ``PUBLIC_TTL`` seconds (a resync asks the same few hosts
-hundreds of times a minute; each lookup was a trip through a thread); a host refused is looked up
-every time. The cache widens the rebinding gap above from milliseconds to that TTL, no more.
+
+Two halves. Before a request (``check_url``), the URL's host is resolved and judged: a clear refusal
+before any connection. The HTTP client resolves the name again to connect, so a name that answered a
+public address to the guard and a private one to the client (DNS rebinding, or a cached verdict gone
+stale) would get through; so every TCP connection the fetcher opens is judged again on the address it
+actually reached (``peer_check``, called by ``repub.fetch.pool.Backend``), and closed before a byte is
+sent if that address is refused. A host found public is not looked up again for ``PUBLIC_TTL`` seconds
+(a resync asks the same few hosts hundreds of times a minute; each lookup was a trip through a thread);
+a host refused is looked up every time; the connect-time check makes the cache safe.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from repub.errors import FetchError
@@ -129,3 +136,33 @@ async def check_url_async(url: str, settings: FetchSettings) -> None:
         raise _unresolvable(url, host) from None
     _judge(url, host, infos)
     _public.remember(host, time.monotonic())
+
+
+class BlockedPeer(Exception):
+    """A connection reached an address the guard refuses; raised (and the socket closed) before any
+    request is sent on it. The fetcher turns it into a FetchError of kind "blocked"."""
+
+    def __init__(self, host: str, address: str, problem: str) -> None:
+        super().__init__(f"refused: {host} connected to {_article(problem)} {problem} address {address}")
+        self.host, self.address, self.problem = host, address, problem
+
+
+def peer_check(settings: FetchSettings) -> Callable[[str, str], None] | None:
+    """The connect-time half of the guard for ``settings``: ``check(wire_host, peer_address)`` raises
+    BlockedPeer for a refused address. None when the guard is off. The host map's targets (e.g.
+    127.0.0.1 for local fixture sites) and ``allow_hosts`` are trusted, as in ``check_url``."""
+    if not settings.guard_private:
+        return None
+    trusted = {h.lower().strip("[]") for h in settings.allow_hosts}
+    for target in settings.host_map.values():
+        with contextlib.suppress(ValueError):
+            trusted.add((urlsplit(target).hostname or "").lower())
+
+    def check(host: str, address: str) -> None:
+        if host.lower().strip("[]") in trusted:
+            return
+        problem = address_problem(ipaddress.ip_address(address.split("%")[0]))
+        if problem:
+            raise BlockedPeer(host, address, problem)
+
+    return check

@@ -74,21 +74,34 @@ class Stream(httpcore.AsyncNetworkStream):
 
 
 class Backend(AnyIOBackend):
-    """httpcore's anyio backend, its TCP streams wrapped in ``Stream``."""
+    """httpcore's anyio backend, its TCP streams wrapped in ``Stream``; with a ``peer_check``
+    (``repub.fetch.guard.peer_check``), each new connection's actual peer address is judged and the
+    connection closed before use if refused."""
+
+    def __init__(self, peer_check: typing.Callable[[str, str], None] | None = None) -> None:
+        self.peer_check = peer_check
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
                           ) -> httpcore.AsyncNetworkStream:
-        return Stream(await super().connect_tcp(host, port, timeout, local_address, socket_options))
+        stream = Stream(await super().connect_tcp(host, port, timeout, local_address, socket_options))
+        if self.peer_check is not None:
+            try:
+                self.peer_check(host, str(stream._socket.getpeername()[0]))
+            except BaseException:
+                await stream.aclose()
+                raise
+        return stream
 
 
-def make_pool(*, http2: bool, limits: httpx.Limits, linear: bool = SUPPORTED) -> httpcore.AsyncConnectionPool:
+def make_pool(*, http2: bool, limits: httpx.Limits, linear: bool = SUPPORTED,
+              peer_check: typing.Callable[[str, str], None] | None = None) -> httpcore.AsyncConnectionPool:
     settings: dict[str, typing.Any] = {
         "max_connections": limits.max_connections,
         "max_keepalive_connections": limits.max_keepalive_connections,
         "keepalive_expiry": limits.keepalive_expiry, "http1": True, "http2": http2,
-        "network_backend": Backend(),
+        "network_backend": Backend(peer_check),
     }
     if linear:
         return LinearPool(**settings)

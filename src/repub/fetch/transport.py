@@ -12,6 +12,7 @@ is met by depending on sniffio: see pyproject.toml.)
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import anyio._backends._asyncio  # noqa: F401  (see above)
 import httpx
@@ -29,10 +30,12 @@ LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepali
 class Transport(httpx.AsyncHTTPTransport):
     """``httpx.AsyncHTTPTransport`` (its request/response mapping and errors) over our own pool."""
 
-    def __init__(self, *, http2: bool, limits: httpx.Limits = LIMITS, linear: bool = SUPPORTED) -> None:
+    def __init__(self, *, http2: bool, limits: httpx.Limits = LIMITS, linear: bool = SUPPORTED,
+                 peer_check: Callable[[str, str], None] | None = None) -> None:
         # AsyncHTTPTransport.__init__ only builds ``_pool`` (loading the certificates on the way), and
         # it takes no network backend: ``_pool`` is all its methods use, so it is made here instead.
-        self._pool = make_pool(http2=http2, limits=limits, linear=linear)
+        # ``peer_check``: the SSRF guard's connect-time half (``repub.fetch.guard.peer_check``).
+        self._pool = make_pool(http2=http2, limits=limits, linear=linear, peer_check=peer_check)
 
 
 async def release(response: httpx.Response, deadline: float) -> None:
