@@ -1,4 +1,5 @@
-"""History commands: ``resync``, ``reextract``, ``history``, ``diff``, ``changes``, ``diverged``."""
+"""History commands: ``resync``, ``reextract``, ``prune``, ``history``, ``diff``, ``changes``,
+``diverged``."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ..resync import (
     render,
 )
 from ..store import Store, VersionView
-from ..store.history import changes_since, diverged_copies, events, resync_targets
+from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
 from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
 from .common import (
     EXIT_BUSY,
@@ -78,6 +79,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     rx.add_argument("--json", action="store_true")
     add_db_option(rx)
     rx.set_defaults(run=cmd_reextract)
+
+    pr = commands.add_parser(
+        "prune", help="delete kept raw pages beyond each article's newest (versions stay)")
+    pr.add_argument("--keep", type=int, default=1, metavar="N",
+                    help="raw pages kept per article, the most recently seen (default 1, at least 1)")
+    pr.add_argument("--older-than", type=_duration, metavar="AGE",
+                    help="only pages last seen longer ago than this (e.g. 90d)")
+    pr.add_argument("--site", help="only this site")
+    pr.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
+    pr.add_argument("--json", action="store_true")
+    add_db_option(pr)
+    pr.set_defaults(run=cmd_prune)
 
     hist = commands.add_parser("history", help="list the versions and events of one article")
     hist.add_argument("url", metavar="URL")
@@ -264,6 +277,29 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     else:
         print(report.summary(time.monotonic() - started))
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    if args.keep < 1:
+        error("--keep must be at least 1: reextract needs each article's newest page")
+        return EXIT_USAGE
+    seen_before = utc_now() - args.older_than if args.older_than is not None else None
+    with open_store(settings_from(args)) as store:
+        try:
+            with run_lock(store):  # not under a resync or reextract reading the pages
+                result = prune_raw_pages(store, keep=args.keep, seen_before=seen_before, site=args.site,
+                                         dry_run=args.dry_run)
+        except RunLocked as err:
+            error(str(err))
+            return EXIT_BUSY
+    if args.json:
+        emit_json({"pages": result.pages, "bytes": result.nbytes, "articles": result.articles,
+                   "dry_run": args.dry_run})
+    else:
+        verb = "would delete" if args.dry_run else "deleted"
+        print(f"{verb} {result.pages} raw pages of {result.articles} articles "
+              f"({result.nbytes / 1e6:.1f} MB stored); each article keeps its newest {args.keep}")
+    return EXIT_OK
 
 
 # -- history / diff / changes / diverged --------------------------------------------------------------
