@@ -1,16 +1,21 @@
-"""What every ``repub`` command shares: exit codes, common options, settings, output helpers."""
+"""What every ``repub`` command shares: exit codes, common options, settings, output helpers.
+
+Imported by ``repub.cli`` itself, so by every run: the settings, the URL rules and the store are
+imported where used (see ``repub.cli``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Settings, build_settings
 from ..errors import RepubError
-from ..normalize import canonical_url
-from ..store import ArticleView, Store, resolve_database_url
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..store import ArticleView, Store
 
 # Exit codes, documented in the README.
 EXIT_OK = 0  # done
@@ -35,6 +40,8 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from ..config import build_settings
+
     return build_settings(
         db=getattr(args, "db", None),
         host_maps=getattr(args, "host_map", ()),
@@ -44,6 +51,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def open_store(settings: Settings) -> Store:
+    from ..store import Store, resolve_database_url
+
     return Store.open(resolve_database_url(settings.db))
 
 
@@ -58,6 +67,8 @@ def error(message: str) -> None:
 
 def lookup_key(url: str) -> str:
     """The canonical form of a URL typed by a user, or the text itself when it is not a URL."""
+    from ..normalize import canonical_url
+
     try:
         return canonical_url(url)
     except RepubError:

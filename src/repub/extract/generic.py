@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import trafilatura
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.clean import clean_page
@@ -81,6 +80,11 @@ def body_text(
     instead of parsing again), then trafilatura with favor_precision and tables kept
     (+0.005), then a favor_recall retry when it kept under 15% of the page's paragraph words (+0.005).
     """
+    # Imported here, not at the top: trafilatura costs ~0.1 s to import, and most processes that
+    # import this module never call it (`repub ingest` extracts in worker processes, whose fork server
+    # preloads it; pages of sites with rules never come here).
+    import trafilatura
+
     # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
     cleaned, page_words = clean_page(tree.clone() if tree is not None else LexborHTMLParser(html))
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,

@@ -26,19 +26,27 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
-from ..extract import extract
-from ..fetch.types import Page
-from ..normalize import normalize
-from ..normalize.types import Record
-from ..store.history import PreparedRaw, RawBody, prepare_raw
+
+if TYPE_CHECKING:
+    from ..fetch.types import Page
+    from ..normalize.types import Record
+    from ..store.history import PreparedRaw, RawBody
 
 log = logging.getLogger("repub.ingest")
 POOL_MIN_URLS = 20
 POOL_MIN_ENV = "REPUB_EXTRACT_POOL_MIN"
 T = TypeVar("T")
+# What the workers run, imported by the fork server before it forks any worker, so that a worker
+# starts with it loaded. This module imports them where used, not at its top: ``repub ingest`` starts
+# the fork server before its own imports (repub.cli.ingest), and the fork server's come from here.
+# trafilatura (the generic extractor's, imported on its first page otherwise) is among them: once in
+# the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
+# worker on the run's first page of a site without rules, and its memory is shared.
+WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
+                  "trafilatura"]
 
 
 def pool_min_urls() -> int:
@@ -50,6 +58,9 @@ def pool_min_urls() -> int:
 
 def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | None]:
     """(record, None), or (None, the readable message) when the page holds no article."""
+    from ..extract import extract
+    from ..normalize import normalize
+
     try:
         return normalize(extract(html, final_url)), None
     except RepubError as err:
@@ -59,6 +70,8 @@ def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | N
 def prepare_in_worker(html: str, final_url: str, raw: RawBody
                       ) -> tuple[Record | None, PreparedRaw | None, str | None]:
     """``extract_in_worker`` and the raw page made ready to store (pure CPU, so it runs here too)."""
+    from ..store.history import prepare_raw
+
     record, error = extract_in_worker(html, final_url)
     return record, (prepare_raw(raw) if record is not None else None), error
 
@@ -73,6 +86,8 @@ def prepare_page(page: Page) -> tuple[Record, PreparedRaw]:
 
 
 def _raw(page: Page) -> RawBody:
+    from ..store.history import RawBody
+
     return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
 
 
@@ -102,16 +117,20 @@ def _watch_run(pid: int) -> None:
 def _context() -> Any:
     ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
     if ctx.get_start_method() == "forkserver":
-        # Workers fork from a server that has imported this module (and repub.extract) and the
-        # main script: multiprocessing imports the main script in every worker otherwise.
-        ctx.set_forkserver_preload(["__main__", "repub.ingest.extraction"])
+        # Workers fork from a server that has imported the extraction code (WORKER_MODULES) and
+        # nothing else. "__main__" used to be in this list: on Python 3.11 the server never gets the
+        # main script's path, so it imported nothing, and each worker ran the script itself, as
+        # multiprocessing does, importing the whole command line. It still runs it (not for
+        # ``python -m repub``), but for the `repub` script that is ``import repub.cli``, now cheap.
+        ctx.set_forkserver_preload(WORKER_MODULES)
     return ctx
 
 
 def warm_up() -> None:
-    """Start the fork server now, in the background: its imports (~0.7 s on this 2-core machine)
-    then overlap discovery instead of holding up the first pages fetched. A run that turns out too
-    small for workers leaves it unused; it exits with the run."""
+    """Start the fork server now, in the background: its imports (~0.3 s on this 2-core machine)
+    then overlap the run's own imports, database opening and discovery instead of holding up the
+    first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
+    the run. Calling it again while the server runs does nothing."""
     if _context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 

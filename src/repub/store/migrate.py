@@ -1,22 +1,37 @@
-"""Alembic, run from code: the scripts ship inside the package as ``repub.migrations``."""
+"""Alembic, run from code: the scripts ship inside the package as ``repub.migrations``.
+
+Alembic is imported only when a migration may run: every command opens the store, and importing it
+costs ~70 ms, while most opens find the schema at the head revision already. ``upgrade_engine`` reads
+the stored revision with one SELECT and the head from the scripts' ``revision``/``down_revision``
+lines (``script_head``); anything it cannot read that way goes the Alembic way, as before.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from repub.errors import StoreError
 from repub.store.engine import create_engine, serialize_migrations, write_engine
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# `revision: str = "0004"` / `down_revision: str | None = "0003"` (or None), as script.py.mako writes them
+_REVISION = re.compile(r"""^revision(?:\s*:[^=\n]*)?\s*=\s*["']([^"'\n]+)["']\s*$""", re.M)
+_DOWN = re.compile(r"""^down_revision(?:\s*:[^=\n]*)?\s*=\s*(?:None|["']([^"'\n]+)["'])\s*$""", re.M)
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the installed migration scripts; no alembic.ini needed."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(files("repub.migrations")))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolates '%'
@@ -25,10 +40,44 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision(url: str = "sqlite://") -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
+@functools.cache
+def script_head() -> str | None:
+    """The head revision read off the scripts' text without Alembic; None when that reading is not
+    certain (a merge revision, two heads, a script it cannot parse): callers then ask Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in files("repub.migrations").joinpath("versions").iterdir():
+        if not script.name.endswith(".py") or script.name.startswith("_"):
+            continue
+        text = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(text), _DOWN.findall(text)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The one revision in the alembic_version table; None when there is no table, no row or several."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -36,9 +85,16 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade_engine(engine: Engine, revision: str = "head") -> bool:
     """Upgrade the database behind ``engine``; returns whether any migration ran.
 
-    The revision check and the upgrade share one write transaction, so two processes opening a fresh
-    database at once do not both try to create the tables.
+    A database already at the head returns False without Alembic. Otherwise the revision check and
+    the upgrade share one write transaction, so two processes opening a fresh database at once do
+    not both try to create the tables.
     """
+    if revision == "head" and (head := script_head()) is not None and stored_revision(engine) == head:
+        return False
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     target = ScriptDirectory.from_config(cfg).get_current_head() if revision == "head" else revision
     try:
@@ -54,6 +110,8 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> bool:
 
 
 def downgrade_engine(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with write_engine(engine).begin() as conn:

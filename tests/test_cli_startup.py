@@ -1,0 +1,197 @@
+"""What a run imports before it works, and what its extraction workers import: the fixed costs of
+``repub ingest`` (docs: bench/README.md, figure (b)). Real interpreters, real SQLite files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import test_ingest
+from repub.cli import COMMAND_MODULES, COMMANDS, build_parser, main
+from repub.ingest import extraction
+from repub.store import Store, create_engine, downgrade, head_revision, upgrade
+from repub.store.migrate import script_head, stored_revision
+from test_ingest import db_rows, sources_file, stored_urls
+
+web, env = test_ingest.web, test_ingest.env  # the fixtures, shared
+# Never needed by an extraction worker: the command line's commands, the run, the network, Alembic.
+NOT_IN_WORKERS = {
+    "repub.cli.articles", "repub.cli.ingest", "repub.cli.resync", "repub.cli.rules", "repub.cli.queue",
+    "repub.ingest.runner", "repub.pipeline", "repub.fetch.client", "repub.discover", "httpx", "alembic",
+    "feedparser",
+}
+
+
+def _python(code: str, cwd: Path | None = None) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_every_command_is_found_in_the_module_registering_it() -> None:
+    registered = {}
+    for name in COMMAND_MODULES:
+        commands = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(f"repub.cli.{name}").register(commands)
+        registered.update(dict.fromkeys(commands.choices, name))
+    assert registered == COMMANDS
+
+
+def test_import_repub_cli_loads_no_command() -> None:
+    loaded = set(json.loads(_python("import json, sys, repub.cli; print(json.dumps(sorted(sys.modules)))")))
+    assert {m for m in loaded if m.startswith("repub")} == {"repub", "repub.cli", "repub.cli.common",
+                                                             "repub.errors"}
+    assert not loaded & {"sqlalchemy", "httpx", "alembic", "trafilatura", "selectolax", "feedparser"}
+
+
+def test_help_and_usage_errors_still_list_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert all(f"    {command} " in out or f"    {command}\n" in out for command in COMMANDS)
+    with pytest.raises(SystemExit) as done:
+        main(["ingset"])
+    assert done.value.code == 2
+    assert "invalid choice: 'ingset' (choose from 'import', 'show'," in capsys.readouterr().err
+
+
+def test_a_command_that_moved_module_is_still_found(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):  # the parser for `rules` knows the rules module's commands only
+        build_parser("rules").parse_args(["ingest"])
+    assert "invalid choice: 'ingest' (choose from 'rules')" in capsys.readouterr().err
+    monkeypatch.setitem(COMMANDS, "ingest", "rules")  # a stale table: the whole parser is built
+    args = build_parser("ingest").parse_args(["ingest", "--max-new", "3"])
+    assert args.command == "ingest" and args.max_new == 3
+
+
+def _worker_modules(tmp_path: Path, main_line: str, *run: str) -> tuple[bool, set[str]]:
+    """(ran in another process, the modules loaded) of an extraction worker whose run's main module
+    starts with ``main_line``, run as ``python *run``."""
+    (tmp_path / "probe.py").write_text(textwrap.dedent("""
+        import os, sys
+
+        def modules():
+            return os.getpid(), sorted(sys.modules)
+    """))
+    script = textwrap.dedent(f"""
+        {main_line}
+
+        if __name__ == "__main__":
+            import asyncio, json, os
+            import probe
+            from repub.ingest.extraction import Extractor
+
+            extractor = Extractor(1)
+            try:
+                pid, modules = asyncio.run(extractor._in_worker(probe.modules))
+            finally:
+                extractor.shutdown()
+            print(json.dumps([pid != os.getpid(), modules]))
+    """)
+    (tmp_path / "run_like_repub.py").write_text(script)
+    (tmp_path / "runpkg").mkdir()
+    (tmp_path / "runpkg" / "__init__.py").write_text("")
+    (tmp_path / "runpkg" / "__main__.py").write_text(script)
+    done = subprocess.run([sys.executable, *run], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    elsewhere, modules = json.loads(done.stdout)
+    return elsewhere, set(modules)
+
+
+def test_an_extraction_worker_of_the_repub_script_loads_the_extraction_code_only(tmp_path: Path) -> None:
+    # the `repub` console script's own first line: multiprocessing runs it again in every worker
+    elsewhere, modules = _worker_modules(tmp_path, "from repub.cli import main", "run_like_repub.py")
+    assert elsewhere
+    assert {"repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
+            "trafilatura", "repub.cli"} <= modules  # the fork server's preloads, and the script's import
+    assert not modules & NOT_IN_WORKERS
+
+
+def test_an_extraction_worker_under_python_m_does_not_even_import_repub_cli(tmp_path: Path) -> None:
+    elsewhere, modules = _worker_modules(tmp_path, "from repub.cli import main", "-m", "runpkg")
+    assert elsewhere
+    assert "repub.extract" in modules
+    assert not modules & (NOT_IN_WORKERS | {"repub.cli"})
+
+
+def test_python_m_repub_ingests_with_extraction_workers(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    done = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", str(sources_file(tmp_path))],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    assert len(stored_urls(env["REPUB_DB"])) == 13
+    assert db_rows(env["REPUB_DB"], "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.parametrize(("pool_min", "args", "early"), [
+    ("0", [], True),  # a run wanting workers: their fork server starts before the database opens
+    ("0", ["--enqueue"], False),  # discovery only: no workers
+    ("1000", [], False),  # below the pool's threshold: extraction in a thread, no workers
+])
+def test_the_fork_server_starts_before_the_run_opens_its_database(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    pool_min: str, args: list[str], early: bool,
+) -> None:
+    monkeypatch.setenv(extraction.POOL_MIN_ENV, pool_min)
+    calls: list[str] = []
+    warm_up, store_open = extraction.warm_up, Store.open.__func__  # type: ignore[attr-defined]
+
+    def spy_warm_up() -> None:
+        calls.append("warm_up")
+        warm_up()
+
+    def spy_open(cls: type[Store], url: str, **kwargs: bool) -> Store:
+        calls.append("open")
+        return store_open(cls, url, **kwargs)
+
+    monkeypatch.setattr(extraction, "warm_up", spy_warm_up)
+    monkeypatch.setattr(Store, "open", classmethod(spy_open))
+    assert main(["ingest", "--sources", str(sources_file(tmp_path)), *args]) == 0, capsys.readouterr().err
+    # (Ingest.run asks again when it was imported after the spy went in: the server is running then)
+    assert calls[:2] == ["warm_up", "open"] if early else calls == ["open"]
+    assert "new 13," in capsys.readouterr().out or "--enqueue" in args
+
+
+def test_the_head_read_off_the_scripts_is_alembics() -> None:
+    assert script_head() == head_revision() == "0004"
+
+
+def test_a_database_at_the_head_opens_without_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'repub.db'}"
+    opened = ("import sys; from repub.store import Store; Store.open({url!r}).close(); "
+              "print('alembic' in sys.modules)")
+    assert _python(opened.format(url=url)) == "True\n"  # a new file: migrated, with Alembic
+    assert _python(opened.format(url=url)) == "False\n"  # at the head: one SELECT, no Alembic
+    assert upgrade(url) is False
+
+
+def test_a_database_behind_the_head_is_still_upgraded_when_opened(any_db_url: str) -> None:
+    engine = create_engine(any_db_url)
+    try:
+        assert stored_revision(engine) is None  # no alembic_version table yet
+        assert upgrade(any_db_url) is True
+        assert stored_revision(engine) == "0004"
+        assert upgrade(any_db_url) is False
+        downgrade(any_db_url, "0003")
+        assert stored_revision(engine) == "0003"
+        with Store.open(any_db_url) as store:
+            assert stored_revision(store.engine) == "0004"
+            with store.engine.connect() as conn:  # 0004's table is back
+                assert conn.execute(sa.text("SELECT COUNT(*) FROM queue")).scalar() == 0
+    finally:
+        engine.dispose()
