@@ -58,7 +58,7 @@ def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) ->
     url = "https://www.transcend.org/tms/2020/10/x/"
     partial = Extracted(url=url, site="transcend.org", extractor="transcend.org@test", body_text="Rule body.")
     rule = FakeRule(partial)
-    monkeypatch.setattr(extract_pkg, "_find_rule", lambda u: rule)
+    monkeypatch.setattr(extract_pkg, "find_rule", lambda u: rule)
     got = extract(PAGE, url)
     assert rule.seen is not None and rule.seen[1] == url
     assert got.extractor == "transcend.org@test"
@@ -99,7 +99,7 @@ def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pyt
         body_text="Rule body.",
         original=found,
     )
-    monkeypatch.setattr(extract_pkg, "_find_rule", lambda u: FakeRule(partial))
+    monkeypatch.setattr(extract_pkg, "find_rule", lambda u: FakeRule(partial))
     got = extract(PAGE, url)
     assert got.title == "Rule title"
     assert got.section == "MILITARISM"

@@ -7,8 +7,6 @@ original is looked for with the generic signals when the rule found none.
 
 from __future__ import annotations
 
-from typing import Any
-
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
@@ -16,30 +14,24 @@ from repub.extract.generic import extract_generic, lead_image
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
 from repub.extract.repair import close_unclosed_title
+from repub.extract.rules import find_rule
 from repub.extract.types import Extracted, LeadImage
 
 __all__ = ["Extracted", "ExtractError", "extract"]
-
-
-def _find_rule(url: str) -> Any:
-    # The rules module is written in parallel; until it lands every page is generic.
-    try:
-        from repub.extract.rules import find_rule
-    except ImportError:
-        return None
-    return find_rule(url)
 
 
 def extract(html: str, url: str) -> Extracted:
     """Read one article off one page; ExtractError when the page has neither a title nor a body."""
     html = close_unclosed_title(html)
     tree = LexborHTMLParser(html)
-    meta = read_metadata(tree, url)
-    rule = _find_rule(url)
+    rule = find_rule(url)
     if rule is not None:
-        result = rule.extract(tree, url)
+        result = rule.extract(tree, url)  # reads the tree, never changes it
+        # the page's own metadata fills what the rule left empty; no date guess when it found the date
+        meta = read_metadata(tree, url, guess_date=result.published is None)
         _fill_from_metadata(result, tree, url, meta)
     else:
+        meta = read_metadata(tree, url)
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)

@@ -88,8 +88,11 @@ _AUTHOR_META = (
 )
 
 
-def read_metadata(tree: LexborHTMLParser, url: str) -> PageMetadata:
-    """Everything the page declares about itself, combined in the trust order of the module docstring."""
+def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) -> PageMetadata:
+    """Everything the page declares about itself, combined in the trust order of the module docstring.
+
+    ``guess_date=False`` skips htmldate's guess when the page declares no date (~2 ms a page, a third
+    of a site rule's whole extraction): for callers that have the date from elsewhere (a site rule)."""
     blocks = load_jsonld_blocks(tree)
     art = find_article_object(blocks) or {}
     ids = {b["@id"]: b for b in blocks if isinstance(b.get("@id"), str)}
@@ -107,7 +110,7 @@ def read_metadata(tree: LexborHTMLParser, url: str) -> PageMetadata:
     published = _first_date(
         [_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META) + _itemprop(tree, "datePublished")
     )
-    if published is None:
+    if published is None and guess_date:
         published = _htmldate(tree, url)
     modified = _first_date(
         [_text(art.get("dateModified"))] + _all(meta, _MODIFIED_META) + _itemprop(tree, "dateModified")
