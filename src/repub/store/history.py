@@ -152,24 +152,32 @@ def _find(s: Session, url: str) -> Article | None:
 def save_raw_page(store: Store, article_id: int, *, url: str, body: bytes, encoding: str,
                   fetched_at: datetime) -> bool:
     """Keep ``body`` compressed unless the same bytes are already kept for the article; True if new."""
-    with store._write() as s:
-        return keep_raw_page(s, article_id, RawBody(url, body, encoding), _aware(fetched_at))
+    with store._begin() as conn:
+        return keep_raw_page(conn, article_id, RawBody(url, body, encoding), _aware(fetched_at))
 
 
-def keep_raw_page(s: Session, article_id: int, raw: RawBody | PreparedRaw, fetched_at: datetime) -> bool:
-    """``save_raw_page`` inside an open session."""
+_RAW = RawPage.__table__
+_RAW_KEPT = sa.select(_RAW.c.id, _RAW.c.last_seen_at).where(
+    _RAW.c.article_id == sa.bindparam("b_id"), _RAW.c.body_hash == sa.bindparam("b_hash"))
+
+
+def keep_raw_page(conn: sa.Connection, article_id: int, raw: RawBody | PreparedRaw, at: datetime, *,
+                  new: bool = False) -> bool:
+    """``save_raw_page`` on an open transaction (``new``: the article was just made, so nothing is kept
+    for it yet). The same bytes seen again only move their row's last_seen_at (and URL). True if kept
+    anew."""
     page = raw if isinstance(raw, PreparedRaw) else prepare_raw(raw)
-    row = s.scalar(
-        sa.select(RawPage).where(RawPage.article_id == article_id, RawPage.body_hash == page.digest))
-    if row is not None:
-        row.last_seen_at = max(row.last_seen_at, fetched_at)
-        row.url = page.url
-        return False
-    s.add(RawPage(
-        article_id=article_id, url=page.url, body_hash=page.digest, encoding=page.encoding,
-        compression=page.compression, body=page.data, size=page.size,
-        first_seen_at=fetched_at, last_seen_at=fetched_at,
-    ))
+    if not new:
+        kept = conn.execute(_RAW_KEPT, {"b_id": article_id, "b_hash": page.digest}).first()
+        if kept is not None:
+            conn.execute(_RAW.update().where(_RAW.c.id == kept.id).values(
+                last_seen_at=max(kept.last_seen_at, at), url=page.url))
+            return False
+    conn.execute(_RAW.insert(), {
+        "article_id": article_id, "url": page.url, "body_hash": page.digest, "encoding": page.encoding,
+        "compression": page.compression, "body": page.data, "size": page.size, "first_seen_at": at,
+        "last_seen_at": at,
+    })
     return True
 
 

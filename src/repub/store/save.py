@@ -25,16 +25,15 @@ from repub.store.history import (
     PreparedRaw,
     RawBody,
     clear_matched_divergence,
+    keep_raw_page,
     mark_copies_diverged,
-    prepare_raw,
 )
-from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, RawPage, UrlAlias
+from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
 from repub.store.views import FetchLogEntry, SaveResult
 
 A = Article.__table__
 V = ArticleVersion.__table__
 ALIAS = UrlAlias.__table__
-RAW = RawPage.__table__
 
 _URLS = sa.bindparam("urls", expanding=True)
 # Every article is found by its URL or by an alias: one query for both, exact URL matches sorted first.
@@ -56,8 +55,6 @@ _COPY_OUTLET = (
 _INSERT = A.insert()
 _UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 _ALIASES_KNOWN = sa.select(ALIAS.c.url).where(ALIAS.c.url.in_(_URLS))
-_RAW_KEPT = sa.select(RAW.c.id, RAW.c.last_seen_at).where(
-    RAW.c.article_id == sa.bindparam("b_id"), RAW.c.body_hash == sa.bindparam("b_hash"))
 _SEEN_AGAIN = (
     V.update().where(V.c.article_id == sa.bindparam("b_id"), V.c.version == sa.bindparam("b_version"),
                      V.c.last_seen_at < sa.bindparam("b_at", type_=V.c.last_seen_at.type))
@@ -183,7 +180,7 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
     add_aliases(conn, article_id, urls)
     _link_waiting(conn, article_id, urls, outlet)
     if item.raw is not None and (item.raw.size if isinstance(item.raw, PreparedRaw) else item.raw.body):
-        _keep_raw(conn, article_id, item.raw, at, new=found is None)
+        keep_raw_page(conn, article_id, item.raw, at, new=found is None)
     if item.stub_original and original_status is None:
         original_id, original_status = _stub_original(conn, record, article_id)
     if item.original_url is not None:
@@ -282,20 +279,3 @@ def _link_copy(conn: Connection, item: SaveItem, original_id: int) -> None:
     if target == copy_id:
         raise StoreError(f"{item.copy_url or copy_id} cannot be its own original")
     conn.execute(_UPDATE, {"b_id": copy_id, "original_url": url, "original_id": target})
-
-
-def _keep_raw(conn: Connection, article_id: int, raw: RawBody | PreparedRaw, at: datetime, *,
-              new: bool) -> None:
-    """Keep the page compressed unless the same bytes are kept for the article (then: seen again)."""
-    page = raw if isinstance(raw, PreparedRaw) else prepare_raw(raw)
-    if not new:
-        kept = conn.execute(_RAW_KEPT, {"b_id": article_id, "b_hash": page.digest}).first()
-        if kept is not None:
-            conn.execute(RAW.update().where(RAW.c.id == kept.id).values(
-                last_seen_at=max(kept.last_seen_at, at), url=page.url))
-            return
-    conn.execute(RAW.insert(), {
-        "article_id": article_id, "url": page.url, "body_hash": page.digest, "encoding": page.encoding,
-        "compression": page.compression, "body": page.data, "size": page.size, "first_seen_at": at,
-        "last_seen_at": at,
-    })
