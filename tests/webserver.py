@@ -9,6 +9,7 @@ handler object and writes the whole response itself, or returns (status, headers
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,12 @@ def send(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # a client closing a kept-alive connection is normal (the fetcher keeps them now); anything
+        # else still prints, as socketserver would
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class TestWeb:
