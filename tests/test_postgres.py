@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,26 @@ def test_killed_worker_loses_nothing(pg_url: str, synthetic: SyntheticWeb) -> No
     with Store.open(pg_url) as store:
         st = q.stats(store)
         assert (st.done, st.queued, st.leased) == (300, 0, 0)
+
+
+def test_queue_times_follow_the_database_clock(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers on several machines compare leases and host slots: on PostgreSQL those times come from
+    the server's clock, so a worker whose own clock runs an hour fast neither books an hour-long lease
+    nor pushes the host's next slot an hour out."""
+
+    class FastClock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return datetime.now(tz) + timedelta(hours=1)
+
+    with Store.open(pg_url) as store:
+        q.enqueue(store, [q.Enqueue(f"https://a.test/{i}", "s") for i in range(2)], rate=0.5)  # 2 s apart
+        monkeypatch.setattr(q, "datetime", FastClock)
+        first = q.claim(store, "w1", lease=30)
+        with store.engine.connect() as conn:
+            server_now = conn.execute(sa.text("SELECT clock_timestamp()")).scalar()
+            next_slot = conn.execute(sa.text("SELECT next_allowed_at FROM host_slots")).scalar()
+        assert first is not None
+        assert 25 < (first.lease_expires_at - server_now).total_seconds() <= 30
+        assert 0 < (next_slot - server_now).total_seconds() <= 2
+        assert q.claim(store, "w2", lease=30) is None  # the host's slot is booked for 2 s

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
 
 from repub.errors import ConfigError, StoreError
 
@@ -110,6 +112,17 @@ def serialize_migrations(conn: sa.Connection) -> None:
     created the same tables, and waited on each other's catalog rows for good."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+
+
+def database_now(conn: sa.Connection | Session) -> datetime | None:
+    """The database server's clock, for times several machines compare (queue leases, host slots), so
+    a worker whose clock is off neither steals live leases nor keeps a host waiting. None on SQLite:
+    one machine, this one, whose clock is the only one."""
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name != "postgresql":
+        return None
+    found = conn.execute(sa.text("SELECT clock_timestamp()")).scalar()
+    return found.astimezone(UTC) if isinstance(found, datetime) else None
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from .engine import insert_ignoring_conflicts
+from .engine import database_now, insert_ignoring_conflicts
 from .models import HostSlot, QueueItem
 from .views import iso_utc
 
@@ -94,8 +95,14 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-def _now(now: datetime | None) -> datetime:
-    return datetime.now(UTC) if now is None else now.astimezone(UTC)
+def _now(now: datetime | None, s: Session | None = None) -> datetime:
+    """``now`` when given (tests); else the database server's clock when it has one that several
+    machines share (PostgreSQL: leases and host slots then never depend on each worker's own clock);
+    else this machine's (SQLite: one machine)."""
+    if now is not None:
+        return now.astimezone(UTC)
+    found = database_now(s) if s is not None else None
+    return found if found is not None else datetime.now(UTC)
 
 
 def enqueue(store: Store, items: Iterable[Enqueue], *, rate: float | dict[str, float] = 1.0,
@@ -142,8 +149,8 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
 def claim(store: Store, owner: str, *, lease: float = 60.0, now: datetime | None = None) -> Claim | None:
     """Lease one URL of a host whose slot is free, and book the host's next slot; None when no host
     with work is free right now (see ``next_free``)."""
-    now = _now(now)
     with store._write() as s:
+        now = _now(now, s)
         has_work = sa.exists().where(QueueItem.host == HostSlot.host, _claimable(now))
         slot = s.scalar(
             sa.select(HostSlot).where(HostSlot.next_allowed_at <= now, has_work)
@@ -170,8 +177,8 @@ def claim(store: Store, owner: str, *, lease: float = 60.0, now: datetime | None
 def next_free(store: Store, now: datetime | None = None) -> float | None:
     """Seconds until some host with claimable work is free (0 if one is); None when nothing is left
     to do but leases still running elsewhere may come back: then the earliest lease expiry counts."""
-    now = _now(now)
     with store._read() as s:
+        now = _now(now, s)
         has_work = sa.exists().where(QueueItem.host == HostSlot.host, _claimable(now))
         first = s.scalar(sa.select(sa.func.min(HostSlot.next_allowed_at)).where(has_work))
         if first is None:
@@ -189,8 +196,8 @@ def renew(store: Store, owner: str, ids: list[int], *, lease: float = 60.0,
     """Extend the leases ``owner`` still holds; returns how many it still had."""
     if not ids:
         return 0
-    now = _now(now)
     with store._write() as s:
+        now = _now(now, s)
         result = s.execute(
             sa.update(QueueItem)
             .where(QueueItem.id.in_(ids), QueueItem.lease_owner == owner, QueueItem.status == "leased")
@@ -202,8 +209,8 @@ def renew(store: Store, owner: str, ids: list[int], *, lease: float = 60.0,
 def finish(store: Store, owner: str, item_id: int, *, error: str | None = None,
            now: datetime | None = None) -> bool:
     """Mark a leased URL done (or failed with ``error``). False if the lease was lost meanwhile."""
-    now = _now(now)
     with store._write() as s:
+        now = _now(now, s)
         result = s.execute(
             sa.update(QueueItem)
             .where(QueueItem.id == item_id, QueueItem.lease_owner == owner, QueueItem.status == "leased")
@@ -217,9 +224,8 @@ def retry_later(store: Store, owner: str, item_id: int, *, host: str, wait: floa
     """Put a leased URL back in the queue after a transient failure, and keep every worker off its host
     for ``wait`` seconds (a Retry-After or a backoff holds the host, not just this URL). False if the
     lease was lost meanwhile."""
-    now = _now(now)
-    not_before = now + timedelta(seconds=wait)
     with store._write() as s:
+        not_before = _now(now, s) + timedelta(seconds=wait)
         result = s.execute(
             sa.update(QueueItem)
             .where(QueueItem.id == item_id, QueueItem.lease_owner == owner, QueueItem.status == "leased")
@@ -237,8 +243,8 @@ def widen_host(store: Store, host: str, interval: float, *, now: datetime | None
     """Keep at least ``interval`` seconds between requests to ``host`` (a robots.txt Crawl-delay), from
     now on: the host's next slot moves too, since it was booked with the old interval. A host's
     interval only ever grows, as in ``enqueue``."""
-    not_before = _now(now) + timedelta(seconds=interval)
     with store._write() as s:
+        not_before = _now(now, s) + timedelta(seconds=interval)
         s.execute(sa.update(HostSlot).where(HostSlot.host == host, HostSlot.interval < interval)
                   .values(interval=interval))
         s.execute(sa.update(HostSlot).where(HostSlot.host == host, HostSlot.next_allowed_at < not_before)
@@ -256,11 +262,11 @@ def release(store: Store, owner: str, ids: list[int]) -> None:
 
 
 def stats(store: Store, now: datetime | None = None) -> QueueStats:
-    now = _now(now)
-    minute_ago = now - timedelta(seconds=60)
     out = QueueStats()
     hosts: dict[str, HostStats] = {}
     with store._read() as s:
+        now = _now(now, s)
+        minute_ago = now - timedelta(seconds=60)
         for host, status, count in s.execute(
             sa.select(QueueItem.host, QueueItem.status, sa.func.count()).group_by(QueueItem.host,
                                                                                   QueueItem.status)
