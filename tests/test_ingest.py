@@ -23,7 +23,7 @@ import pytest
 from fixturedata import all_fixtures, fixture_hosts
 from repub.cli import main
 from repub.errors import FetchError
-from repub.fetch.retry import is_transient, retry_after_seconds
+from repub.fetch.retry import is_transient, retry_after_seconds, retry_delay
 from repub.store import Store
 from repub.store.runs import run_lock
 from webserver import Response, TestWeb
@@ -402,6 +402,20 @@ def test_transient_errors_and_retry_after() -> None:
     assert retry_after_seconds("7") == 7.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert retry_after_seconds("soon") is None
+
+
+def test_retry_delay_shared_by_ingest_and_workers() -> None:
+    busy = FetchError("https://x.org/", "http", "m", status=503, retry_after="7")
+    timeout = FetchError("https://x.org/", "timeout", "m")
+    kw = {"backoff": 2.0, "max_retry_after": 300.0, "jitter": 0.0}
+    assert [retry_delay(timeout, tries, 4, **kw) for tries in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, None]
+    assert retry_delay(timeout, 3, 4, max_backoff=5.0, **kw) == 5.0
+    assert retry_delay(busy, 1, 4, **kw) == 7.0  # the server's Retry-After, as asked
+    assert retry_delay(busy, 1, 4, backoff=2.0, max_retry_after=5.0) is None  # too long: final
+    assert retry_delay(FetchError("https://x.org/", "http", "m", status=404), 1, 4, **kw) is None
+    spread = {round(retry_delay(timeout, 1, 4, backoff=2.0, max_retry_after=1.0, jitter=0.25) or 0, 6)
+              for _ in range(50)}
+    assert len(spread) > 1 and all(1.5 <= d <= 2.5 for d in spread)
 
 
 # -- priority 4: stopping ---------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+import math
+import random
 from datetime import UTC, datetime
 
 from ..errors import FetchError
@@ -42,3 +44,19 @@ def asked_wait(err: FetchError) -> float | None:
     if err.kind != "http" or err.status not in RETRY_AFTER_STATUSES:
         return None
     return retry_after_seconds(err.retry_after)
+
+
+def retry_delay(err: FetchError, tries: int, allowed: int, *, backoff: float, max_retry_after: float,
+                max_backoff: float = math.inf, jitter: float = 0.25,
+                rng: random.Random | None = None) -> float | None:
+    """Seconds before another try after ``tries`` tries (of ``allowed`` in all) ended in ``err``; None
+    when the failure is final: not transient, no tries left, or a Retry-After longer than
+    ``max_retry_after``. A Retry-After is taken as asked; otherwise ``backoff`` doubles with each try
+    (up to ``max_backoff``), spread by +-``jitter`` so clients do not come back in step."""
+    if tries >= allowed or not is_transient(err):
+        return None
+    asked = asked_wait(err)
+    if asked is not None:
+        return None if asked > max_retry_after else asked
+    base = min(max_backoff, backoff * 2 ** (tries - 1))
+    return base * (rng or random).uniform(1 - jitter, 1 + jitter)

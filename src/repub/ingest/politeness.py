@@ -19,12 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..discover import RobotsPolicy
+from ..discover.robots import ROBOTS_TYPES, policy_after_failure, robots_url
 from ..errors import FetchError
 from ..fetch import HTML_TYPES, Fetcher
-from ..fetch.retry import asked_wait, is_transient
+from ..fetch.retry import asked_wait, retry_delay
 from ..fetch.types import FetchSettings, Page
-
-ROBOTS_TYPES = frozenset({"text/plain"})
 
 
 @dataclass(frozen=True)
@@ -165,15 +164,11 @@ class PoliteFetcher:
                 hold.release()
 
     def _retry_delay(self, err: FetchError, attempt: int) -> float | None:
-        """Seconds before the next attempt, or None when the error is final."""
+        """Seconds before the next attempt (``attempt`` retries made so far), None when final."""
         p = self.politeness
-        if attempt >= p.retries or not is_transient(err):
-            return None
-        retry_after = asked_wait(err)
-        if retry_after is not None:
-            return None if retry_after > p.max_retry_after else retry_after
-        base = min(p.max_backoff, p.backoff * 2**attempt)
-        return base * self._random.uniform(1 - p.jitter, 1 + p.jitter)
+        return retry_delay(err, attempt + 1, p.retries + 1, backoff=p.backoff,
+                           max_retry_after=p.max_retry_after, max_backoff=p.max_backoff, jitter=p.jitter,
+                           rng=self._random)
 
     async def _robots(self, url: str, host: _Host) -> RobotsPolicy:
         """The host's robots.txt policy, fetched once (the lock stops parallel first requests racing)."""
@@ -186,18 +181,14 @@ class PoliteFetcher:
             return host.robots
 
     async def _fetch_robots(self, url: str, host: _Host) -> RobotsPolicy:
-        parts = urlsplit(url)
-        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         agent = self.settings.user_agent
         try:
-            page = await self._with_retries(robots_url, host, ROBOTS_TYPES)
+            page = await self._with_retries(robots_url(url), host, ROBOTS_TYPES)
         except FetchError as err:
-            # RFC 9309: a missing robots.txt (4xx) allows everything; an unreachable one (5xx, network)
-            # means "assume complete disallow" until it can be read.
-            if err.kind == "http" and err.status is not None and 400 <= err.status < 500:
-                return RobotsPolicy.allow_all(agent)
-            if err.kind in ("not-html", "empty"):  # served, but not as text: nothing to obey
-                return RobotsPolicy.allow_all(agent)
+            found = policy_after_failure(err, agent)
+            if found is not None:
+                return found
+            # unreachable (5xx, network): "assume complete disallow" until it can be read (RFC 9309)
             host.robots_error = ("robots" if err.kind == "http" else err.kind, err.message)
             return RobotsPolicy.from_text("User-agent: *\nDisallow: /\n", agent)
         return RobotsPolicy.from_text(page.text, agent)

@@ -25,7 +25,7 @@ from ..config import Settings
 from ..discover.robots import ROBOTS_TYPES, RobotsPolicy, policy_after_failure, robots_url
 from ..errors import FetchError, RepubError
 from ..fetch import Fetcher
-from ..fetch.retry import asked_wait, is_transient
+from ..fetch.retry import retry_delay
 from ..fetch.types import Page
 from ..normalize import canonical_url
 from ..pipeline import Importer
@@ -210,12 +210,8 @@ class Worker:
     def _retry_wait(self, err: FetchError, attempts: int) -> float | None:
         """Seconds before another try of a transient failure; None when the failure is final."""
         opts = self.options
-        if attempts >= opts.attempts or not is_transient(err):
-            return None
-        asked = asked_wait(err)
-        if asked is not None:
-            return None if asked > opts.max_retry_after else asked
-        return opts.backoff * 2 ** (attempts - 1) * random.uniform(0.75, 1.25)
+        return retry_delay(err, attempts, opts.attempts, backoff=opts.backoff,
+                           max_retry_after=opts.max_retry_after, jitter=0.25)
 
     def _fetch(self, url: str) -> Page:
         """``Importer.fetch`` with the worker's long-lived client: logged either way."""
