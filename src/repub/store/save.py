@@ -10,10 +10,10 @@ through the ORM (zlib level 6 included), ~1.3 ms here in batches of 20 with the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -31,16 +31,28 @@ from repub.store.history import (
 from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
 from repub.store.views import FetchLogEntry, SaveResult
 
+T = TypeVar("T")
 A = Article.__table__
 V = ArticleVersion.__table__
 ALIAS = UrlAlias.__table__
 
 _URLS = sa.bindparam("urls", expanding=True)
-# Every article is found by its URL or by an alias: one query for both, exact URL matches sorted first.
+
+
+def url_or_alias(urls: Any) -> sa.ColumnElement[bool]:
+    """Articles found by any of ``urls`` (a list, or an expanding bind parameter), by their own URL or
+    by an alias: one query for both. The one lookup rule of the store, for reads and writes."""
+    return sa.or_(A.c.url.in_(urls), A.c.id.in_(sa.select(ALIAS.c.article_id).where(ALIAS.c.url.in_(urls))))
+
+
+def exact_first(found: Iterable[T], urls: Iterable[str]) -> list[T]:
+    """``found`` (rows or Articles) with exact URL matches first, then by id."""
+    wanted = set(urls)
+    return sorted(found, key=lambda a: (a.url not in wanted, a.id))  # type: ignore[attr-defined]
+
+
 _FIND = sa.select(A.c.id, A.c.url, A.c.version, A.c.content_hash, A.c.status, A.c.outlet,
-                  A.c.first_seen_at).where(
-    sa.or_(A.c.url.in_(_URLS), A.c.id.in_(sa.select(ALIAS.c.article_id).where(ALIAS.c.url.in_(_URLS))))
-)
+                  A.c.first_seen_at).where(url_or_alias(_URLS))
 _WAITING = (  # copies saved before their original (they name one of its URLs, unlinked) link to it now
     A.update().where(A.c.original_url.in_(_URLS), A.c.original_id.is_(None), A.c.id != sa.bindparam("b_id"))
     .values(original_id=sa.bindparam("b_id"))
@@ -105,8 +117,7 @@ def find_rows(conn: Connection, urls: list[str]) -> list[Row[Any]]:
     """Articles whose URL or alias is one of ``urls``: exact URL matches first, then by id."""
     if not urls:
         return []
-    wanted = set(urls)
-    return sorted(conn.execute(_FIND, {"urls": urls}), key=lambda r: (r.url not in wanted, r.id))
+    return exact_first(conn.execute(_FIND, {"urls": urls}), urls)
 
 
 def log_rows(entries: Sequence[FetchLogEntry]) -> list[dict[str, Any]]:

@@ -21,8 +21,18 @@ from repub.normalize.types import Record
 from repub.store.engine import create_engine, write_engine
 from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
-from repub.store.models import Article, ArticleVersion, FetchLog, UrlAlias
-from repub.store.save import SaveItem, aware, content_of, find_rows, new_stub, save_item, write_log
+from repub.store.models import Article, ArticleVersion, FetchLog
+from repub.store.save import (
+    SaveItem,
+    aware,
+    content_of,
+    exact_first,
+    find_rows,
+    new_stub,
+    save_item,
+    url_or_alias,
+    write_log,
+)
 from repub.store.views import ArticleView, FetchLogEntry, SaveResult, VersionView, iso_utc
 
 
@@ -304,11 +314,7 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     """Articles whose URL or alias is one of ``urls``: exact URL matches first, then by alias."""
     if not urls:
         return []
-    # One query (this runs several times per saved article): rows by URL or by alias, then sorted.
-    aliased_ids = sa.select(UrlAlias.article_id).where(UrlAlias.url.in_(urls))
-    found = s.scalars(sa.select(Article).where(sa.or_(Article.url.in_(urls), Article.id.in_(aliased_ids))))
-    wanted = set(urls)
-    return sorted(found, key=lambda a: (a.url not in wanted, a.id))
+    return exact_first(s.scalars(sa.select(Article).where(url_or_alias(urls))), urls)
 
 
 def _view(s: Session, a: Article) -> ArticleView:
