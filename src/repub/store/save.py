@@ -188,12 +188,14 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
             clear_matched_divergence(conn, article_id, content["body_text"], at)  # a corrected copy
 
     urls = unique(urls)
-    add_aliases(conn, article_id, urls)
-    _link_waiting(conn, article_id, urls, outlet)
+    # A new row: the lookup above found none of its URLs, as an article's or as an alias.
+    add_aliases(conn, article_id, urls, known_absent=found is None)
+    _link_waiting(conn, article_id, urls, outlet, new=found is None)
     if item.raw is not None and (item.raw.size if isinstance(item.raw, PreparedRaw) else item.raw.body):
-        keep_raw_page(conn, article_id, item.raw, at, new=found is None)
+        # a stub (version 0) never had content, so no page is kept for it either
+        keep_raw_page(conn, article_id, item.raw, at, new=found is None or found.version == 0)
     if item.stub_original and original_status is None:
-        original_id, original_status = _stub_original(conn, record, article_id)
+        original_id, original_status = _stub_original(conn, record, article_id, urls)
     if item.original_url is not None:
         _link_copy(conn, item, article_id)
     return SaveResult(article_id=article_id, created=found is None, changed=changed, version=version,
@@ -234,44 +236,53 @@ def _merge_stub(conn: Connection, stub: Row[Any], into: int, outlet: str | None,
     return outlet or stub.outlet, min(first_seen, stub.first_seen_at)
 
 
-def add_aliases(conn: Connection, article_id: int, urls: list[str]) -> None:
+def add_aliases(conn: Connection, article_id: int, urls: list[str], *, known_absent: bool = False) -> None:
     """Make each URL find the article. A URL already pointing at another article is left alone.
     (Look, then insert: two cached statements; the dialects' ON CONFLICT insert is compiled anew on
-    every call, which cost more than the extra query.)"""
-    known = set(conn.execute(_ALIASES_KNOWN, {"urls": urls}).scalars())
+    every call, which cost more than the extra query.) ``known_absent``: the caller has just looked
+    these URLs up (``find_rows``) in this transaction and found nothing, so the look is skipped."""
+    known = set() if known_absent else set(conn.execute(_ALIASES_KNOWN, {"urls": urls}).scalars())
     fresh = [{"url": u, "article_id": article_id} for u in urls if u not in known]
     if fresh:
         conn.execute(ALIAS.insert(), fresh)
 
 
-def _link_waiting(conn: Connection, article_id: int, urls: list[str], outlet: str | None) -> None:
-    conn.execute(_WAITING, {"urls": urls, "b_id": article_id})
-    if outlet is None:  # an original without an outlet takes the one its copies printed
+def _link_waiting(conn: Connection, article_id: int, urls: list[str], outlet: str | None, *,
+                  new: bool = False) -> int:
+    """Point the copies that name one of ``urls`` (unlinked) at the article; how many there were.
+    ``new``: the row was just made, so only those copies can point at it."""
+    waiting = conn.execute(_WAITING, {"urls": urls, "b_id": article_id}).rowcount
+    if outlet is None and (waiting or not new):  # an original without an outlet takes its copies' one
         printed = conn.execute(_COPY_OUTLET, {"b_id": article_id}).scalar()
         if printed is not None:
             conn.execute(_UPDATE, {"b_id": article_id, "outlet": printed})
+    return waiting
 
 
 def new_stub(conn: Connection, url: str, *, status: str, seen_at: datetime, outlet: str | None = None,
-             published_at: str | None = None) -> int:
-    """A row for an article known only by its URL (an original not fetched yet, a failure)."""
+             published_at: str | None = None, known_absent: bool = False) -> tuple[int, int]:
+    """A row for an article known only by its URL (an original not fetched yet, a failure): its id,
+    and how many unlinked copies naming ``url`` now point at it. ``known_absent``: see add_aliases."""
     article_id: int = conn.execute(_INSERT, {
         "url": url, "site": bare_host(url) or None, "status": status, "version": 0, "authors": [], "tags": [],
         "body_text": "", "first_seen_at": seen_at, "outlet": outlet, "published_at": published_at,
     }).inserted_primary_key[0]
-    add_aliases(conn, article_id, [url])
-    _link_waiting(conn, article_id, [url], outlet)
-    return article_id
+    add_aliases(conn, article_id, [url], known_absent=known_absent)
+    return article_id, _link_waiting(conn, article_id, [url], outlet, new=True)
 
 
-def _stub_original(conn: Connection, copy: Record, copy_id: int) -> tuple[int | None, str | None]:
+def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list[str]
+                   ) -> tuple[int | None, str | None]:
     """The copy's original is not stored yet: a "pending" stub with what the copy printed, linked."""
     link = copy.original
     if link is None or not link.url or link.url == copy.url:
         return None, None
-    stub = new_stub(conn, link.url, status="pending", seen_at=datetime.now(UTC), outlet=link.outlet,
-                    published_at=link.published_at)
-    conn.execute(_UPDATE, {"b_id": copy_id, "original_id": stub})
+    # Nothing was found for link.url before the copy was written (save_item): only the copy's own
+    # URLs, aliased since, can have taken it.
+    stub, linked = new_stub(conn, link.url, status="pending", seen_at=datetime.now(UTC), outlet=link.outlet,
+                            published_at=link.published_at, known_absent=link.url not in copy_urls)
+    if not linked:  # the copy itself names link.url unlinked, so linking the waiting copies took it
+        conn.execute(_UPDATE, {"b_id": copy_id, "original_id": stub})
     return stub, "pending"
 
 

@@ -189,7 +189,7 @@ class Store:
                     conn.execute(ARTICLES.update().where(ARTICLES.c.id == rows[0].id).values(outlet=outlet))
                 return int(rows[0].id)
             return new_stub(conn, url, status="pending", seen_at=datetime.now(UTC), outlet=outlet,
-                            published_at=published_at)
+                            published_at=published_at, known_absent=True)[0]
 
     def mark_failed(self, url: str, error: str, *, http_status: int | None, checked_at: datetime) -> None:
         """Record a failed fetch of ``url``. Content already stored stays, and so does its "ok" status."""
@@ -199,7 +199,8 @@ class Store:
             if rows:
                 article_id, version = rows[0].id, rows[0].version
             else:
-                article_id, version = new_stub(conn, url, status="failed", seen_at=checked_at), 0
+                article_id = new_stub(conn, url, status="failed", seen_at=checked_at, known_absent=True)[0]
+                version = 0
             values: dict[str, Any] = {"error": error, "http_status": http_status,
                                       "last_checked_at": checked_at}
             if version == 0:
@@ -225,7 +226,7 @@ class Store:
                                        .where(ARTICLES.c.id == copy_id)).one()
                 original_id = new_stub(conn, original_url, status="pending", seen_at=datetime.now(UTC),
                                        outlet=printed.original_outlet,
-                                       published_at=printed.original_published_at)
+                                       published_at=printed.original_published_at, known_absent=True)[0]
             if original_id == copy_id:
                 raise StoreError(f"{copy_url} cannot be its own original")
             conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
