@@ -7,6 +7,8 @@ worker processes; the same results as on the writer thread are expected.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import json
 import os
 import signal
 import subprocess
@@ -17,8 +19,12 @@ import pytest
 
 import test_ingest
 from repub.errors import ExtractError
+from repub.fetch import FetchSettings, fetch_page
+from repub.fetch.hostmap import parse_host_map
 from repub.ingest import extraction, runner
 from repub.pipeline import extract_record
+from repub.store import content_hash
+from repub.store.save import content_of
 from test_ingest import (
     REPUB,
     TMS_COPIES,
@@ -29,10 +35,11 @@ from test_ingest import (
     stored_urls,
     wait_for_articles,
 )
-from webserver import TestWeb
+from webserver import FIXTURE_SITES, TestWeb
 
 web, env = test_ingest.web, test_ingest.env  # the fixtures, shared
 COPY = TMS_COPIES[0]
+CLIMATE_STRIKE = "tms/2019/03/schoolkids-skip-class-in-100-countries-as-global-climate-strike-takes-off"
 
 
 def spy_runs(monkeypatch: pytest.MonkeyPatch) -> list[runner.Ingest]:
@@ -96,6 +103,42 @@ def test_an_extraction_error_reads_the_same_from_a_worker() -> None:
             with pytest.raises(ExtractError) as there:
                 await extractor.record(html, COPY)
             assert str(there.value) == str(here.value) and str(here.value).startswith(COPY)
+        finally:
+            extractor.shutdown()
+
+    asyncio.run(in_worker())
+
+
+def test_a_worker_prepares_from_the_bytes_what_the_run_prepares_from_the_text() -> None:
+    # Only the body crosses to a worker, which decodes it again: the same record, digest and raw page
+    # as from the text the fetcher decoded, whatever the charset and however it was declared.
+    saved = FIXTURE_SITES / "www.transcend.org" / CLIMATE_STRIKE
+    doc = (saved / "index.html").read_text(encoding="utf-8")
+    title = json.loads((saved / "expected.json").read_text(encoding="utf-8"))["title"]
+    variants = {
+        "utf8": (doc.encode(), "text/html; charset=utf-8"),
+        "cp1252": (doc.encode("cp1252", "xmlcharrefreplace"), "text/html; charset=windows-1252"),
+        "bom": (codecs.BOM_UTF8 + doc.encode(), "text/html"),
+        "mislabelled": (doc.encode("cp1252", "xmlcharrefreplace"), "text/html; charset=utf-8"),
+    }
+    with TestWeb() as site:
+        for name, (body, ctype) in variants.items():
+            site.route(f"/www.transcend.org/{name}",
+                       lambda _h, b=body, c=ctype: (200, {"Content-Type": c}, b))
+        settings = FetchSettings(host_map=parse_host_map(site.host_map("www.transcend.org")))
+        pages = {name: fetch_page(f"https://www.transcend.org/{name}", settings) for name in variants}
+    assert pages["cp1252"].charset == "cp1252" and pages["bom"].text[:1] != "\ufeff"
+
+    async def in_worker() -> None:
+        extractor = extraction.Extractor(1)
+        try:
+            for name, page in pages.items():
+                here = extraction.prepare_page(page)
+                there = await extractor.prepare(page)
+                assert there == here, name
+                assert here.content_hash == content_hash(content_of(here.record)), name
+                assert here.record.title == title, name
+                assert here.raw.size == len(page.body) and here.raw.url == page.final_url, name
         finally:
             extractor.shutdown()
 

@@ -165,12 +165,13 @@ class Importer:
 def save_item(
     record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None,
     raw: PreparedRaw | None = None, stub_original: bool = False, copy_id: int | None = None,
-    copy_url: str | None = None, original_url: str | None = None,
+    copy_url: str | None = None, original_url: str | None = None, content_hash: str | None = None,
 ) -> SaveItem:
     """What ``save_record`` stores for ``page``, for ``Store.save_many``. ``raw``: the page already
     prepared (``repub.store.history.prepare_raw``, e.g. in a worker process). A copy passes
     ``stub_original``; an original fetched for a copy passes the copy and the URL it names (see
-    ``SaveItem``): one transaction for what took three."""
+    ``SaveItem``): one transaction for what took three. ``content_hash``: the record's, when it was
+    computed already (``repub.store.content_hash``, e.g. in a worker process)."""
     return SaveItem(
         record,
         page.fetched_at,
@@ -185,6 +186,7 @@ def save_item(
         copy_id=copy_id,
         copy_url=copy_url,
         original_url=original_url,
+        content_hash=content_hash,
     )
 
 

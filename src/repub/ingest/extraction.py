@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
@@ -67,22 +68,44 @@ def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | N
         return None, str(err)
 
 
-def prepare_in_worker(html: str, final_url: str, raw: RawBody
-                      ) -> tuple[Record | None, PreparedRaw | None, str | None]:
-    """``extract_in_worker`` and the raw page made ready to store (pure CPU, so it runs here too)."""
+@dataclass(frozen=True)
+class Prepared:
+    """A fetched page made ready for the writer: its record, the record's content digest and the raw
+    page digested and compressed: all the CPU work of saving a page that needs no database."""
+
+    record: Record
+    content_hash: str
+    raw: PreparedRaw
+
+
+def prepare_in_worker(html: str | None, final_url: str, raw: RawBody, content_type: str = ""
+                      ) -> tuple[Prepared | None, str | None]:
+    """(``Prepared``, None), or (None, the readable message) when the page holds no article.
+    ``html`` None: the text is decoded here from ``raw`` as the fetcher decoded it (``decode_html``),
+    so only the bytes cross the process boundary."""
+    from ..fetch.charset import decode_html
+    from ..store import content_hash
     from ..store.history import prepare_raw
+    from ..store.save import content_of
 
+    if html is None:
+        html = decode_html(raw.body, content_type)[0]
     record, error = extract_in_worker(html, final_url)
-    return record, (prepare_raw(raw) if record is not None else None), error
+    if record is None:
+        return None, error
+    return Prepared(record, content_hash(content_of(record)), prepare_raw(raw)), None
 
 
-def prepare_page(page: Page) -> tuple[Record, PreparedRaw]:
+def prepare_page(page: Page) -> Prepared:
     """``prepare_in_worker`` in this process; ExtractError when the page holds no article."""
-    record, raw, error = prepare_in_worker(page.text, page.final_url, _raw(page))
-    if error is not None:
-        raise ExtractError(error)
-    assert record is not None and raw is not None
-    return record, raw
+    return _prepared(prepare_in_worker(page.text, page.final_url, _raw(page)))
+
+
+def _prepared(outcome: tuple[Prepared | None, str | None]) -> Prepared:
+    prepared, error = outcome
+    if prepared is None:
+        raise ExtractError(error or "no article")
+    return prepared
 
 
 def _raw(page: Page) -> RawBody:
@@ -183,13 +206,12 @@ class Extractor:
         assert record is not None
         return record
 
-    async def prepare(self, page: Page) -> tuple[Record, PreparedRaw]:
-        """``prepare_page`` in a worker process."""
-        record, raw, error = await self._in_worker(prepare_in_worker, page.text, page.final_url, _raw(page))
-        if error is not None:
-            raise ExtractError(error)
-        assert record is not None and raw is not None
-        return record, raw
+    async def prepare(self, page: Page) -> Prepared:
+        """``prepare_page`` in a worker process. Only the page's bytes are sent (the worker decodes
+        them again, as the fetcher did): half the bytes pickled on this process's busy threads."""
+        html = None if page.body else page.text
+        ctype = page.headers.get("content-type", "")
+        return _prepared(await self._in_worker(prepare_in_worker, html, page.final_url, _raw(page), ctype))
 
     def shutdown(self) -> None:
         """Stop the workers; extractions not started are dropped (their pages are not saved)."""

@@ -34,12 +34,11 @@ from ..normalize import canonical_url, utc_now
 from ..normalize.types import Record
 from ..pipeline import Importer, fetch_log_entry, rejected_log_entry, save_item
 from ..store import SaveResult, Store
-from ..store.history import PreparedRaw
 from ..store.known import UrlState, url_states
 from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
-from .extraction import Extractor, pool_min_urls, prepare_page, warm_up
+from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
 from .politeness import PoliteFetcher, Politeness
 from .writer import Writer
 
@@ -303,7 +302,7 @@ class Ingest:
         assert self._slots is not None
         return self._slots
 
-    async def _prepare(self, page: Page) -> tuple[Record, PreparedRaw]:
+    async def _prepare(self, page: Page) -> Prepared:
         """The page's record and raw page ready to store: in the worker processes, else in a thread."""
         if self._extractor is None:
             return await asyncio.to_thread(prepare_page, page)
@@ -313,12 +312,13 @@ class Ingest:
         """Prepare and store a fetched page (``link``: see ``repub.pipeline.save_item``); the figures
         are counted on the writer thread once committed, so a save done during a cancel counts."""
         try:
-            record, raw = await self._prepare(page)
+            ready = await self._prepare(page)
         except ExtractError as err:  # fetched well, but no article: the fetch log says so too
             self._writer_().log(rejected_log_entry(page, err, self.run_id))
             raise
-        item = save_item(record, page, requested_url=requested_url, raw=raw, **link)
-        return record, await self._writer_().save(item, self._count)
+        item = save_item(ready.record, page, requested_url=requested_url, raw=ready.raw,
+                         content_hash=ready.content_hash, **link)
+        return ready.record, await self._writer_().save(item, self._count)
 
     async def _import(self, source: Source, url: str) -> None:
         try:

@@ -94,6 +94,8 @@ class SaveItem:
     copy_id: int | None = None
     copy_url: str | None = None
     original_url: str | None = None
+    # ``content_hash(content_of(record))`` when the caller computed it (off the writer thread)
+    content_hash: str | None = None
 
 
 def aware(value: datetime, name: str) -> datetime:

@@ -147,7 +147,7 @@ class Store:
         back alone (no row of it is kept) and comes back as its StoreError; the others are kept. A log
         line that cannot be written is skipped and reported, never failing the pages. If the
         transaction itself fails (e.g. at commit), each item is retried in a transaction of its own."""
-        digests = [content_hash(content_of(i.record)) for i in items]  # outside the write lock
+        digests = [i.content_hash or content_hash(content_of(i.record)) for i in items]  # outside the lock
         try:
             with self._begin() as conn:
                 _write_log_lines(conn, log)
