@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+import zstandard
 
 from repub.store import Store
 from repub.store.history import (
@@ -27,6 +30,7 @@ from repub.store.history import (
     touch_checked,
     touch_checked_many,
 )
+from repub.store.models import RawPage
 from repub.store.views import FetchLogEntry
 from test_store import COPY_URL, ORIG_URL, copy_record, original_record
 
@@ -163,10 +167,26 @@ def test_raw_pages_are_kept_once_per_distinct_body(store: Store) -> None:
     assert page.text == "<html><body>ünïcode</body></html>"
     with store.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT body, size, compression FROM raw_pages ORDER BY id").fetchall()
-    assert [(zlib.decompress(b), size, c) for b, size, c in stored] == [
-        (body, len(body), "zlib"), (b"<html>v2</html>", 15, "zlib")
+    assert [(zstandard.ZstdDecompressor().decompress(b), size, c) for b, size, c in stored] == [
+        (body, len(body), "zstd"), (b"<html>v2</html>", 15, "zstd")
     ]
     assert latest_raw_pages(store, site="transcend.org") == []
+
+
+def test_raw_pages_kept_before_zstd_still_read(store: Store) -> None:
+    # databases written before 2026-11-26 hold zlib rows; a row may also name no compression
+    saved_pair(store)
+    ids = {u: store.get(u).id for u in (COPY_URL, ORIG_URL)}
+    old = "<html><body>kept with zlib: ünïcode</body></html>".encode()
+    rows = [(ids[ORIG_URL], ORIG_URL, zlib.compress(old, 1), "zlib", len(old)),
+            (ids[COPY_URL], COPY_URL, b"<html>plain</html>", "none", 18)]
+    with store.engine.begin() as conn:
+        for article_id, url, data, compression, size in rows:
+            conn.execute(sa.insert(RawPage.__table__).values(
+                article_id=article_id, url=url, body_hash=hashlib.sha256(data).hexdigest(), encoding="utf-8",
+                compression=compression, body=data, size=size, first_seen_at=T1, last_seen_at=T1))
+    pages = {p.article_url: p.text for p in latest_raw_pages(store)}
+    assert pages == {ORIG_URL: old.decode(), COPY_URL: "<html>plain</html>"}
 
 
 def test_prune_raw_pages_keeps_each_articles_newest(store: Store) -> None:
@@ -182,7 +202,7 @@ def test_prune_raw_pages_keeps_each_articles_newest(store: Store) -> None:
         prune_raw_pages(store, keep=0)
     dry = prune_raw_pages(store, seen_before=T2, dry_run=True)  # only v0 is older than T2
     assert (dry.pages, dry.articles, raw_page_count(store, ORIG_URL)) == (1, 1, 3)
-    assert dry.nbytes == len(zlib.compress(b"<html>v0</html>", 1))
+    assert dry.nbytes == len(zstandard.ZstdCompressor(level=1).compress(b"<html>v0</html>"))
     assert prune_raw_pages(store, keep=2, site="transcend.org").pages == 0  # the copy has one page
     done = prune_raw_pages(store)
     assert (done.pages, done.articles) == (2, 1)

@@ -7,7 +7,6 @@ and link folded into the page's transaction, fetch-log lines written with the ba
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import zstandard
 
 from repub.errors import StoreError
 from repub.normalize.types import OriginalLink
@@ -80,11 +80,11 @@ def test_a_batch_stores_what_one_save_per_page_stores(store: Store, tmp_path: Pa
     # aliases: the two copies', the two stubs' (one now the original's) and the original's final URL
     assert counts(store) == {"articles": 4, "article_versions": 3, "raw_pages": 3, "url_aliases": 5,
                              "fetch_log": 2}
-    # the raw page went in as prepared: zlib of the very bytes
+    # the raw page went in as prepared: zstd of the very bytes
     db = tmp_path / "repub.db"
     with sqlite3.connect(db) as con:
-        (body,) = con.execute("SELECT body FROM raw_pages ORDER BY id LIMIT 1").fetchone()
-    assert zlib.decompress(body) == BODY
+        body, compression = con.execute("SELECT body, compression FROM raw_pages ORDER BY id").fetchone()
+    assert (zstandard.ZstdDecompressor().decompress(body), compression) == (BODY, "zstd")
 
     # one save_article per page gives the same articles (apart from ids and times)
     with Store.open(f"sqlite:///{tmp_path / 'single.db'}") as single:

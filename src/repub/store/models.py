@@ -164,7 +164,7 @@ class RawPage(Base):
     url: Mapped[str] = mapped_column(URL)  # the real final URL the body came from
     body_hash: Mapped[str] = mapped_column(sa.String(64))  # sha256 of the raw bytes
     encoding: Mapped[str] = mapped_column(sa.String(64))  # charset the text was decoded with
-    compression: Mapped[str] = mapped_column(sa.String(16))  # "zlib"
+    compression: Mapped[str] = mapped_column(sa.String(16))  # "zstd" ("zlib" before 2026-11-26)
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     size: Mapped[int]  # uncompressed bytes
     first_seen_at: Mapped[datetime]
