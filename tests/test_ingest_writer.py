@@ -5,6 +5,8 @@ together share a transaction, a bad page fails alone, jobs and fetch-log lines k
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -110,3 +112,85 @@ def test_a_failing_call_reaches_its_caller_and_the_thread_goes_on(store: Store) 
         writer.shutdown()
 
     asyncio.run(main())
+
+
+# --- the store process (large runs: ``Writer.use_process``) -------------------------------------------
+
+
+@pytest.fixture
+def any_store(any_db_url: str) -> Iterator[Store]:
+    with Store.open(any_db_url) as s:
+        yield s
+
+
+def test_the_store_process_writes_what_this_thread_writes(any_store: Store) -> None:
+    store = any_store  # on SQLite and on PostgreSQL (the child opens the URL, password included)
+    saved: list[int] = []
+
+    async def main() -> tuple[list[SaveResult | BaseException], BaseException | None]:
+        writer = Writer(store, asyncio.get_running_loop())
+        url = store.url_for_another_process()
+        assert url is not None
+        writer.use_process(url)
+        gate = hold(writer)
+        futures = []
+        for n in range(12):
+            writer.log(line(f"https://www.transcend.org/tms/2020/10/copy-{n}/"))
+            item = copy_item(n)
+            if n == 5:  # fails alone, as in the thread (first test)
+                item = replace(item, stub_original=False, copy_url="https://nowhere.example/",
+                               original_url=item.record.url)
+            futures.append(writer.save(item, lambda r: saved.append(r.article_id)))
+        gate.set()
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        child = writer._process
+        assert child is not None and child._process.pid != os.getpid() and child._process.is_alive()
+        # a batch failing as a whole (one page, no log line) raises its error in the child: same line
+        alone = replace(copy_item(99), stub_original=False, copy_url="https://nowhere.example/",
+                        original_url=copy_item(99).record.url)
+        try:
+            await writer.save(alone)
+            whole: BaseException | None = None
+        except StoreError as err:
+            whole = err
+        writer.shutdown()
+        assert not child._process.is_alive()  # shutdown let it exit
+        assert writer.batches == [12, 1]
+        return results, whole
+
+    results, whole = asyncio.run(main())
+    assert [type(r) for r in results] == [SaveResult] * 5 + [StoreError] + [SaveResult] * 6
+    assert str(results[5]) == "no article stored for https://nowhere.example/"  # as in the thread
+    assert isinstance(whole, StoreError) and str(whole) == "no article stored for https://nowhere.example/"
+    assert len(saved) == 11
+    assert counts(store) == {"articles": 22, "article_versions": 11, "raw_pages": 11, "url_aliases": 22,
+                             "fetch_log": 12}
+    assert [e.url for e in reversed(store.fetch_log())] == [
+        f"https://www.transcend.org/tms/2020/10/copy-{n}/" for n in range(12)]
+
+
+def test_a_killed_store_process_loses_no_page(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> list[SaveResult]:
+        writer = Writer(store, asyncio.get_running_loop())
+        writer.use_process(store.url_for_another_process() or "")
+        first = [await writer.save(copy_item(n)) for n in range(3)]
+        child = writer._process
+        assert child is not None
+        os.kill(child._process.pid, signal.SIGKILL)  # the OOM killer, say
+        child._process.join(5)
+        rest = await asyncio.gather(*(writer.save(copy_item(n)) for n in range(3, 6)))
+        assert writer._process is None  # this thread writes from now on
+        writer.shutdown()
+        return first + rest
+
+    results = asyncio.run(main())
+    assert [r.created for r in results] == [True] * 6
+    assert counts(store)["article_versions"] == 6
+    assert "the store process failed" in caplog.text and "writing in the run's process" in caplog.text
+
+
+def test_only_a_database_on_disk_or_a_server_is_opened_by_another_process(tmp_path: Path) -> None:
+    with Store.open("sqlite://") as memory:
+        assert memory.url_for_another_process() is None
+    with Store.open(f"sqlite:///{tmp_path / 'x.db'}") as disk:
+        assert disk.url_for_another_process() == f"sqlite:///{tmp_path / 'x.db'}"

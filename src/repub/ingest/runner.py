@@ -224,6 +224,9 @@ class Ingest:
         if self._extractor is None and self._total > pool_min_urls():
             self._extractor = Extractor()
             log.info("extracting in %d worker processes", self._extractor.workers)
+            url = self.store.url_for_another_process()
+            if url is not None:  # and writing in one more: the event loop keeps this process's GIL
+                self._writer_().use_process(url)
         async with asyncio.TaskGroup() as group:
             for item in todo:
                 group.create_task(self._article(source, item.url))

@@ -8,6 +8,10 @@ Anything else (reads, run figures, a failed original) runs alone between batches
 
 Results reach the event loop in one ``call_soon_threadsafe`` per batch; a result whose awaiting task
 was cancelled (SIGTERM) is dropped, but its page is still written: ``shutdown`` writes all queued.
+
+``use_process(url)`` (a large run, with its extraction workers) moves the batches' own work into a
+child process (``repub.ingest.storeproc``): this thread then hands each batch over and waits, in the
+same order, off the GIL the event loop needs.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import StoreError
 from ..store import FetchLogEntry, SaveResult, Store
 from ..store.save import SaveItem
+
+if TYPE_CHECKING:
+    from .storeproc import StoreProcess
 
 log = logging.getLogger("repub.ingest")
 MAX_BATCH = 50  # pages per transaction at most: bounds a batch's latency and the work lost to a retry
@@ -58,8 +65,15 @@ class Writer:
         self.max_batch = max_batch
         self.batches: list[int] = []  # pages per transaction, for tests and figures
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._process_url: str | None = None
+        self._process: StoreProcess | None = None
         self._thread = threading.Thread(target=self._run, name="repub-writer", daemon=True)
         self._thread.start()
+
+    def use_process(self, url: str) -> None:
+        """Write the batches from now on in a child process opening ``url`` (this store's database),
+        started by this thread before its next batch."""
+        self._process_url = url
 
     def save(self, item: SaveItem, on_saved: Saved | None = None) -> asyncio.Future[SaveResult]:
         future: asyncio.Future[SaveResult] = self.loop.create_future()
@@ -104,6 +118,8 @@ class Writer:
                 self._write(saves, lines)  # in order: what was queued before a call runs before it
                 saves, lines = [], []
                 if job is _STOP:
+                    if self._process is not None:
+                        self._process.close()
                     return
                 if isinstance(job, _Call):
                     self._call(job)
@@ -113,7 +129,7 @@ class Writer:
         if not saves and not lines:
             return
         try:
-            results: list[SaveResult | StoreError] | Exception = self.store.save_many(
+            results: list[SaveResult | StoreError] | Exception = self._save_many(
                 [s.item for s in saves], lines)
         except Exception as err:  # the thread must go on: every later job waits on it
             log.error("could not write %d pages and %d fetch-log lines: %s", len(saves), len(lines), err)
@@ -127,6 +143,25 @@ class Writer:
         if saves:
             self._report(self.after_batch)
             self._hand_back([(s.future, o) for s, o in zip(saves, outcomes, strict=True)])
+
+    def _save_many(self, items: list[SaveItem], lines: list[FetchLogEntry]) -> list[SaveResult | StoreError]:
+        if self._process is None and self._process_url is not None:
+            url, self._process_url = self._process_url, None
+            try:
+                from .storeproc import StoreProcess
+
+                self._process = StoreProcess(url)
+            except Exception as err:  # e.g. no process can be started here: this thread writes
+                log.error("could not start the store process (%s): writing in the run's process", err)
+        if self._process is not None:
+            try:
+                return self._process.save_many(items, lines)
+            except (OSError, EOFError) as err:  # the child died: this batch and the rest are written here
+                log.error("the store process failed (%s): writing in the run's process",
+                          err or type(err).__name__)
+                process, self._process = self._process, None
+                process.close()
+        return self.store.save_many(items, lines)
 
     def _call(self, job: _Call) -> None:
         try:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
 from repub.normalize.types import Record
-from repub.store.engine import create_engine, write_engine
+from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Article, ArticleVersion, FetchLog
@@ -68,6 +68,14 @@ class Store:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def url_for_another_process(self) -> str | None:
+        """This database's URL, password included, for another process to open; None when no other
+        process can (SQLite in memory)."""
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and sqlite_file(url) is None:
+            return None
+        return url.render_as_string(hide_password=False)
 
     def close(self) -> None:
         self._engine.dispose()
