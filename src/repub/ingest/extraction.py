@@ -47,6 +47,7 @@ T = TypeVar("T")
 # the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
 # worker on the run's first page of a site without rules, and its memory is shared.
 WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
+                  "repub.fetch.charset",
                   "trafilatura"]
 
 
