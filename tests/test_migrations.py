@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
+from repub.store.migrate import upgrade_engine
 from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
@@ -97,3 +99,62 @@ def test_models_match_migration(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def schema(url: str) -> dict[str, object]:
+    """Everything later migrations and downgrades rely on, names included, table by table."""
+    engine = create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        found: dict[str, object] = {}
+        for table in sorted(inspector.get_table_names()):
+            found[table] = {
+                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                            for c in inspector.get_columns(table)],
+                "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+                "foreign_keys": sorted((fk["name"] or "", tuple(fk["constrained_columns"]),
+                                        fk["referred_table"], tuple(fk["referred_columns"]),
+                                        str(fk.get("options"))) for fk in inspector.get_foreign_keys(table)),
+                "indexes": sorted((ix["name"] or "", tuple(ix["column_names"]), bool(ix["unique"]))
+                                  for ix in inspector.get_indexes(table)),
+                "unique": sorted((uc["name"] or "", tuple(uc["column_names"]))
+                                 for uc in inspector.get_unique_constraints(table)),
+                "checks": sorted((ck["name"] or "", ck["sqltext"])
+                                 for ck in inspector.get_check_constraints(table)),
+            }
+        with engine.connect() as conn:
+            found["alembic_version"] = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        return found
+    finally:
+        engine.dispose()
+
+
+def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(any_db_url: str,
+                                                                       tmp_path: Path) -> None:
+    # Store.open creates an empty database from the models, stamped at the head (create_at_head);
+    # the migrations replayed one by one must give the very same schema
+    if any_db_url.startswith("sqlite"):
+        replayed = f"sqlite:///{tmp_path / 'replayed.db'}"
+    else:
+        replayed = any_db_url.rsplit("/", 1)[0] + "/" + _second_pg_database(any_db_url)
+    with Store.open(any_db_url):
+        pass
+    engine = create_engine(replayed)
+    try:
+        assert upgrade_engine(engine, HEAD) is True  # an explicit revision: Alembic's path, script by script
+    finally:
+        engine.dispose()
+    fresh, migrated = schema(any_db_url), schema(replayed)
+    assert set(fresh) == TABLES | {"alembic_version"}
+    assert fresh == migrated
+
+
+def _second_pg_database(url: str) -> str:
+    name = "replayed_" + url.rsplit("/", 1)[1]
+    engine = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return name
