@@ -175,9 +175,15 @@ def test_a_database_at_the_head_opens_without_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'repub.db'}"
     opened = ("import sys; from repub.store import Store; Store.open({url!r}).close(); "
               "print('alembic' in sys.modules)")
-    assert _python(opened.format(url=url)) == "True\n"  # a new file: migrated, with Alembic
+    # a new file: made from the models at the head (create_at_head), no Alembic either
+    assert _python(opened.format(url=url)) == "False\n"
     assert _python(opened.format(url=url)) == "False\n"  # at the head: one SELECT, no Alembic
-    assert upgrade(url) is False
+    assert upgrade(url) is False  # Alembic agrees it is at the head
+    engine = create_engine(url)
+    try:
+        assert stored_revision(engine) == "0004"
+    finally:
+        engine.dispose()
 
 
 def test_a_database_behind_the_head_is_still_upgraded_when_opened(any_db_url: str) -> None:
