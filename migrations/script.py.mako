@@ -20,6 +20,8 @@ depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
 
 def upgrade() -> None:
+    # A fresh database skips the scripts (repub.store.migrate.create_at_head builds it from the models):
+    # rows written here must be written there too.
     ${upgrades if upgrades else "pass"}
 
 

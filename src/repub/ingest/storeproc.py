@@ -21,7 +21,6 @@ do; a transaction it leaves open is rolled back by the database.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import threading
@@ -34,7 +33,6 @@ from ..store import FetchLogEntry, SaveResult, Store
 from ..store.save import SaveItem
 from .extraction import _context, _watch_run
 
-log = logging.getLogger("repub.ingest")
 Results = list[SaveResult | StoreError]
 
 

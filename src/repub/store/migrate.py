@@ -121,7 +121,8 @@ def create_at_head(engine: Engine, head: str) -> bool:
     included. False, and nothing done, when the database holds any table (a partly migrated one, one
     another process has just created): the migrations path decides then. tests/test_migrations.py
     checks that both paths give the same schema, names included (later migrations and downgrades
-    address indexes and constraints by name), on SQLite and PostgreSQL."""
+    address indexes and constraints by name), on SQLite and PostgreSQL. It cannot see rows: a future
+    migration that also writes rows (none up to 0004 does) must have them written here too."""
     from repub.store.models import Base
 
     try:
