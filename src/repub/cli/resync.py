@@ -26,6 +26,7 @@ from ..resync import (
     reextract,
     render,
 )
+from ..resync.parallel import MIN_TARGETS_PER_PROCESS, Part, PartJob, merged, processes_for, split_by_host
 from ..store import Store, VersionView
 from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
 from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
@@ -69,6 +70,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                     help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
     rs.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST, metavar="N",
                     help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
+    rs.add_argument("--processes", type=int, metavar="N",
+                    help="split the hosts over N processes (default: one per core for runs of "
+                         f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
     rs.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     add_db_option(rs)
     add_network_options(rs)
@@ -194,6 +198,9 @@ def _cmd_resync(args: argparse.Namespace) -> int:
     if args.concurrency < 1 or args.per_host < 1:
         error("--concurrency and --per-host must be at least 1")
         return EXIT_USAGE
+    if args.processes is not None and args.processes < 1:
+        error("--processes must be at least 1")
+        return EXIT_USAGE
     settings = settings_from(args)
     urls = [lookup_key(u) for u in args.url]
     options = {
@@ -219,19 +226,36 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
     missing = [u for u in urls if store.get(u) is None]
     for url in missing:
         error(f"not in the database: {url}")
+    database = store.url_for_another_process()
+    parts = split_by_host(targets, processes_for(targets, args.processes) if database else 1)
+    options["processes"] = max(1, len(parts))
     run_id = start_run(store, "resync", options, now=now)
-    report = ResyncReport()
+    own = report = ResyncReport()
+    children: list[Part] = []
     status, failure = "interrupted", None
     try:
-        with _progress(len(targets), sys.stderr.isatty() and not args.json) as advance:
+        # forked first: before this process has a thread (the progress bar's) or an event loop
+        children = [Part(PartJob(database or "", settings, run_id, args.concurrency, args.per_host, part))
+                    for part in parts[1:]]
+        # the bar follows this process's part (the children's counts reach the run's figures)
+        with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
 
             def flushed() -> None:  # on the writer thread, after each batch: a killed run shows what it did
-                update_run(store, run_id, report.figures(len(targets)))
+                now_known = merged([own, *[child.latest() for child in children]])
+                update_run(store, run_id, now_known.figures(len(targets)))
 
             resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
                                 per_host=args.per_host)
-            resyncer.run(targets, report=report, on_done=advance, on_flush=flushed)
-        status = "ok"
+            try:
+                resyncer.run(parts[0] if parts else [], report=own, on_done=advance, on_flush=flushed)
+            except BaseException:
+                for child in children:
+                    child.stop()
+                raise
+            finally:
+                report = merged([own, *[child.finish() for child in children]])
+        failures = [child.failure for child in children if child.failure]
+        status, failure = ("failed", failures[0]) if failures else ("ok", None)
     except Exception as exc:
         status, failure = "failed", str(exc)
         raise
@@ -239,6 +263,8 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         finish_run(store, run_id, report.figures(len(targets)), status=status, now=utc_now(), error=failure)
     for message in report.errors:
         error(message)
+    if failure:
+        error(failure)
     seconds = time.monotonic() - started
     if args.json:
         emit_json({"run_id": run_id, **report.to_json(), "seconds": round(seconds, 3)})
@@ -246,7 +272,7 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         print(report.summary(seconds))
     # As with ingest, per-article failures are recorded (fetch log, stderr, the run's figures), not fatal:
     # cron mails only when the run itself could not do what was asked.
-    return EXIT_FAILED if missing else EXIT_OK
+    return EXIT_FAILED if missing or failure else EXIT_OK
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:

@@ -115,6 +115,7 @@ class Resyncer:
         self._flushes: list[Future[None]] = []
         self._on_flush: Callable[[], None] | None = None
         self._interrupted = False
+        self._stop_requested = False
 
     def run(self, targets: list[Target], *, report: ResyncReport | None = None,
             on_done: Callable[[Target, Outcome], None] | None = None,
@@ -125,7 +126,7 @@ class Resyncer:
         report = report if report is not None else ResyncReport()
         self._on_flush = on_flush
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="repub-resync-writer")
-        self._interrupted = False
+        self._interrupted = self._stop_requested
         try:
             asyncio.run(self._main(targets, report, on_done))
         finally:
@@ -139,6 +140,11 @@ class Resyncer:
         if self._interrupted:
             raise KeyboardInterrupt
         return report
+
+    def stop(self) -> None:
+        """From any thread: check no more targets; the checks in flight finish and what was counted is
+        written, then ``run`` raises KeyboardInterrupt, as after Ctrl-C (repub.resync.parallel)."""
+        self._stop_requested = self._interrupted = True
 
     async def _main(self, targets: list[Target], report: ResyncReport,
                     on_done: Callable[[Target, Outcome], None] | None) -> None:

@@ -1,0 +1,175 @@
+"""A large resync spread over processes, by host.
+
+A resync of unchanged pages is bound by one core: its event loop (the HTTP client's work per
+request, ~0.8 ms a 304 on the benchmark machine) holds the process's GIL. With more hosts than one
+and thousands of targets, the targets are split into parts by host (a host is never split, so its
+``per_host`` limit holds as it does in one process) and each part but the first is checked by a
+child process with its own ``Resyncer`` and its own database connection, under the parent's run
+(same run id: every fetch-log line says which run made it; the run lock stays with the parent).
+
+Children are forked from the command, before it starts its event loop or any thread, so they start
+with everything imported (a fork server would import again: ~0.5 s). They never touch the parent's
+database connection: each opens its own, and exits with ``os._exit`` (multiprocessing's fork
+``Process``), so nothing inherited is closed under the parent. They ignore Ctrl-C and SIGTERM: the
+parent, which gets them, asks each child to stop; the child finishes the checks in flight, writes
+what it has counted (as the parent does) and reports. A child whose parent is gone (SIGKILL) exits
+at once. Reports arrive after each written batch (the run's figures stay current) and at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from urllib.parse import urlsplit
+
+from ..config import Settings
+from ..store import Store
+from ..store.history import Target
+from .engine import Resyncer, ResyncReport
+
+MIN_TARGETS_PER_PROCESS = 500  # below this a second process costs more than it saves (measured)
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def processes_for(targets: list[Target], requested: int | None = None) -> int:
+    """How many processes check ``targets``: ``requested`` (at most one per host), else one per core
+    while each gets at least MIN_TARGETS_PER_PROCESS targets and a host of its own."""
+    hosts = len({host_of(t.url) for t in targets})
+    if requested is not None:
+        return max(1, min(requested, hosts))
+    return max(1, min(os.cpu_count() or 1, hosts, len(targets) // MIN_TARGETS_PER_PROCESS))
+
+
+def split_by_host(targets: list[Target], parts: int) -> list[list[Target]]:
+    """``targets`` in at most ``parts`` lists, each host's targets in one list (in their order), the
+    largest hosts placed first, each on the list with the fewest targets so far."""
+    by_host: dict[str, list[Target]] = {}
+    for target in targets:
+        by_host.setdefault(host_of(target.url), []).append(target)
+    split: list[list[Target]] = [[] for _ in range(max(1, min(parts, len(by_host))))]
+    for group in sorted(by_host.values(), key=len, reverse=True):
+        min(split, key=len).extend(group)
+    return [part for part in split if part]
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """What a child checks, and how (the parent's own options)."""
+
+    url: str  # the database, for the child's own connection
+    settings: Settings
+    run_id: int
+    concurrency: int
+    per_host: int
+    targets: list[Target]
+
+
+class Part:
+    """A child process checking one part; ``latest()`` is its report so far, ``finish()`` its last."""
+
+    def __init__(self, job: PartJob) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._report = ResyncReport()
+        self._finished = False  # its last report arrived
+        self.failure: str | None = None
+        self.interrupted = False
+        self._process = ctx.Process(target=_serve, args=(job, child, os.getpid()), name="repub-resync-part",
+                                    daemon=True)
+        self._process.start()
+        child.close()
+
+    def latest(self) -> ResyncReport:
+        """The child's report as of its last written batch (reads what has arrived, never waits)."""
+        while not self._conn.closed and self._conn.poll():
+            self._receive()
+        return self._report
+
+    def stop(self) -> None:
+        """Ask the child to finish the checks in flight and stop."""
+        with contextlib.suppress(OSError):
+            self._conn.send("stop")
+
+    def finish(self) -> ResyncReport:
+        """Wait for the child's last report (its checks counted and written), then for its exit."""
+        while not self._conn.closed:
+            try:
+                self._receive()
+            except KeyboardInterrupt:  # SIGTERM or Ctrl-C while waiting: the child stops as well
+                self.stop()
+        self._process.join()
+        if self._process.exitcode not in (0, None) and self.failure is None and not self._finished:
+            self.failure = f"a resync process exited with code {self._process.exitcode}"
+        return self._report
+
+    def _receive(self) -> None:
+        try:
+            kind, report, message = self._conn.recv()
+        except (EOFError, OSError):
+            self._conn.close()
+            return
+        self._report = ResyncReport(**report)
+        if kind != "progress":
+            self._finished = True
+            self.interrupted = kind == "interrupted"
+            self.failure = message
+            self._conn.close()
+
+
+def merged(reports: list[ResyncReport]) -> ResyncReport:
+    total = ResyncReport()
+    for report in reports:
+        for name, value in asdict(report).items():
+            if name == "errors":
+                total.errors.extend(value)
+            else:
+                setattr(total, name, getattr(total, name) + value)
+    return total
+
+
+def _serve(job: PartJob, conn: Connection, parent: int) -> None:
+    from ..ingest.extraction import _watch_run
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_watch_run, args=(parent,), daemon=True).start()
+    report = ResyncReport()
+    sending = threading.Lock()  # the writer thread reports batches; this thread reports the end
+
+    def send(kind: str, message: str | None = None) -> None:
+        with sending:
+            conn.send((kind, asdict(report), message))
+
+    kind, message = "done", None
+    with Store.open(job.url, migrate=False) as store:
+        resyncer = Resyncer(store, job.settings, run_id=job.run_id, concurrency=job.concurrency,
+                            per_host=job.per_host)
+        threading.Thread(target=_stop_on_request, args=(conn, resyncer), daemon=True).start()
+        try:
+            resyncer.run(job.targets, report=report, on_flush=lambda: send("progress"))
+        except KeyboardInterrupt:
+            kind = "interrupted"
+        except Exception as err:  # the parent records the run as failed, with this line
+            kind, message = "failed", f"{type(err).__name__}: {err}"
+    send(kind, message)
+
+
+def _stop_on_request(conn: Connection, resyncer: Resyncer) -> None:
+    try:
+        while conn.recv() != "stop":
+            pass
+    except (EOFError, OSError):
+        return
+    resyncer.stop()
+
+
+__all__ = ["MIN_TARGETS_PER_PROCESS", "Part", "PartJob", "merged", "processes_for", "split_by_host"]
