@@ -32,7 +32,7 @@ from ..store import Store
 from ..store.history import Target
 from .engine import Resyncer, ResyncReport
 
-MIN_TARGETS_PER_PROCESS = 500  # below this a second process costs more than it saves (measured)
+MIN_TARGETS_PER_PROCESS = 100  # a forked child costs ~0.05 s (its own connection and HTTP client)
 
 
 def host_of(url: str) -> str:
