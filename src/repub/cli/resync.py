@@ -235,8 +235,15 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
     status, failure = "interrupted", None
     try:
         # forked first: before this process has a thread (the progress bar's) or an event loop
-        children = [Part(PartJob(database or "", settings, run_id, args.concurrency, args.per_host, part))
-                    for part in parts[1:]]
+        try:
+            for part in parts[1:]:
+                children.append(Part(PartJob(database or "", settings, run_id, args.concurrency,
+                                             args.per_host, part)))
+        except BaseException:  # e.g. no process could be forked: the ones started stop, counted
+            for child in children:
+                child.stop()
+            report = merged([own, *[child.finish() for child in children]])
+            raise
         # the bar follows this process's part (the children's counts reach the run's figures)
         with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
 
