@@ -12,12 +12,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 import test_ingest
+from procs import children, wait_gone
 from repub.errors import ExtractError
 from repub.fetch import FetchSettings, fetch_page
 from repub.fetch.hostmap import parse_host_map
@@ -145,19 +145,6 @@ def test_a_worker_prepares_from_the_bytes_what_the_run_prepares_from_the_text() 
     asyncio.run(in_worker())
 
 
-def _children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     env: dict[str, str], web: TestWeb, tmp_path: Path
@@ -169,15 +156,12 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     wait_for_articles(db, 3)
-    helpers = [c for server in _children(proc.pid) for c in [server, *_children(server)]]
+    helpers = [c for server in children(proc.pid) for c in [server, *children(server)]]
     assert len(helpers) >= 2  # the fork server and its workers (and multiprocessing's resource tracker)
     proc.kill()
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in helpers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [p for p in helpers if _alive(p)]  # no worker outlives the run
+    assert wait_gone(helpers) == []  # no worker outlives the run
 
     done = subprocess.run([REPUB, "ingest", "--sources", sources], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -25,6 +25,8 @@ sys.path.insert(0, str(BENCH))
 import fixture_web  # noqa: E402
 import run_bench  # noqa: E402
 
+from procs import children, wait_gone  # noqa: E402
+
 REPUB = str(Path(sys.executable).parent / "repub")
 
 
@@ -120,15 +122,12 @@ def test_sigterm_stops_every_process_and_keeps_what_they_counted(
         proc = subprocess.Popen([REPUB, "resync", "--json", "--processes", "2", "--per-host", "1",
                                  "--concurrency", "2"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        children = _children_when_started(proc.pid)
+        started = _children_when_started(proc.pid)
         _wait_for_rows(copy, "SELECT COUNT(*) FROM article_versions WHERE version = 2", 3)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in err
-    deadline = time.monotonic() + 10
-    while any(_alive(c) for c in children) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(children) == 1 and not [c for c in children if _alive(c)]
+    assert len(started) == 1 and wait_gone(started) == []
     with sqlite3.connect(copy) as con:
         status, updated = con.execute("SELECT status, updated FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         logged = con.execute("SELECT COUNT(*) FROM fetch_log WHERE run_id = (SELECT MAX(id) FROM runs)"
@@ -145,9 +144,8 @@ def test_sigterm_stops_every_process_and_keeps_what_they_counted(
 def _children_when_started(pid: int) -> list[int]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-        if out.split():
-            return [int(p) for p in out.split()]
+        if found := children(pid):
+            return found
         time.sleep(0.01)
     raise AssertionError("no resync process was started")
 
@@ -163,14 +161,6 @@ def _wait_for_rows(db: Path, query: str, at_least: int) -> None:
             pass
         time.sleep(0.02)
     raise AssertionError(f"never {at_least} rows: {query}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_processes_must_be_at_least_one(imported: tuple[Path, dict, Path], tmp_path: Path) -> None:
