@@ -18,11 +18,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import select
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
+from ..lifeline import exit_with
 
 if TYPE_CHECKING:
     from ..fetch.types import Page
@@ -119,26 +117,10 @@ def _init_worker(run_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker's parent is the fork server, which the workers themselves keep alive: watch the run.
-    threading.Thread(target=_watch_run, args=(run_pid,), daemon=True).start()
+    exit_with(run_pid)
 
 
-def _watch_run(pid: int) -> None:
-    """Exit as soon as the run's process is gone (SIGKILL gives it no chance to stop the pool)."""
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.pidfd_open(pid)  # Linux: readable when the process exits
-        select.select([fd], [], [])
-        os._exit(1)
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except OSError:
-            pass
-        time.sleep(0.2)
-
-
-def _context() -> Any:
+def worker_context() -> Any:
     ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
     if ctx.get_start_method() == "forkserver":
         # Workers fork from a server that has imported the extraction code (WORKER_MODULES) and
@@ -155,7 +137,7 @@ def warm_up() -> None:
     then overlap the run's own imports, database opening and discovery instead of holding up the
     first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
     the run. Calling it again while the server runs does nothing."""
-    if _context().get_start_method() == "forkserver":
+    if worker_context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
         with contextlib.suppress(OSError):
@@ -166,7 +148,7 @@ class Extractor:
     """``await extractor.record(html, url)``: the record, extracted in a worker process."""
 
     def __init__(self, workers: int | None = None) -> None:
-        ctx = _context()
+        ctx = worker_context()
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker,

@@ -23,15 +23,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import StoreError
+from ..lifeline import exit_with
 from ..store import FetchLogEntry, SaveResult, Store
 from ..store.save import SaveItem
-from .extraction import _context, _watch_run
+from .extraction import worker_context
 
 Results = list[SaveResult | StoreError]
 
@@ -40,7 +40,7 @@ class StoreProcess:
     """``save_many(items, lines)`` as ``Store.save_many``, run by a child process on its own connection."""
 
     def __init__(self, url: str) -> None:
-        ctx = _context()
+        ctx = worker_context()
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(url, child, os.getpid()), name="repub-store",
                                     daemon=True)
@@ -71,7 +71,7 @@ class StoreProcess:
 def _serve(url: str, conn: Connection, run_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_watch_run, args=(run_pid,), daemon=True).start()
+    exit_with(run_pid)
     store = Store.open(url, migrate=False)  # the run migrated it before starting this process
     try:
         while True:

@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from urllib.parse import urlsplit
 
 from ..config import Settings
+from ..lifeline import exit_with
 from ..store import Store
 from ..store.history import Target
 from .engine import Resyncer, ResyncReport
@@ -137,11 +138,9 @@ def merged(reports: list[ResyncReport]) -> ResyncReport:
 
 
 def _serve(job: PartJob, conn: Connection, parent: int) -> None:
-    from ..ingest.extraction import _watch_run
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_watch_run, args=(parent,), daemon=True).start()
+    exit_with(parent)
     report = ResyncReport()
     sending = threading.Lock()  # the writer thread reports batches; this thread reports the end
 
