@@ -234,33 +234,27 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
     children: list[Part] = []
     status, failure = "interrupted", None
     try:
-        # forked first: before this process has a thread (the progress bar's) or an event loop
         try:
+            # forked first: before this process has a thread (the progress bar's) or an event loop
             for part in parts[1:]:
                 children.append(Part(PartJob(database or "", settings, run_id, args.concurrency,
                                              args.per_host, part)))
-        except BaseException:  # e.g. no process could be forked: the ones started stop, counted
+            # the bar follows this process's part (the children's counts reach the run's figures)
+            with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
+
+                def flushed() -> None:  # on the writer thread, after each batch: a killed run shows it
+                    now_known = merged([own, *[child.latest() for child in children]])
+                    update_run(store, run_id, now_known.figures(len(targets)))
+
+                resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
+                                    per_host=args.per_host)
+                resyncer.run(parts[0] if parts else [], report=own, on_done=advance, on_flush=flushed)
+        except BaseException:  # interrupted, or a fork failed: the children started stop too
             for child in children:
                 child.stop()
-            report = merged([own, *[child.finish() for child in children]])
             raise
-        # the bar follows this process's part (the children's counts reach the run's figures)
-        with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
-
-            def flushed() -> None:  # on the writer thread, after each batch: a killed run shows what it did
-                now_known = merged([own, *[child.latest() for child in children]])
-                update_run(store, run_id, now_known.figures(len(targets)))
-
-            resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
-                                per_host=args.per_host)
-            try:
-                resyncer.run(parts[0] if parts else [], report=own, on_done=advance, on_flush=flushed)
-            except BaseException:
-                for child in children:
-                    child.stop()
-                raise
-            finally:
-                report = merged([own, *[child.finish() for child in children]])
+        finally:  # each child's last report: its checks counted and written
+            report = merged([own, *[child.finish() for child in children]])
         failures = [child.failure for child in children if child.failure]
         status, failure = ("failed", failures[0]) if failures else ("ok", None)
     except Exception as exc:

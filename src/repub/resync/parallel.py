@@ -83,7 +83,6 @@ class Part:
         self._report = ResyncReport()
         self._finished = False  # its last report arrived
         self.failure: str | None = None
-        self.interrupted = False
         self._process = ctx.Process(target=_serve, args=(job, child, os.getpid()), name="repub-resync-part",
                                     daemon=True)
         self._process.start()
@@ -121,8 +120,7 @@ class Part:
         self._report = ResyncReport(**report)
         if kind != "progress":
             self._finished = True
-            self.interrupted = kind == "interrupted"
-            self.failure = message
+            self.failure = message  # None when done or interrupted
             self._conn.close()
 
 
