@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -129,14 +130,14 @@ def schema(url: str) -> dict[str, object]:
         engine.dispose()
 
 
-def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(any_db_url: str,
-                                                                       tmp_path: Path) -> None:
+def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
+        any_db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     # Store.open creates an empty database from the models, stamped at the head (create_at_head);
     # the migrations replayed one by one must give the very same schema
     if any_db_url.startswith("sqlite"):
         replayed = f"sqlite:///{tmp_path / 'replayed.db'}"
-    else:
-        replayed = any_db_url.rsplit("/", 1)[0] + "/" + _second_pg_database(any_db_url)
+    else:  # a second database on the same server
+        replayed = request.getfixturevalue("pg_server").create_database()
     with Store.open(any_db_url):
         pass
     engine = create_engine(replayed)
@@ -147,14 +148,3 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(any_db_ur
     fresh, migrated = schema(any_db_url), schema(replayed)
     assert set(fresh) == TABLES | {"alembic_version"}
     assert fresh == migrated
-
-
-def _second_pg_database(url: str) -> str:
-    name = "replayed_" + url.rsplit("/", 1)[1]
-    engine = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-    return name
