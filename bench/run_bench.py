@@ -8,11 +8,11 @@ Figures:
   (a) extract  pages/s of repub.extract.extract with the site rules, and with the generic extractor (same
                pages served under a host no rule claims), beside trafilatura.extract on the same pages.
   (b) import   `repub ingest` of the fixture web (one sitemap source per copy host, originals followed,
-               rate/concurrency opened up for loopback) in pages/s and peak RSS, beside
+               rate/concurrency opened up for loopback) in pages/s and peak memory, beside
                `trafilatura -i urls.txt --parallel P --json` on the same copies + originals, same server.
   (c) resync   `repub resync` of every stored article: unchanged (304 path) and changed, checks/s.
   (d) growth   databases pre-filled with 1k/10k/(100k) synthetic records through Store.save_article;
-               then `repub ingest` of a small batch: seconds per article, peak RSS, database bytes/article.
+               then `repub ingest` of a small batch: seconds per article, peak memory, database bytes/article.
 """
 
 from __future__ import annotations
@@ -74,22 +74,22 @@ class Figure:
 
 
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, stdout: object = subprocess.PIPE
-                 ) -> tuple[float, int, int, str]:
-    """(wall seconds, peak RSS bytes of the command's own process (wait4), peak PSS bytes of it and all
-    its descendants (``TreeMemory``), stdout) of one command."""
+                 ) -> tuple[float, int, str]:
+    """(wall seconds, peak PSS bytes of the command and all its descendants (``TreeMemory``), stdout)
+    of one command."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
     memory = TreeMemory(proc.pid)
     memory.start()
     out = proc.stdout.read() if proc.stdout else ""  # type: ignore[union-attr]
     err = proc.stderr.read() if proc.stderr else ""  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status = os.waitpid(proc.pid, 0)
     wall = time.perf_counter() - started
     memory.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])}… exited {proc.returncode}: {err[-2000:]}")
-    return wall, usage.ru_maxrss * 1024, memory.peak, out
+    return wall, memory.peak, out
 
 
 class TreeMemory(threading.Thread):
@@ -177,7 +177,7 @@ def ingest(work: Path, manifest: dict, port: int, db: Path, *, rate: float, conc
            articles: int) -> tuple[float, int, str]:
     sources = work / "bench-sources.toml"
     write_sources(sources, manifest["copy_hosts"], rate, concurrency, max(articles, 1))
-    wall, _, memory, out = run_measured([REPUB, "ingest", "--sources", str(sources)],
+    wall, memory, out = run_measured([REPUB, "ingest", "--sources", str(sources)],
                                         env=repub_env(port, manifest["hosts"], db))
     return wall, memory, out.strip()
 
@@ -255,7 +255,7 @@ def bench_import(work: Path, manifest: dict, runs: int, rate: float, concurrency
             repub_pps.append(pages / wall)
             repub_mem.append(memory / 2**20)
             with open(work / "trafilatura-out.jsonl", "w") as out:
-                wall, _, memory, _ = run_measured([TRAFILATURA, "-i", str(urls), "--parallel", str(parallel),
+                wall, memory, _ = run_measured([TRAFILATURA, "-i", str(urls), "--parallel", str(parallel),
                                                    "--json", "--config-file", str(cfg)], stdout=out)
             got = sum(1 for line in (work / "trafilatura-out.jsonl").open() if line.strip())
             if got < pages * 0.95:
@@ -290,7 +290,7 @@ def bench_resync(work: Path, manifest: dict, runs: int, db: Path, commands: list
     unchanged, changed, unchanged_in, changed_in = [], [], [], []
 
     def resync(port: int, target: Path) -> tuple[float, dict]:
-        wall, _, _, out = run_measured([REPUB, "resync", "--json"],
+        wall, _, out = run_measured([REPUB, "resync", "--json"],
                                        env=repub_env(port, manifest["hosts"], target))
         return wall, json.loads(out.strip().splitlines()[-1])
 
@@ -368,7 +368,7 @@ def bench_growth(work: Path, sizes: list[int], runs: int, batch: int, rate: floa
             p.unlink()
         fill_seconds = fill(base, size)
         db_bytes = base.stat().st_size
-        per, rss = [], []
+        per, memories = [], []
         web = work / "growth-web"  # the same new pages every run, each on a fresh copy of the filled db
         if not (web / "manifest.json").exists():
             fixture_web.generate(web, batch, hosts, seed=100)
@@ -383,19 +383,19 @@ def bench_growth(work: Path, sizes: list[int], runs: int, batch: int, rate: floa
                 raise RuntimeError(f"growth ingest did not store {2 * batch} pages: {summary}")
             in_run = float(re.search(r"([0-9.]+) s$", summary).group(1))  # the run's own seconds
             per.append(in_run / (2 * batch) * 1000)
-            rss.append(peak / 2**20)
-        results[size] = (per, rss, db_bytes / size, fill_seconds)
+            memories.append(peak / 2**20)
+        results[size] = (per, memories, db_bytes / size, fill_seconds)
         for p in work.glob("growth-run.db*"):
             p.unlink()
         base.unlink()
     first = sizes[0]
     for size in sizes:
-        per, rss, bpa, fill_s = results[size]
+        per, memories, bpa, fill_s = results[size]
         note = (f"{size} stored (filled in {fill_s:.0f} s, {bpa:.0f} DB bytes/article); then {2 * batch} "
                 "pages ingested, time = the ingest run's own seconds / pages")
         figures.append(Figure(f"(d) growth, {size} stored: ms/article", "ms", per, f"at {first} stored",
                               results[first][0], note, higher_is_better=False))
-        figures.append(Figure(f"(d) growth, {size} stored: peak memory (PSS, all processes)", "MB", rss,
+        figures.append(Figure(f"(d) growth, {size} stored: peak memory (PSS, all processes)", "MB", memories,
                               f"at {first} stored",
                               results[first][1], note, higher_is_better=False))
     commands.append(f"Store.save_article x SIZE synthetic records, then repub ingest of {batch} new copies "
