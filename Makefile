@@ -33,6 +33,13 @@ eval: $(STAMP)
 
 # End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md.
 # BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).
+# The peers (Scrapy) come from the `bench` optional dependencies, installed here, not by `make install`.
 BENCH_ARGS ?=
-bench: eval
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,16 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     assert len(stored_urls(db)) == 13
     assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 13
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_run_pinned_to_one_core_starts_one_worker() -> None:
+    """`taskset -c 0 repub ingest` (the bench's per-core figure) extracts in one worker, not one per core
+    of the machine: the pool follows the process's CPU affinity."""
+    code = ("from repub.ingest.extraction import Extractor, available_cores; e = Extractor(); "
+            "print(available_cores(), e.workers); e.shutdown()")
+    pinned = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
+    assert pinned.stdout.split() == ["1", "1"]
+    free = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    cores = len(os.sched_getaffinity(0))
+    assert free.stdout.split() == [str(cores), str(cores)]

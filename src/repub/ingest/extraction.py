@@ -2,9 +2,9 @@
 raw page's digest and compression (``repub.store.history.prepare_raw``) with it.
 
 A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) starts
-one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs do the same
-work in a thread of the run's process (``prepare_page``): starting the workers (~0.5 s) would cost more
-than it buys.
+one ``ProcessPoolExecutor`` with a worker per core the run may use (``available_cores``: its CPU
+affinity); the writer thread then only writes. Smaller runs do the same work in a thread of the run's
+process (``prepare_page``): starting the workers (~0.5 s) would cost more than it buys.
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
 their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
@@ -54,6 +54,14 @@ def pool_min_urls() -> int:
     with contextlib.suppress(ValueError):
         return int(os.environ.get(POOL_MIN_ENV, ""))
     return POOL_MIN_URLS
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset -c 0 repub ingest`` is a one-core
+    run, one extraction worker), not every core of the machine as ``os.cpu_count()`` says."""
+    with contextlib.suppress(AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | None]:
@@ -149,7 +157,7 @@ class Extractor:
 
     def __init__(self, workers: int | None = None) -> None:
         ctx = worker_context()
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or available_cores()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
             initargs=(os.getpid(),)
