@@ -157,8 +157,10 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     wait_for_articles(db, 3)
-    helpers = [c for server in children(proc.pid) for c in [server, *children(server)]]
-    assert len(helpers) >= 2  # the fork server and its workers (and multiprocessing's resource tracker)
+    top = children(proc.pid)  # multiprocessing's resource tracker and the fork server
+    forked = [c for server in top for c in children(server)]  # a worker per core and the store process
+    assert (len(top), len(forked)) == (2, len(os.sched_getaffinity(0)) + 1)
+    helpers = top + forked
     proc.kill()
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
