@@ -174,14 +174,23 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
-def test_a_run_pinned_to_one_core_starts_one_worker() -> None:
-    """`taskset -c 0 repub ingest` (the bench's per-core figure) extracts in one worker, not one per core
-    of the machine: the pool follows the process's CPU affinity."""
-    code = ("from repub.ingest.extraction import Extractor, available_cores; e = Extractor(); "
-            "print(available_cores(), e.workers); e.shutdown()")
-    pinned = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            preexec_fn=lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}))
-    assert pinned.stdout.split() == ["1", "1"]
-    free = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+def test_a_run_on_one_core_extracts_in_its_own_process() -> None:
+    """`taskset -c 0 repub ingest` (the bench's per-core figure) starts no worker or store process: on
+    one core they only add work. With two cores the pool has a worker per core the run may use (its
+    CPU affinity, not the machine's count); an explicit $REPUB_EXTRACT_POOL_MIN is obeyed anyway."""
+    code = ("from repub.ingest.extraction import Extractor, available_cores, use_workers; "
+            "e = Extractor(); print(available_cores(), use_workers(20), use_workers(21), e.workers); "
+            "e.shutdown()")
+    one = min(os.sched_getaffinity(0))
+
+    def run(pinned: bool, **extra: str) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k != extraction.POOL_MIN_ENV} | extra
+        pin = (lambda: os.sched_setaffinity(0, {one})) if pinned else None
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env=env, preexec_fn=pin)
+        return done.stdout.split()
+
+    assert run(True) == ["1", "False", "False", "1"]
+    assert run(True, **{extraction.POOL_MIN_ENV: "0"}) == ["1", "True", "True", "1"]
     cores = len(os.sched_getaffinity(0))
-    assert free.stdout.split() == [str(cores), str(cores)]
+    assert run(False) == [str(cores), "False", str(cores > 1), str(cores)]
