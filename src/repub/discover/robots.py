@@ -67,6 +67,6 @@ def policy_after_failure(err: FetchError, user_agent: str) -> RobotsPolicy | Non
     reports as the host's problem rather than as a refusal of each URL."""
     if err.kind == "http" and err.status is not None and 400 <= err.status < 500:
         return RobotsPolicy.allow_all(user_agent)
-    if err.kind in ("not-html", "empty"):  # served, but not as text: nothing to obey
+    if err.kind in ("wrong-type", "not-html", "empty"):  # served, but not as text: nothing to obey
         return RobotsPolicy.allow_all(user_agent)
     return None

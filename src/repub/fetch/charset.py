@@ -83,6 +83,22 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     return body.decode(fallback, errors="replace"), fallback
 
 
+_XML_DECL_RE = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+
+
+def decode_document(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """Text of a discovery document (feed, sitemap, robots.txt): BOM, the Content-Type's charset, the
+    XML declaration's encoding, else UTF-8; undecodable bytes become U+FFFD. No detection: parsers read
+    the bytes themselves, the text serves robots.txt (ASCII by RFC 9309) and error messages."""
+    for bom, codec, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace"), name
+    declared = _XML_DECL_RE.match(body[:256])
+    name = (codec_name(header_charset(content_type))
+            or codec_name(declared.group(1).decode("ascii") if declared else None) or "utf-8")
+    return body.decode(name, errors="replace"), name
+
+
 def looks_binary(text: str) -> bool:
     """Whether decoded page text is really binary data (an image or archive served as text/html)."""
     head = text[:_BINARY_WINDOW]

@@ -22,8 +22,16 @@ from urllib.parse import urlsplit
 import httpx
 
 from repub.errors import FetchError
-from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
-from repub.fetch.charset import decode_html, looks_binary
+from repub.fetch.body import (
+    ACCEPT_ENCODING,
+    GZIP_MAGIC,
+    BadGzip,
+    BodyDecoder,
+    TooLarge,
+    UnsupportedEncoding,
+    gunzip_capped,
+)
+from repub.fetch.charset import decode_document, decode_html, looks_binary
 from repub.fetch.guard import BlockedPeer, check_url_async, peer_check
 from repub.fetch.hostmap import to_real, to_wire
 from repub.fetch.transport import Transport, release
@@ -213,8 +221,11 @@ class Fetcher:
             err = progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
             err.retry_after = headers.get("retry-after")  # a polite caller waits before asking again
             raise err
+        articles = progress.accept == HTML_TYPES  # else a discovery document (feed, sitemap, robots.txt)
         if mime and mime not in progress.accept:
-            raise progress.error("not-html", f"not HTML: {mime}", url)
+            if articles:
+                raise progress.error("not-html", f"not HTML: {mime}", url)
+            raise progress.error("wrong-type", f"unexpected Content-Type: {mime}", url)
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > s.max_bytes:
             message = f"Content-Length {length} exceeds the limit of {s.max_bytes} bytes"
@@ -222,13 +233,35 @@ class Fetcher:
         body = await self._read(url, response, headers.get("content-encoding", ""), progress)
         if not body:
             raise progress.error("empty", "empty body", url)
-        if not mime and not (progress.accept & HTML_TYPES and looks_like_html(body)):
+        sniffed = not mime and bool(progress.accept & HTML_TYPES) and looks_like_html(body)
+        html = mime in HTML_TYPES or sniffed
+        if not html and not articles:
+            # A document is not an article: no HTML sniffing or binary check. An .xml.gz served as a
+            # file (application/gzip, no Content-Encoding) is still compressed: inflated here, under
+            # the same cap as a Content-Encoding.
+            body = self._gunzip_file(url, body, progress)
+            text, charset = decode_document(body, ctype)
+            return page(mime, charset, body, text)
+        if not html:
             raise progress.error("not-html", "not HTML: no Content-Type and the body does not look like HTML",
                                  url)
         text, charset = decode_html(body, ctype)
         if looks_binary(text) and not looks_like_html(body):  # an image or archive labelled text/html
             raise progress.error("not-html", "not HTML: the body is binary data", url)
         return page(mime or "text/html", charset, body, text)
+
+    def _gunzip_file(self, url: str, body: bytes, progress: _Progress) -> bytes:
+        """``body`` inflated when it is a gzip file (by its magic bytes), never past ``max_bytes``."""
+        if not body.startswith(GZIP_MAGIC):
+            return body
+        limit = self.settings.max_bytes
+        try:
+            return gunzip_capped(body, limit)
+        except TooLarge:
+            raise progress.error("too-large", f"decompressed body exceeds the limit of {limit} bytes",
+                                 url) from None
+        except BadGzip as exc:
+            raise progress.error("encoding", str(exc), url) from None
 
     async def _read(self, url: str, response: httpx.Response, encoding: str, progress: _Progress) -> bytes:
         limit = self.settings.max_bytes
