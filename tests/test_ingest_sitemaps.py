@@ -1,6 +1,7 @@
 """``repub ingest`` over sitemaps as real servers send them: a purpose-built site on 127.0.0.1.
 
-Child sitemaps served as gzip files (``application/x-gzip``, no Content-Encoding). Every assertion is on what
+Child sitemaps served as gzip files (``application/x-gzip``, no Content-Encoding), and sitemap indexes
+that list their children newest first, each child with its ``<lastmod>``. Every assertion is on what
 was stored and on the server's own request log (what it was asked, in order).
 """
 
@@ -121,7 +122,9 @@ def test_gzipped_child_sitemap_served_as_a_file_is_walked(
     assert (code, err) == (0, "")
     assert out.startswith("ingest run 1 ok: discovered 2, new 2, updated 0, failed 0, ")
     assert stored(tmp_path) == sorted(posts)
-    assert site.asked() == ["/sitemap_index.xml", "/sitemap-posts-1.xml.gz", *posts]
+    asked = site.asked()  # the documents in order, then the articles (fetched side by side)
+    assert asked[:2] == ["/sitemap_index.xml", "/sitemap-posts-1.xml.gz"]
+    assert sorted(asked[2:]) == sorted(posts)
 
 
 def test_gzipped_sitemap_as_the_start_point(site: Site, tmp_path: Path,
@@ -133,6 +136,78 @@ def test_gzipped_sitemap_as_the_start_point(site: Site, tmp_path: Path,
     assert (code, err) == (0, "")
     assert out.startswith("ingest run 1 ok: discovered 1, new 1, updated 0, failed 0, ")
     assert stored(tmp_path) == list(posts)
+
+
+
+# -- indexes walked by <lastmod>, not by position ----------------------------------------------------------
+
+MARCH = ("/2026/03/eastbrook/", "/2026/03/westmoor/")
+FEBRUARY = ("/2026/02/northwick/", "/2026/02/southam/")
+DECEMBER = ("/2025/12/oldcastle/", "/2025/12/greyfield/")
+
+
+def newest_first_index(site: Site) -> None:
+    """Three children listed newest first, as many CMSs and sitemap plugins write them."""
+    site.document("sitemap_index.xml", index(("posts-3.xml", "2026-03-15T08:00:00+00:00"),
+                                             ("posts-2.xml", "2026-02-15T08:00:00+00:00"),
+                                             ("posts-1.xml", "2025-12-15T08:00:00+00:00")))
+    site.document("posts-3.xml", urlset(*MARCH))
+    site.document("posts-2.xml", urlset(*FEBRUARY))
+    site.document("posts-1.xml", urlset(*DECEMBER))
+    site.articles(*MARCH, *FEBRUARY, *DECEMBER)
+
+
+def test_since_walks_the_newest_children_and_skips_older_ones(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newest_first_index(site)
+    code, out, err = ingest(capsys, sources(tmp_path, "sitemap_index.xml"), "--since", "2026-01-01")
+    assert (code, err) == (0, "")
+    assert out.startswith("ingest run 1 ok: discovered 4, new 4, updated 0, failed 0, ")
+    assert stored(tmp_path) == sorted(MARCH + FEBRUARY)
+    sitemaps = [p for p in site.asked() if p.endswith(".xml")]
+    # newest first, and the December child (last modified before --since) is never asked for
+    assert sitemaps == ["/sitemap_index.xml", "/posts-3.xml", "/posts-2.xml"]
+
+
+def test_a_later_run_finds_new_posts_in_the_newest_child(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newest_first_index(site)
+    path = sources(tmp_path, "sitemap_index.xml")
+    assert ingest(capsys, path)[0] == 0
+    assert stored(tmp_path) == sorted(MARCH + FEBRUARY + DECEMBER)
+    # a new post lands in the newest child, which the index now says was modified
+    fresh = "/2026/03/kingsbridge/"
+    site.articles(fresh)
+    site.document("posts-3.xml", urlset(fresh, *MARCH))
+    site.document("sitemap_index.xml", index(("posts-3.xml", "2026-03-20T08:00:00+00:00"),
+                                             ("posts-2.xml", "2026-02-15T08:00:00+00:00"),
+                                             ("posts-1.xml", "2025-12-15T08:00:00+00:00")))
+    site.web.hits.clear()
+    code, out, err = ingest(capsys, path)
+    assert (code, err) == (0, "")
+    assert out.startswith("ingest run 2 ok: discovered 3, new 1, updated 0, failed 0, ")
+    assert fresh in stored(tmp_path)
+    # the newest child held stored URLs too: the walk stopped there (the previous run was complete)
+    assert site.asked() == ["/sitemap_index.xml", "/posts-3.xml", fresh]
+
+
+def test_children_without_lastmod_keep_the_wordpress_order(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WordPress core numbers its children oldest first and gives no lastmod: the last one is walked first."""
+    site.document("wp-sitemap.xml", index(("wp-sitemap-posts-post-1.xml", None),
+                                          ("wp-sitemap-posts-post-2.xml", None)))
+    site.document("wp-sitemap-posts-post-1.xml", urlset(*DECEMBER))
+    site.document("wp-sitemap-posts-post-2.xml", urlset(*MARCH))
+    site.articles(*DECEMBER, *MARCH)
+    code, out, _ = ingest(capsys, sources(tmp_path, "wp-sitemap.xml"), "--since", "2026-01-01")
+    assert code == 0 and out.startswith("ingest run 1 ok: discovered 2, new 2, ")
+    sitemaps = [p for p in site.asked() if p.endswith(".xml")]
+    # post-2 (the newest) first; post-1 is all older than --since, which ends the walk there
+    assert sitemaps == ["/wp-sitemap.xml", "/wp-sitemap-posts-post-2.xml", "/wp-sitemap-posts-post-1.xml"]
+    assert stored(tmp_path) == sorted(MARCH)
 
 
 def test_robots_txt_answered_with_an_html_page_allows_everything(

@@ -66,6 +66,9 @@ def parse_sitemap(content: bytes, base_url: str, *, max_bytes: int = MAX_SITEMAP
             if url and url not in seen:
                 seen.add(url)
                 result.sitemaps.append(url)
+                lastmod = _w3c_date(_text(node, "lastmod"))
+                if lastmod is not None:
+                    result.sitemap_lastmod[url] = lastmod
     elif kind == "urlset":
         seen = set()
         for node in _children(root, "url"):

@@ -106,12 +106,23 @@ class _Walker:
         if depth >= MAX_SITEMAP_DEPTH:
             self.walk.errors.append(f"sitemap index nested too deep at {url}")
             return False
-        # sitemaps.org gives children no order; WordPress and Yoast number them oldest first
-        # (posts-post-1 holds the oldest posts), so the newest come last
-        for child in list(reversed(result.sitemaps))[:MAX_PAGES]:
+        for child in self._children(result)[:MAX_PAGES]:
             if not await self.sitemap(child, depth + 1):
                 return False
         return True
+
+    def _children(self, index: DiscoveryResult) -> list[str]:
+        """An index's children to walk, newest first: by their <lastmod>, whatever their place in the
+        index (indexes list them oldest first or newest first); with ``since``, a child last modified
+        before it holds nothing newer and is skipped. Children without a lastmod come after the dated
+        ones, last listed first: WordPress and Yoast number them oldest first (posts-post-1 holds the
+        oldest posts) and give no lastmod."""
+        dates = index.sitemap_lastmod
+        dated = sorted((u for u in index.sitemaps if u in dates), key=lambda u: dates[u], reverse=True)
+        if self.since is not None:
+            dated = [u for u in dated if dates[u] >= self.since]
+        undated = [u for u in reversed(index.sitemaps) if u not in dates]
+        return dated + undated
 
     async def listing(self, url: str) -> None:
         seen: set[str] = set()
