@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RULES_FILE = Path(__file__).with_name("botwalls.toml")
-HEAD_CHARS = 64 * 1024  # walls are small pages: their signs sit at the top
+HEAD_CHARS = 32 * 1024  # walls are small pages (a few KB): their signs sit at the top
 # Statuses a wall is sent with, when it is not a 200: only these bodies are read for its signs.
 WALL_STATUSES = frozenset({401, 403, 405, 406, 429, 503})
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
@@ -39,7 +39,7 @@ class _Vendor:
     name: str
     headers: tuple[tuple[str, str | None], ...]  # (lower-case name, lower-case value or None: any)
     titles: frozenset[str]  # normalized (see _norm_title)
-    markers: tuple[tuple[str, ...], ...]  # lower-case strings, all of one group must be present
+    markers: tuple[tuple[str, ...], ...]  # exact strings, all of one group must be present
 
 
 def _norm_title(title: str) -> str:
@@ -58,7 +58,7 @@ def _vendors() -> tuple[_Vendor, ...]:
         vendors.append(_Vendor(
             name=wall["vendor"], headers=tuple(headers),
             titles=frozenset(_norm_title(t) for t in wall.get("titles", [])),
-            markers=tuple(tuple(m.lower() for m in group) for group in wall.get("markers", [])),
+            markers=tuple(tuple(group) for group in wall.get("markers", [])),
         ))
     return tuple(vendors)
 
@@ -79,16 +79,16 @@ def wall_by_headers(headers: Mapping[str, str]) -> Wall | None:
 
 
 def wall_by_page(text: str) -> Wall | None:
-    """The wall a page's text is (its title or its markers), looked for in its first 64 KB."""
+    """The wall a page's text is (its title or its markers), looked for in its first 32 KB. Markers
+    are matched as written (machine-made tokens: no lowering of every page fetched)."""
     head = text[:HEAD_CHARS]
-    lowered = head.lower()
     match = _TITLE_RE.search(head)
     title = _norm_title(match.group(1)) if match else None
     for vendor in _vendors():
         if title is not None and title in vendor.titles:
             return Wall(vendor.name, f'title "{_SPACES.sub(" ", html.unescape(match.group(1))).strip()}"')
         for group in vendor.markers:
-            if all(marker in lowered for marker in group):
+            if all(marker in head for marker in group):
                 return Wall(vendor.name, "marker " + " + ".join(group))
     return None
 

@@ -262,7 +262,7 @@ class Fetcher:
         return page(mime or "text/html", charset, body, text)
 
     async def _peek(self, response: httpx.Response, encoding: str, progress: _Progress) -> str:
-        """The head of an answer's body (up to ``HEAD_CHARS`` bytes, decoded) when it comes at once:
+        """The head of an answer's body (up to ``HEAD_CHARS`` bytes, decoded) when it comes promptly:
         "" when it cannot be read. For the signs of a bot wall on an answer not otherwise read."""
         mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if mime and mime not in HTML_TYPES:
