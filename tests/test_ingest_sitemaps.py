@@ -225,3 +225,27 @@ def test_robots_txt_answered_with_an_html_page_allows_everything(
     with sqlite3.connect(tmp_path / "repub.db") as conn:
         logged = conn.execute("SELECT url, status, error_kind, error FROM fetch_log ORDER BY id").fetchall()
     assert logged[0] == (f"{SITE}/robots.txt", 200, "wrong-type", "unexpected Content-Type: text/html")
+
+
+# -- a refused discovery document: a failure in the summary, one `repub:` line on stderr and in the log --
+
+
+@pytest.mark.parametrize("log_file", [False, True], ids=["stderr", "stderr-and-log-file"])
+def test_a_refused_child_sitemap_is_a_failure_said_on_stderr(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str], log_file: bool
+) -> None:
+    site.document("sitemap_index.xml", index(("posts-2.xml", "2026-02-15"), ("posts-1.xml", "2025-12-15")))
+    # the newest child answers the site's HTML "not found" page with a 200, as many CMSs do
+    site.document("posts-2.xml", b"<html><body><h1>Page not found</h1></body></html>", "text/html")
+    site.document("posts-1.xml", urlset(*DECEMBER))
+    site.articles(*DECEMBER)
+    log = tmp_path / "ingest.log"
+    code, out, err = ingest(capsys, sources(tmp_path, "sitemap_index.xml"),
+                            *(["--log-file", str(log)] if log_file else []))
+    assert code == 0
+    assert out.startswith("ingest run 1 ok: discovered 2, new 2, updated 0, failed 1, refused 0, ")
+    line = f"discovery: {SITE}/posts-2.xml: unexpected Content-Type: text/html"
+    assert err == f"repub: {line}\n"
+    if log_file:
+        assert f" WARNING {line}\n" in log.read_text(encoding="utf-8")
+    assert stored(tmp_path) == sorted(DECEMBER)

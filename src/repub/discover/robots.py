@@ -11,6 +11,13 @@ from repub.errors import FetchError
 
 # robots.txt is plain text; anything else served for it (an HTML error page, say) is not a policy
 ROBOTS_TYPES = frozenset({"text/plain"})
+REFUSED = "refused by robots.txt"  # the message of a URL a host's robots.txt disallows (kind "robots")
+
+
+def refused_by_robots(err: FetchError) -> bool:
+    """Whether ``err`` is a URL robots.txt disallows: the site's wish, counted apart from failures
+    (a robots.txt that cannot be read is a failure of its host)."""
+    return err.kind == "robots" and err.message == REFUSED
 
 
 def robots_url(url: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..discover import RobotsPolicy
-from ..discover.robots import ROBOTS_TYPES, policy_after_failure, robots_url
+from ..discover.robots import REFUSED, ROBOTS_TYPES, policy_after_failure, robots_url
 from ..errors import FetchError
 from ..fetch import HTML_TYPES, Fetcher
 from ..fetch.retry import asked_wait, retry_delay
@@ -138,7 +138,7 @@ class PoliteFetcher:
             self.on_attempt(err)
             raise err
         if not policy.allowed(url):
-            err = FetchError(url, "robots", "refused by robots.txt")
+            err = FetchError(url, "robots", REFUSED)
             self.on_attempt(err)
             raise err
         return await self._with_retries(url, host, accept, hold)
