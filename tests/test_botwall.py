@@ -130,3 +130,24 @@ def test_worker_fails_a_wall_at_once_without_retrying(srv: HostileServer, tmp_pa
         (urls[0], f"{urls[0]}: bot wall: DataDome answered with a challenge or block page (HTTP 403, "
                   "header server: DataDome)"),
     ]
+
+
+def test_a_walled_robots_txt_fetches_nothing_more_from_the_host(srv: HostileServer, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The pages behind it are walled as well: asking each would only knock on a closed door."""
+    srv.modes["/robots.txt"] = "/cf-challenge-403"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "hostile"\nsite = "{REAL}/"\nsitemaps = ["{REAL}/sitemap.xml"]\n'
+                       "rate = 100\nfollow_originals = false\n", encoding="utf-8")
+    code = main(["ingest", "--sources", str(sources)])
+    out, err = capsys.readouterr()
+    wall = f"{WALL} (HTTP 403, header cf-mitigated: challenge)"
+    assert code == 1
+    assert out.startswith("ingest run 1 failed: discovered 0, new 0, updated 0, failed 1, refused 0, ")
+    assert out.endswith(f"(no start point could be fetched: {REAL}/sitemap.xml: robots.txt unreadable, "
+                        f"nothing fetched from this host: {wall})\n")
+    assert srv.hits == ["/hostile.example/robots.txt"]
+    logged = rows(tmp_path / "repub.db", "SELECT url, status, error_kind FROM fetch_log ORDER BY id")
+    assert logged == [(f"{REAL}/robots.txt", 403, "bot-wall"), (f"{REAL}/sitemap.xml", None, "bot-wall")]
+    assert err == (f"repub: discovery: {REAL}/sitemap.xml: robots.txt unreadable, nothing fetched from this "
+                   f"host: {wall}\n")
