@@ -12,6 +12,7 @@ from ..normalize import normalize
 from ..normalize.types import Record
 from ..pipeline import Importer
 from ..store import ArticleView, downgrade, resolve_database_url, upgrade
+from ..store.history import MOVED_TO
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -224,7 +225,9 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
     lines.append(
         f"  status:     {view.status}; first seen {view.first_seen_at}; last checked {view.last_checked_at}"
     )
-    if view.error:
+    if view.status == "moved":  # onto another stored article (resync), whose URL is kept here
+        lines.append(f"  moved to:   {(view.error or '-').removeprefix(MOVED_TO)}")
+    elif view.error:
         lines.append(f"  last error: {view.error}")
     body = view.body_text or ""
     words = len(body.split())
