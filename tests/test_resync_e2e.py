@@ -271,10 +271,17 @@ def test_taken_down_then_transient_error(db: Path, rt: Original, capsys: pytest.
     imported(capsys)
     rt.mode = "broken"
     code, out, err = run(capsys, "resync", "--url", RT_URL)
-    assert code == 0  # a per-article failure is recorded, not fatal to a cron run
-    assert "503" in err
+    # a check that failed is told to cron by the exit code, and `repub runs` does not call it ok
+    assert code == 1
+    assert err == f"repub: {RT_URL}: HTTP 503 Service Unavailable\n"
+    assert out.startswith(
+        "resync: 1 checked, 0 changed, 0 unchanged (0 not modified), 0 moved, 0 gone, 1 failed")
     view = Store.open(f"sqlite:///{db}").get(RT_URL)
     assert (view.status, view.error, view.http_status) == ("ok", None, 200)  # only the fetch log knows
+    [last] = [r for r in list_runs(Store.open(f"sqlite:///{db}"))[:1]]
+    assert (last.command, last.status, last.figures.failed) == ("resync", "partial", 1)
+    code, out, _ = run(capsys, "runs", "--limit", "1")
+    assert code == 0 and out.split()[1:3] == ["resync", "partial"]
 
     rt.mode = "gone"
     code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
@@ -296,6 +303,23 @@ def test_taken_down_then_transient_error(db: Path, rt: Original, capsys: pytest.
     assert (view.status, view.version) == ("ok", 1)
     code, [hist], _ = run_json(capsys, "history", RT_URL, "--json")
     assert [e["kind"] for e in hist["events"]] == ["gone", "back"]
+
+
+def test_a_refused_connection_fails_the_check_and_the_run_says_so(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported(capsys)
+    # RT's server is gone from the network: nothing listens on port 9
+    code, [summary], err = run_json(capsys, "resync", "--json", "--host-map", "www.rt.com=http://127.0.0.1:9")
+    assert code == 1
+    assert (summary["checked"], summary["failed"], summary["unchanged"]) == (2, 1, 1)
+    assert err.startswith(f"repub: {RT_URL}: ") and err.count("\n") == 1
+    [last] = list_runs(Store.open(f"sqlite:///{db}"))[:1]
+    assert (last.status, last.figures.failed, last.figures.unchanged) == ("partial", 1, 1)
+    # every check answered: 0, and the run is ok
+    code, [summary], err = run_json(capsys, "resync", "--json")
+    assert (code, summary["failed"]) == (0, 0), err
+    assert list_runs(Store.open(f"sqlite:///{db}"))[0].status == "ok"
 
 
 def test_moved_permanently_keeps_old_url_as_alias(

@@ -58,7 +58,11 @@ def _duration(text: str) -> timedelta:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    rs = commands.add_parser("resync", help="re-fetch stored articles and record what changed")
+    rs = commands.add_parser(
+        "resync", help="re-fetch stored articles and record what changed",
+        description="Re-fetch stored articles and record what changed. Exit 1 when some check failed "
+                    "(timeout, 5xx, refused, not HTML; the run is recorded as partial) or a --url is "
+                    "not stored, 0 when every check got an answer.")
     rs.add_argument("--site", help="only this site (e.g. rt.com)")
     rs.add_argument("--older-than", type=_duration, metavar="AGE",
                     help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all)")
@@ -256,7 +260,8 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         finally:  # each child's last report: its checks counted and written
             report = merged([own, *[child.finish() for child in children]])
         failures = [child.failure for child in children if child.failure]
-        status, failure = ("failed", failures[0]) if failures else ("ok", None)
+        status, failure = ("failed", failures[0]) if failures else (
+            "partial" if report.failed else "ok", None)
     except Exception as exc:
         status, failure = "failed", str(exc)
         raise
@@ -271,9 +276,9 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         emit_json({"run_id": run_id, **report.to_json(), "seconds": round(seconds, 3)})
     else:
         print(report.summary(seconds))
-    # As with ingest, per-article failures are recorded (fetch log, stderr, the run's figures), not fatal:
-    # cron mails only when the run itself could not do what was asked.
-    return EXIT_FAILED if missing or failure else EXIT_OK
+    # A check that failed (timeout, 5xx, refused, no longer HTML...) leaves a stored article unchecked:
+    # cron users alert on the exit code, so it is 1 (the run is "partial"), each failure one stderr line.
+    return EXIT_FAILED if missing or failure or report.failed else EXIT_OK
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
@@ -285,7 +290,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
                 report, status = ReextractReport(), "interrupted"
                 try:
                     report = reextract(store, args.site, report=report)
-                    status = "ok"
+                    status = "partial" if report.failed else "ok"
                 finally:
                     figures = RunFigures(
                         discovered=report.pages, updated=report.changed,
