@@ -13,12 +13,13 @@ import argparse
 import atexit
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
+from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PIPE, error, sigterm_as_interrupt
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
 # | worker, queue
@@ -60,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _fast_exit()
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        with sigterm_as_interrupt():
+            code = run(args)
+            sys.stdout.flush()  # a reader that went away is found here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `repub list | head -1`: stop quietly, as a tool killed by SIGPIPE would
+        _discard_stdout()
+        return EXIT_PIPE
     except (ConfigError, StoreError) as err:
         error(str(err))
         return EXIT_CONFIG
@@ -70,6 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_INTERRUPTED
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for the closed pipe must not fail again
+    (with a message) when the interpreter flushes it at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _fast_exit() -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RepubError
@@ -24,6 +27,27 @@ EXIT_USAGE = 2  # bad usage (argparse)
 EXIT_CONFIG = 3  # configuration or database problem
 EXIT_BUSY = 4  # another run holds the database's run lock
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
+EXIT_PIPE = 141  # 128 + SIGPIPE: stdout was closed early (`| head`), as for a tool killed by SIGPIPE
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """cron's, systemd's and kill's SIGTERM ends a command like Ctrl-C: KeyboardInterrupt, exit 130
+    (a run is recorded as interrupted). Commands that stop more gently install their own handler
+    inside this one (ingest, worker)."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +84,20 @@ def emit_json(obj: dict[str, Any]) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
 
+# Lines SQLAlchemy appends to a database driver's message: the statement, its parameters and a link.
+_DRIVER_NOISE = ("(Background on this error at:", "[SQL:", "[parameters:")
+
+
+def one_line(message: str) -> str:
+    """``message`` as one line: a database driver's message often spans several ("Is the server
+    running on that host…?"), which are joined; SQLAlchemy's statement and link lines are dropped."""
+    lines = (line.strip() for line in message.splitlines())
+    return " ".join(line for line in lines if line and not line.startswith(_DRIVER_NOISE))
+
+
 def error(message: str) -> None:
     """One readable line on stderr."""
-    print(f"repub: {message}", file=sys.stderr)
+    print(f"repub: {one_line(message)}", file=sys.stderr)
 
 
 def lookup_key(url: str) -> str:

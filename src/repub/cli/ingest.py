@@ -86,6 +86,7 @@ def _since(text: str) -> datetime:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)  # ConfigError -> exit 3 with file:line: message
+    _check_log_file(args.log_file)  # one that cannot be opened: exit 3 before anything is done
     _warm_up_workers(config, args)
     # Imported after the warm-up: the run's own imports (~0.3 s: store, HTTP client) then overlap the
     # fork server's (repub.ingest.extraction).
@@ -124,6 +125,16 @@ def _warm_up_workers(config: SourcesConfig, args: argparse.Namespace) -> None:
         return  # an unknown --source: the run reports it
     if not args.enqueue and sum(args.max_new or s.max_new for s in sources) > pool_min_urls():
         warm_up()
+
+
+def _check_log_file(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"cannot open the log file {path}: {err.strerror or err}") from None
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from ..resync import (
     render,
 )
 from ..resync.parallel import MIN_TARGETS_PER_PROCESS, Part, PartJob, merged, processes_for, split_by_host
+from ..resync.when import ago
 from ..store import Store, VersionView
 from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
 from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
@@ -42,6 +42,7 @@ from .common import (
     lookup_key,
     open_store,
     settings_from,
+    sigterm_as_interrupt,
     stored_article,
 )
 
@@ -140,24 +141,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """cron's and systemd's SIGTERM ends a run like Ctrl-C: the run is recorded as interrupted."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextmanager
 def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any, str], None] | None]:
     """A rich progress bar on stderr when it is a terminal; nothing under cron."""
     if not enabled or total == 0:
@@ -214,7 +197,7 @@ def _cmd_resync(args: argparse.Namespace) -> int:
     }
     with open_store(settings) as store:
         try:
-            with run_lock(store), _sigterm_as_interrupt():
+            with run_lock(store), sigterm_as_interrupt():
                 return _resync(store, settings, args, urls, options)
         except RunLocked as err:
             error(str(err))
@@ -224,7 +207,7 @@ def _cmd_resync(args: argparse.Namespace) -> int:
 def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[str],
             options: dict[str, Any]) -> int:
     started, now = time.monotonic(), utc_now()
-    cutoff = now - args.older_than if args.older_than else None
+    cutoff = ago(args.older_than, now) if args.older_than else None
     targets = resync_targets(store, site=args.site, checked_before=cutoff, urls=urls or None,
                              originals_only=args.originals_only, limit=args.limit)
     missing = [u for u in urls if store.get(u) is None]
@@ -285,7 +268,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with open_store(settings_from(args)) as store:
         try:
-            with run_lock(store), _sigterm_as_interrupt():
+            with run_lock(store), sigterm_as_interrupt():
                 run_id = start_run(store, "reextract", {"site": args.site}, now=utc_now())
                 report, status = ReextractReport(), "interrupted"
                 try:
@@ -315,7 +298,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     if args.keep < 1:
         error("--keep must be at least 1: reextract needs each article's newest page")
         return EXIT_USAGE
-    seen_before = utc_now() - args.older_than if args.older_than is not None else None
+    seen_before = ago(args.older_than, utc_now()) if args.older_than is not None else None
     with open_store(settings_from(args)) as store:
         try:
             with run_lock(store):  # not under a resync or reextract reading the pages
@@ -453,7 +436,7 @@ def _print_diff(
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
-    since = utc_now() - args.since
+    since = ago(args.since, utc_now())
     with open_store(settings_from(args)) as store:
         rows = changes_since(store, since, originals_only=args.originals_only, site=args.site)
     for row in rows:
