@@ -6,8 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -27,8 +30,8 @@ LEGACY_DOCTYPE_URL = ("https://www.deutschlandfunk.de/die-zukunft-der-arbeit-wir
                       ".911.de.html?dram:article_id=385022")
 
 
-def repub(*argv: str, env: dict[str, str] | None = None, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(REPUB), *argv], env=env, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+def repub(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(REPUB), *argv], env=env, capture_output=True, text=True)
 
 
 def one_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -136,3 +139,43 @@ def test_extract_a_real_page_with_a_legacy_compat_doctype(tmp_path: Path) -> Non
                     "Deutschland.", "Das Problem ist dabei nicht das selbstfahrende",
                     "Also ich glaube, wenn man sich"):
         assert snippet in record["body_text"]
+
+
+def test_import_stopped_by_sigterm_exits_130_like_ctrl_c(stored: dict[str, str], web: TestWeb) -> None:
+    asked, answer = threading.Event(), threading.Event()
+
+    def slow(_handler: object) -> tuple[int, dict[str, str], bytes]:
+        asked.set()
+        answer.wait(30)
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body><p>late</p></body></html>"
+
+    web.route("/www.example.org/slow/", slow)
+    env = {**stored, "REPUB_HOST_MAP": f"{stored['REPUB_HOST_MAP']},{web.host_map('www.example.org')}"}
+    proc = subprocess.Popen([str(REPUB), "import", "https://www.example.org/slow/"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert asked.wait(30), "the import never asked for the page"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        answer.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, out, err) == (130, "", "repub: interrupted\n")
+    with sqlite3.connect(stored["REPUB_DB"]) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM articles WHERE url LIKE '%example.org%'").fetchone() == (0,)
+
+
+def test_a_database_in_a_missing_directory_is_refused_unless_asked_for(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REPUB_DB", "REPUB_DATABASE_URL")}
+    missing = tmp_path / "no" / "such" / "dir" / "repub.db"
+    for argv, extra in ([["list", "--db", str(missing)], {}], [["runs"], {"REPUB_DB": str(missing)}]):
+        proc = repub(*argv, env={**env, **extra})
+        assert proc.returncode == 3
+        assert one_line(proc) == (f"repub: no such directory for the database: {missing.parent} "
+                                  "(--create-db-dir creates it)")
+    assert not (tmp_path / "no").exists()
+    proc = repub("list", "--db", str(missing), "--create-db-dir", env=env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert missing.is_file()

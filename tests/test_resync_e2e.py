@@ -430,6 +430,23 @@ def test_redirect_to_an_article_already_stored_is_one_move_and_the_old_one_is_no
     assert f"  moved to:   {RT_MOVED_URL}" in out.splitlines()
 
 
+def test_diff_of_an_article_with_one_version_says_so(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported(capsys)
+    first_seen = Store.open(f"sqlite:///{db}").versions(RT_URL)[0].first_seen_at
+    code, out, err = run(capsys, "diff", RT_URL)
+    assert (code, err) == (0, "")
+    assert out == f"{RT_URL} has one version so far (first seen {first_seen}): nothing to compare yet\n"
+    code, [d], err = run_json(capsys, "diff", RT_URL, "--json")
+    assert (code, err) == (0, "")
+    assert d == {"url": RT_URL, "from": None, "to": {"version": 1, "first_seen_at": first_seen}, "fields": []}
+    # a version asked for that does not exist is still a failure, said plainly
+    code, out, err = run(capsys, "diff", RT_URL, "--from", "1", "--to", "3")
+    assert (code, out) == (1, "")
+    assert err == f"repub: {RT_URL} has version 1 only; there is no version 3\n"
+
+
 def test_reextract_makes_a_version_only_when_fields_change(
     db: Path, rt: Original, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,15 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_PIPE, error, sigterm_as_interrupt
+from .common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_PIPE,
+    check_database_directory,
+    error,
+    sigterm_as_interrupt,
+)
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
 # | worker, queue
@@ -62,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         with sigterm_as_interrupt():
+            if hasattr(args, "db"):  # the command opens a database
+                check_database_directory(args)
             code = run(args)
             sys.stdout.flush()  # a reader that went away is found here, not at interpreter exit
         return code

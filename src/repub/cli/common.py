@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RepubError
+from ..errors import ConfigError, RepubError
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -52,6 +52,26 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default $REPUB_DB or ./repub.db)")
+    parser.add_argument("--create-db-dir", action="store_true",
+                        help="create the SQLite file's directory if it does not exist (without it, a "
+                             "missing directory is refused: exit 3)")
+
+
+def check_database_directory(args: argparse.Namespace) -> None:
+    """A SQLite file in a directory that does not exist is refused (ConfigError, exit 3) unless
+    ``--create-db-dir`` is given: a typo in a cron line must not start an empty database elsewhere."""
+    from ..store.engine import resolve_database_url, sqlite_file
+
+    path = sqlite_file(resolve_database_url(args.db))
+    if path is None or path.parent.is_dir():
+        return
+    if not args.create_db_dir:
+        raise ConfigError(f"no such directory for the database: {path.parent} (--create-db-dir creates it)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        why = err.strerror or err
+        raise ConfigError(f"cannot create the database's directory {path.parent}: {why}") from None
 
 
 def add_network_options(parser: argparse.ArgumentParser) -> None:

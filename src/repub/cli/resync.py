@@ -371,12 +371,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if args.against_original:
             return _diff_against_original(store, view.url, args)
         versions = {v.version: v for v in store.versions(key)}
-    to_v = args.to_version or view.version
-    from_v = args.from_version or to_v - 1
-    missing = [n for n in (from_v, to_v) if n not in versions]
-    if missing:
-        error(f"{view.url} has versions 1..{view.version}; no version {missing[0]}")
+    if not versions:
+        error(f"{view.url} has no version: it was never fetched ({view.status})")
         return EXIT_FAILED
+    to_v = view.version if args.to_version is None else args.to_version
+    from_v = to_v - 1 if args.from_version is None else args.from_version
+    missing = [n for n in (from_v, to_v) if n not in versions and not (n == 0 and args.from_version is None)]
+    if missing:
+        have = "version 1 only" if len(versions) == 1 else f"versions 1..{max(versions)}"
+        error(f"{view.url} has {have}; there is no version {missing[0]}")
+        return EXIT_FAILED
+    if from_v == 0:  # nothing before the first version: not a failure, there is just no change yet
+        first = versions[to_v]
+        if args.json:
+            emit_json({"url": view.url, "from": None,
+                       "to": {"version": to_v, "first_seen_at": first.first_seen_at}, "fields": []})
+        elif len(versions) == 1:
+            print(f"{view.url} has one version so far (first seen {first.first_seen_at}): "
+                  "nothing to compare yet")
+        else:
+            print(f"version 1 is the first of {view.url} (first seen {first.first_seen_at}): "
+                  "nothing before it to compare")
+        return EXIT_OK
     old, new = versions[from_v], versions[to_v]
     diffs = diff_contents(old.content, new.content, DIFF_FIELDS)
     header = {
