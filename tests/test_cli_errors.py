@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fixturedata import fixture_hosts
+from repub.cli import main
 from webserver import TestWeb
 
 REPUB = Path(sys.executable).with_name("repub")
@@ -179,3 +180,28 @@ def test_a_database_in_a_missing_directory_is_refused_unless_asked_for(tmp_path:
     proc = repub("list", "--db", str(missing), "--create-db-dir", env=env)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     assert missing.is_file()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9", "soon"])
+@pytest.mark.parametrize("command", [["import", "https://www.rt.com/x/"], ["resync"], ["ingest"], ["worker"]])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused(
+    command: list[str], value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--timeout", value])
+    assert done.value.code == 2
+    why = "must be a number of seconds above 0 and at most 86400"
+    if value == "soon":
+        why = "not a number of seconds"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"repub {command[0]}: error: argument --timeout: {why}: {value!r}")
+
+
+def test_a_lease_that_is_not_a_positive_number_of_seconds_is_refused(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["worker", "--lease", "0"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "repub worker: error: argument --lease: must be a number of seconds above 0 and at most 86400: '0'")

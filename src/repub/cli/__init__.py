@@ -26,6 +26,7 @@ from .common import (
     EXIT_PIPE,
     check_database_directory,
     error,
+    exit_codes_help,
     sigterm_as_interrupt,
 )
 
@@ -47,7 +48,8 @@ COMMANDS = {
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command`` (a key of COMMANDS) only its module's commands are registered."""
     parser = argparse.ArgumentParser(
-        prog="repub", description="Scrape republished articles and link each copy to its original."
+        prog="repub", description="Scrape republished articles and link each copy to its original.",
+        epilog=exit_codes_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"repub {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -50,6 +52,99 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+# What each code means in every command's --help; exit 1 means something of its own per command
+# (FAILED_MEANS). The README's exit-code table lists the same codes per command, and
+# tests/test_exit_codes.py runs every one of them.
+EXIT_MEANS = {
+    EXIT_OK: "done",
+    EXIT_USAGE: "bad usage: unknown option, missing argument, bad value",
+    EXIT_CONFIG: "configuration or database problem (one line on stderr)",
+    EXIT_BUSY: "another ingest/resync/reextract/prune run holds the database's run lock",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGTERM)",
+    EXIT_PIPE: "the output was closed early (e.g. | head): stopped quietly",
+}
+FAILED_MEANS = {
+    "import": "some URL could not be imported (one line each on stderr)",
+    "show": "the URL is not in the database",
+    "extract": "the file cannot be read",
+    "ingest": "the run could not proceed (no start point could be fetched)",
+    "sources check": "the file has problems (file:line: message each)",
+    "resync": "some check failed (one line each on stderr; the run is recorded as partial), "
+              "or a --url is not in the database",
+    "reextract": "some page could not be extracted (the run is recorded as partial)",
+    "history": "the URL is not in the database",
+    "diff": "the URL is not in the database, a version does not exist, or an original was never fetched",
+    "rules test": "some page does not give its expected record, or there is no page to test",
+}
+_WITH_DB = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE)
+# The codes each command can exit with (tests/test_exit_codes.py checks them against the README).
+EXIT_CODES: dict[str, tuple[int, ...]] = {
+    "import": (*_WITH_DB, EXIT_INTERRUPTED),
+    "show": _WITH_DB,
+    "list": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "extract": (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PIPE),
+    "db upgrade": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "db downgrade": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "ingest": (*_WITH_DB, EXIT_BUSY, EXIT_INTERRUPTED),
+    "runs": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "sources check": (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PIPE),
+    "resync": (*_WITH_DB, EXIT_BUSY, EXIT_INTERRUPTED),
+    "reextract": (*_WITH_DB, EXIT_BUSY),
+    "prune": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_BUSY, EXIT_PIPE),
+    "history": _WITH_DB,
+    "diff": _WITH_DB,
+    "changes": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "diverged": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "rules test": _WITH_DB,
+    "rules list": (EXIT_OK, EXIT_USAGE, EXIT_PIPE),
+    "worker": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_PIPE),
+    "queue": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+}
+AGE_FORMAT = "a number and a unit s, m, h, d or w (90s, 30m, 24h, 7d, 2w);\n  a bare number is hours"
+JSON_HELP = "one JSON object per line instead of text"
+
+
+def exit_codes_help(command: str | None = None) -> str:
+    """The ``exit codes:`` block of a command's --help (of ``repub --help`` without a command)."""
+    codes = sorted(EXIT_CODES[command]) if command else sorted({*EXIT_MEANS, EXIT_FAILED})
+    means = {**EXIT_MEANS, EXIT_FAILED: FAILED_MEANS.get(command or "", "something asked for could not be "
+                                                         "done (see each command's --help)")}
+    return "exit codes:\n" + "\n".join(
+        textwrap.fill(means[code], 78, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+        for code in codes)
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, help: str,  # type: ignore[type-arg]
+                description: str | None = None) -> argparse.ArgumentParser:
+    """A command's parser, its --help ending with its exit codes. ``name`` is the command as typed
+    after ``repub`` ("db upgrade"); ``commands`` the subparsers it is added to."""
+    return commands.add_parser(  # type: ignore[no-any-return]
+        name.split()[-1], help=help, description=description or help[:1].upper() + help[1:] + ".",
+        epilog=exit_codes_help(name), formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def positive_int(text: str) -> int:
+    """``--max-new``, ``--limit``...: a whole number of at least 1 (an argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """``--timeout``, ``--lease``: a number of seconds above 0 and at most a day (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most 86400: {text!r}")
+    return value
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default $REPUB_DB or ./repub.db)")
     parser.add_argument("--create-db-dir", action="store_true",
@@ -80,7 +175,8 @@ def add_network_options(parser: argparse.ArgumentParser) -> None:
         help="serve HOST from BASE (repeatable; adds to $REPUB_HOST_MAP)",
     )
     parser.add_argument("--user-agent", metavar="UA", help="User-Agent header ($REPUB_USER_AGENT)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="total time allowed per page")
+    parser.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
+                        help="total time allowed per page: above 0, at most 86400 (default 60)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -31,10 +31,12 @@ from ..store import Store, VersionView
 from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
 from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
 from .common import (
+    AGE_FORMAT,
     EXIT_BUSY,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
@@ -59,14 +61,13 @@ def _duration(text: str) -> timedelta:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    rs = commands.add_parser(
-        "resync", help="re-fetch stored articles and record what changed",
-        description="Re-fetch stored articles and record what changed. Exit 1 when some check failed "
-                    "(timeout, 5xx, refused, not HTML; the run is recorded as partial) or a --url is "
-                    "not stored, 0 when every check got an answer.")
+    rs = add_command(commands, "resync", "re-fetch stored articles and record what changed", description=(
+        "Re-fetch stored articles and record what changed (docs/resync.md).\n"
+        "AGE: " + AGE_FORMAT + "."))
     rs.add_argument("--site", help="only this site (e.g. rt.com)")
     rs.add_argument("--older-than", type=_duration, metavar="AGE",
-                    help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all)")
+                    help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all; "
+                         "an age before year 1 leaves only never-checked ones)")
     rs.add_argument("--url", action="append", default=[], metavar="URL",
                     help="only this article (repeatable)")
     rs.add_argument("--originals-only", action="store_true", help="only articles that have copies")
@@ -78,59 +79,63 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     rs.add_argument("--processes", type=int, metavar="N",
                     help="split the hosts over N processes (default: one per core for runs of "
                          f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
-    rs.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    rs.add_argument("--json", action="store_true", help="the summary as one JSON object instead of text")
     add_db_option(rs)
     add_network_options(rs)
     rs.set_defaults(run=cmd_resync)
 
-    rx = commands.add_parser("reextract", help="re-run the extractors over stored pages (no fetching)")
+    rx = add_command(commands, "reextract", "re-run the extractors over stored pages (no fetching)")
     rx.add_argument("--site", help="only this site")
-    rx.add_argument("--json", action="store_true")
+    rx.add_argument("--json", action="store_true", help="the summary as one JSON object instead of text")
     add_db_option(rx)
     rx.set_defaults(run=cmd_reextract)
 
-    pr = commands.add_parser(
-        "prune", help="delete kept raw pages beyond each article's newest (versions stay)")
+    pr = add_command(commands, "prune", "delete kept raw pages beyond each article's newest (versions stay)",
+                     description="Delete kept raw pages beyond each article's newest (versions stay).\n"
+                                 "AGE: " + AGE_FORMAT + ".")
     pr.add_argument("--keep", type=int, default=1, metavar="N",
                     help="raw pages kept per article, the most recently seen (default 1, at least 1)")
     pr.add_argument("--older-than", type=_duration, metavar="AGE",
-                    help="only pages last seen longer ago than this (e.g. 90d)")
+                    help="only pages last seen longer ago than AGE (e.g. 90d)")
     pr.add_argument("--site", help="only this site")
     pr.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--json", action="store_true", help="the counts as one JSON object instead of text")
     add_db_option(pr)
     pr.set_defaults(run=cmd_prune)
 
-    hist = commands.add_parser("history", help="list the versions and events of one article")
-    hist.add_argument("url", metavar="URL")
-    hist.add_argument("--json", action="store_true")
+    hist = add_command(commands, "history", "list the versions and events of one article")
+    hist.add_argument("url", metavar="URL", help="any URL the article was reached by")
+    hist.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(hist)
     hist.set_defaults(run=cmd_history)
 
-    diff = commands.add_parser(
-        "diff", help="word-level diff between two versions, or a copy and its original"
-    )
-    diff.add_argument("url", metavar="URL")
+    diff = add_command(commands, "diff", "word-level diff between two versions, or a copy and its original",
+                       description="Word-level diff between two versions (default: the previous one "
+                                   "and the current one),\nor a copy and its original. An article with "
+                                   "one version has nothing to compare: said on stdout, exit 0.")
+    diff.add_argument("url", metavar="URL", help="any URL the article was reached by")
     diff.add_argument("--from", dest="from_version", type=int, metavar="N",
                       help="default: the one before --to")
     diff.add_argument("--to", dest="to_version", type=int, metavar="M", help="default: the current version")
     diff.add_argument("--against-original", action="store_true",
                       help="URL is a copy: diff its current version against its original's current one")
     diff.add_argument("--full", action="store_true", help="do not shorten unchanged stretches")
-    diff.add_argument("--json", action="store_true")
+    diff.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(diff)
     diff.set_defaults(run=cmd_diff)
 
-    ch = commands.add_parser("changes", help="what changed since a time: new versions, gone, moved, diverged")
+    ch = add_command(commands, "changes", "what changed since a time: new versions, gone, moved, diverged",
+                     description="What changed since a time: new versions, gone, moved, diverged.\n"
+                                 "AGE: " + AGE_FORMAT + ".")
     ch.add_argument("--since", type=_duration, default=timedelta(days=7), metavar="AGE",
-                    help="how far back (default 7d)")
+                    help="how far back (default 7d; an age before year 1 means since the start)")
     ch.add_argument("--originals-only", action="store_true", help="only articles that have copies")
     ch.add_argument("--site", help="only this site")
     ch.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db_option(ch)
     ch.set_defaults(run=cmd_changes)
 
-    dv = commands.add_parser("diverged", help="copies whose original changed after they were taken")
+    dv = add_command(commands, "diverged", "copies whose original changed after they were taken")
     dv.add_argument("--site", help="only copies on this site")
     dv.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db_option(dv)
