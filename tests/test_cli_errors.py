@@ -205,3 +205,18 @@ def test_a_lease_that_is_not_a_positive_number_of_seconds_is_refused(
     assert done.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         "repub worker: error: argument --lease: must be a number of seconds above 0 and at most 86400: '0'")
+
+
+@pytest.mark.parametrize("argv", [
+    ["resync", "--limit"], ["resync", "--processes"], ["resync", "--concurrency"], ["runs", "--limit"],
+    ["prune", "--keep"], ["ingest", "--max-new"], ["worker", "--max-items"],
+])
+def test_a_count_beyond_what_the_database_holds_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it went into SQL as is: "OverflowError: Python int too large to convert to SQLite INTEGER"
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "99999999999999999999"])
+    assert done.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"repub {argv[0]}: error: argument {argv[1]}: must be at most 1000000000: '99999999999999999999'")

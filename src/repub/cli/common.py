@@ -123,12 +123,23 @@ def add_command(commands: argparse._SubParsersAction, name: str, help: str,  # t
         epilog=exit_codes_help(name), formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-def positive_int(text: str) -> int:
-    """``--max-new``, ``--limit``...: a whole number of at least 1 (an argparse type)."""
+MAX_COUNT = 10**9  # counts beyond this are typos, and beyond 2**63 the database cannot take them
+
+
+def whole_number(text: str) -> int:
+    """An integer of at most MAX_COUNT (an argparse type; the command checks the lower bound)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT}: {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """``--max-new``, ``--limit``...: a whole number from 1 to MAX_COUNT (an argparse type)."""
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value

@@ -46,6 +46,7 @@ from .common import (
     settings_from,
     sigterm_as_interrupt,
     stored_article,
+    whole_number,
 )
 
 # A copy is compared with its original on what a republisher is meant to keep; its own byline, dates
@@ -71,12 +72,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     rs.add_argument("--url", action="append", default=[], metavar="URL",
                     help="only this article (repeatable)")
     rs.add_argument("--originals-only", action="store_true", help="only articles that have copies")
-    rs.add_argument("--limit", type=int, metavar="N", help="check at most N articles, least recent first")
-    rs.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+    rs.add_argument("--limit", type=whole_number, metavar="N",
+                    help="check at most N articles, least recent first")
+    rs.add_argument("--concurrency", type=whole_number, default=DEFAULT_CONCURRENCY, metavar="N",
                     help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
-    rs.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST, metavar="N",
+    rs.add_argument("--per-host", type=whole_number, default=DEFAULT_PER_HOST, metavar="N",
                     help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
-    rs.add_argument("--processes", type=int, metavar="N",
+    rs.add_argument("--processes", type=whole_number, metavar="N",
                     help="split the hosts over N processes (default: one per core for runs of "
                          f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
     rs.add_argument("--json", action="store_true", help="the summary as one JSON object instead of text")
@@ -93,7 +95,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     pr = add_command(commands, "prune", "delete kept raw pages beyond each article's newest (versions stay)",
                      description="Delete kept raw pages beyond each article's newest (versions stay).\n"
                                  "AGE: " + AGE_FORMAT + ".")
-    pr.add_argument("--keep", type=int, default=1, metavar="N",
+    pr.add_argument("--keep", type=whole_number, default=1, metavar="N",
                     help="raw pages kept per article, the most recently seen (default 1, at least 1)")
     pr.add_argument("--older-than", type=_duration, metavar="AGE",
                     help="only pages last seen longer ago than AGE (e.g. 90d)")
