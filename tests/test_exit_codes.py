@@ -108,6 +108,14 @@ def test_each_help_ends_with_its_exit_codes(command: str, capsys: pytest.Capture
     assert shown == sorted(code for code, commands in README_CODES.items() if command in commands)
 
 
+@pytest.mark.parametrize("command", all_commands())
+def test_every_option_says_what_it_does(command: str) -> None:
+    parser = build_parser()
+    for word in command.split():
+        parser = _choices(parser)[word]
+    assert [a.option_strings for a in parser._actions if a.option_strings and not a.help] == []
+
+
 # -- the cases ---------------------------------------------------------------------------------------
 
 
