@@ -28,7 +28,8 @@ def test_every_saved_page_has_its_record_and_a_source():
     assert pages == records
     for path in CASES:
         case = json.loads(path.read_text(encoding="utf-8"))
-        assert case.get("source") and case.get("fault") and case.get("url") and case.get("expected"), path.name
+        missing = [k for k in ("source", "fault", "url", "expected") if not case.get(k)]
+        assert missing == [], path.name
 
 
 def _compare(got: Any, want: Any, where: str) -> None:
