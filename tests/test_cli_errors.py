@@ -25,8 +25,8 @@ CASE_URL = (
     "https://www.transcend.org/tms/2020/10/a-russia-china-military-alliance-would-be-a-bulwark-against-"
     "americas-global-imperialism-is-it-time-for-washington-to-panic/"
 )
-# fixtures/real/README.md: a real page that begins <!DOCTYPE html SYSTEM "about:legacy-compat">
-LEGACY_DOCTYPE_PAGE = ROOT / "fixtures" / "real" / "89b8a56d3a133677.html.gz"
+# a real page that begins <!DOCTYPE html SYSTEM "about:legacy-compat"> (source in its .json beside it)
+LEGACY_DOCTYPE_PAGE = ROOT / "fixtures" / "real" / "deutschlandfunk-legacy-doctype.html.gz"
 LEGACY_DOCTYPE_URL = ("https://www.deutschlandfunk.de/die-zukunft-der-arbeit-wir-dekorieren-auf-der-titanic-die"
                       ".911.de.html?dram:article_id=385022")
 
