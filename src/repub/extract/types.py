@@ -37,7 +37,10 @@ class Extracted:
     site: str  # the site key: rule name ("transcend.org", "rt.com") or the host for generic pages
     extractor: str  # which rule and version produced this, e.g. "transcend.org@2020" or "generic"
     title: str | None = None
-    authors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # people only
+    # Agencies and outlets the byline, dateline or a credit line names ("Associated Press", "dpa"),
+    # normalized to one name per agency or outlet; never a person.
+    credits: list[str] = field(default_factory=list)
     byline: str | None = None  # the raw byline text as printed
     section: str | None = None
     published: PageDate | None = None  # this page's (re)publication date
