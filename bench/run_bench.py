@@ -433,10 +433,14 @@ def bench_import(work: Path, manifest: dict, runs: int, rate: float, concurrency
         for peer in peers:
             figures.append(Figure(f"{name}, {scope}, peak memory (PSS, all processes)", "MB", mine.mb,
                                   peer.name, peer.mb, memory_note, higher_is_better=False))
-    for peer in (by["trafilatura CLI, one core"], by["Scrapy + trafilatura, one core"]):
-        figures.append(Figure(f"{name}, CPU per page (all processes, one core)", "ms",
-                              by["repub, one core"].cpu_ms, peer.name, peer.cpu_ms, cpu_note,
-                              higher_is_better=False))
+    for scope, mine, peers in (
+            ("one core", by["repub, one core"],
+             [by["trafilatura CLI, one core"], by["Scrapy + trafilatura, one core"]]),
+            (f"{CORES} cores", by["repub"],
+             [by[f"trafilatura CLI x{CORES}"], by[f"Scrapy + trafilatura x{CORES}"]])):
+        for peer in peers:
+            figures.append(Figure(f"{name}, CPU per page (all processes, {scope})", "ms", mine.cpu_ms,
+                                  peer.name, peer.cpu_ms, cpu_note, higher_is_better=False))
     return figures, kept
 
 

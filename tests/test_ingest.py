@@ -244,10 +244,10 @@ def test_two_overlapping_processes(env: dict[str, str], web: TestWeb, tmp_path: 
     sources = sources_file(tmp_path, include="nato-at-75", follow=False, sitemaps=False, listings=False)
     first = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    assert served.wait(15)
+    assert served.wait(120)  # a hang, not a speed: a loaded machine may take long to start a run
     second = subprocess.run([REPUB, "ingest", "--sources", sources], env=env, capture_output=True, text=True)
     second_done.set()
-    out, err = first.communicate(timeout=60)
+    out, err = first.communicate(timeout=120)
     assert (second.returncode, second.stdout) == (4, "")
     assert "another repub run is using" in second.stderr
     assert first.returncode == 0, err
@@ -478,7 +478,7 @@ def slow_copies(web: TestWeb, delay: float) -> None:
         web.route(f"/{host}/{path}", slow)
 
 
-def wait_for_articles(db: str, count: int, timeout: float = 20) -> None:
+def wait_for_articles(db: str, count: int, timeout: float = 120) -> None:  # a hang, not a speed
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -523,7 +523,7 @@ def test_sigterm_stops_cleanly(env: dict[str, str], web: TestWeb, tmp_path: Path
                             stderr=subprocess.PIPE, text=True)
     wait_for_articles(db, 2)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=15)
+    out, err = proc.communicate(timeout=120)  # a hang, not a speed
     assert proc.returncode == 130, err
     assert out.startswith("ingest run 1 interrupted: discovered 10, ")
     (row,) = db_rows(db, "SELECT status, finished_at IS NOT NULL, new FROM runs")
