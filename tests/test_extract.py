@@ -8,6 +8,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 import repub.extract as extract_pkg
+from repub.evidence import Evidence
 from repub.extract import Extracted, ExtractError, extract
 from repub.extract.types import LeadImage, OriginalRef
 
@@ -45,7 +46,8 @@ def test_unknown_host_goes_generic_and_finds_cross_domain_canonical() -> None:
     assert got.published == datetime(2020, 10, 26, 10, tzinfo=UTC)
     assert got.body_text == f"{BODY}\n\n{BODY2}"
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com",
+        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/"})],
     )
 
 
@@ -74,7 +76,8 @@ def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) ->
     assert got.lead_image == LeadImage(url="https://img.example.org/lead.jpg")
     # The rule found no original: the generic signals still run, and a cross-domain canonical counts.
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com",
+        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/"})],
     )
 
 
@@ -84,7 +87,7 @@ def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pyt
         url="https://www.rt.com/op-ed/1-x/",
         outlet="RT",
         published=date(2020, 10, 23),
-        signal="go-to-original",
+        evidence=[Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/"})],
     )
     partial = Extracted(
         url=url,

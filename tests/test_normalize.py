@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repub.errors import RepubError
+from repub.evidence import Evidence
 from repub.extract.types import Extracted, LeadImage, OriginalRef
 from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_date, normalize
 
@@ -92,7 +93,8 @@ def test_normalize_record() -> None:
         tags=["Russia", "", "russia", "China"],
         body_text="p1\n\np2",
         original=OriginalRef(
-            url="https://www.rt.com/op-ed/1-x/#top", outlet="RT", published=date(2020, 10, 23), signal="s"
+            url="https://www.rt.com/op-ed/1-x/#top", outlet="RT", published=date(2020, 10, 23),
+            evidence=[Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/#top"})],
         ),
     )
     record = normalize(page)
@@ -110,3 +112,6 @@ def test_normalize_record() -> None:
     assert (record.original.url, record.original.outlet, record.original.published_at) == (
         "https://www.rt.com/op-ed/1-x/", "RT", "2020-10-23",
     )
+    # the evidence's URL is made canonical like the original's, so the two agree; one item: its strength
+    assert record.original.evidence == [Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/"})]
+    assert record.original.confidence == 0.95

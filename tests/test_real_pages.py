@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from repub.cli.articles import record_json
 from repub.extract import extract
 from repub.fetch.charset import decode_html
-from repub.normalize import normalize
+from repub.normalize import normalize, record_json
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 CASES = sorted(REAL.glob("*.json"))

@@ -133,7 +133,7 @@ def test_tms_old_style_byline_and_no_go_to_original() -> None:
     assert ex.tags == []  # empty tag anchors ("Tags: , , ,")
     assert ex.body_text == f"{LEDE}\n\nThe end."
     assert ex.original is not None
-    assert (ex.original.url, ex.original.outlet, ex.original.signal) == (None, "Russia Today", "byline")
+    assert (ex.original.url, ex.original.outlet, ex.original.signal) == (None, "Russia Today", "byline-credit")
     assert ex.original.published == date(2020, 10, 23)
 
 

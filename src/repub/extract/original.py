@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.evidence import Evidence
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.textutil import squash
 from repub.extract.types import OriginalRef, PageDate
@@ -100,6 +101,12 @@ class _Line:
     outlet: str | None
     published: PageDate | None
     rank: int  # 3: an article link, 2: a homepage link, 1: outlet name only, 0: a date only
+    text: str = ""  # the line as printed
+
+    def evidence(self) -> Evidence:
+        kind = "go-to-original" if re.match(r"\W*go\s+to\s+original", self.text, re.I) else "text-line"
+        detail = {"url": self.url, "outlet": self.outlet, "text": self.text}
+        return Evidence(kind, {k: v for k, v in detail.items() if v})
 
 
 def _search_attribution(text: str) -> re.Match[str] | None:
@@ -149,15 +156,17 @@ def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: st
     line = _attribution_line(tree, url, meta) or _text_line(text, url, meta)
     line_date = line.published if line else None
     if line and line.rank >= 1:
-        return OriginalRef(url=line.url, outlet=line.outlet, published=line_date, signal="attribution-line")
-    for signal, target in (
-        ("canonical", meta.canonical_url),
-        ("syndication-source", meta.syndication_source),
-        ("original-source", meta.original_source),
-        ("is-based-on", meta.is_based_on),
+        return OriginalRef(url=line.url, outlet=line.outlet, published=line_date, evidence=[line.evidence()])
+    for kind, tag, target in (
+        ("canonical", "", meta.canonical_url),
+        ("syndication-source", "syndication-source", meta.syndication_source),
+        ("syndication-source", "original-source", meta.original_source),
+        ("syndication-source", "isBasedOn", meta.is_based_on),
     ):
         if target and _off_site(target, url):
-            return OriginalRef(url=target, outlet=outlet_from_url(target), published=line_date, signal=signal)
+            detail = {"url": target, "tag": tag} if tag else {"url": target}
+            return OriginalRef(url=target, outlet=outlet_from_url(target), published=line_date,
+                               evidence=[Evidence(kind, detail)])
     return None
 
 
@@ -233,7 +242,7 @@ def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
         outlet = _outlet_in(match.group("rest"), [])
         if outlet and _is_own_outlet(outlet, url, meta):
             continue
-        found = _Line(None, outlet, _find_date(match.group("rest")), 1 if outlet else 0)
+        found = _Line(None, outlet, _find_date(match.group("rest")), 1 if outlet else 0, para)
         if (found.outlet or found.published) and (best is None or found.rank > best.rank):
             best = found
     return best
@@ -262,10 +271,10 @@ def _read_line(
     if off_site:
         href = _pick_link(off_site, outlet)
         rank = 3 if urlsplit(href).path.strip("/") else 2
-        return _Line(href, outlet or outlet_from_url(href), published, rank)
+        return _Line(href, outlet or outlet_from_url(href), published, rank, text)
     if outlet:
-        return _Line(None, outlet, published, 1)
-    return _Line(None, None, published, 0) if published else None
+        return _Line(None, outlet, published, 1, text)
+    return _Line(None, None, published, 0, text) if published else None
 
 
 def is_attribution_line(text: str) -> bool:
