@@ -46,8 +46,8 @@ def test_unknown_host_goes_generic_and_finds_cross_domain_canonical() -> None:
     assert got.published == datetime(2020, 10, 26, 10, tzinfo=UTC)
     assert got.body_text == f"{BODY}\n\n{BODY2}"
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com",
-        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/"})],
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="RT",  # one name per outlet (outlets data)
+        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/", "outlet": "RT"})],
     )
 
 
@@ -76,8 +76,8 @@ def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) ->
     assert got.lead_image == LeadImage(url="https://img.example.org/lead.jpg")
     # The rule found no original: the generic signals still run, and a cross-domain canonical counts.
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com",
-        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/"})],
+        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="RT",  # one name per outlet (outlets data)
+        evidence=[Evidence("canonical", {"url": "https://www.rt.com/op-ed/500000-synthetic/", "outlet": "RT"})],
     )
 
 

@@ -26,6 +26,12 @@ from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_d
         ("https://transcend.org/tms/2025/12/baud-⛔/", "https://transcend.org/tms/2025/12/baud-%E2%9B%94/"),
         ("https://x.com/%7Euser/a%2Fb", "https://x.com/~user/a%2Fb"),
         ("  https://x.com//a//b  ", "https://x.com/a/b"),
+        # an archive's snapshot keeps the original's address whole (issue 16: not mangled)
+        ("https://web.archive.org/web/20190717140047/http://www.modabot.de/paris-haute-couture",
+         "https://web.archive.org/web/20190717140047/http://www.modabot.de/paris-haute-couture"),
+        ("https://web.archive.org/web/20200808063632/https://www.przepisy.pl/przepis/x?a=1",
+         "https://web.archive.org/web/20200808063632/https://www.przepisy.pl/przepis/x?a=1"),
+        ("https://münchen.de/a", "https://xn--mnchen-3ya.de/a"),  # one host, punycode or Unicode
     ],
 )
 def test_canonical_url(raw: str, canonical: str) -> None:
@@ -33,7 +39,8 @@ def test_canonical_url(raw: str, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/", "http://..", "http://./"]
+    "bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/", "http://..", "http://./",
+            "https://.example.de/", "https://a..b/x"]
 )
 def test_canonical_url_rejects(bad: str) -> None:
     with pytest.raises(BadURL):
