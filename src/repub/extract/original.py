@@ -162,11 +162,12 @@ def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: st
     """The page's original with all the evidence for it, or None when nothing points to another outlet."""
     mirror = mirror_of(url)
     site = Site(mirror.url if mirror and mirror.url else url, meta.site_name)
-    line = _attribution_line(tree, site.url, meta) or _text_line(text, site.url, meta)
+    page_text = tree.body.text(deep=True) if tree.body is not None else ""  # read once, searched twice
+    line = _attribution_line(tree, site.url, meta, page_text) or _text_line(text, site.url, meta)
     evidence = [mirror] if mirror else []
     if line and line.rank >= 1:
         evidence.append(line.evidence())
-    evidence += line_evidence(tree, site)
+    evidence += line_evidence(tree, site, page_text)
     evidence += dateline_evidence(tree, text, site, meta.description)
     evidence += credit_evidence(credits, byline, site, evidence)
     evidence += title_evidence(tree, site)
@@ -251,10 +252,10 @@ def _dedupe(items: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _Line | None:
+def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata, page_text: str) -> _Line | None:
     body = tree.body
     # Every block's text is a stretch of the body's text: one search rules out most pages at once.
-    if body is None or not _search_attribution(body.text(deep=True)):
+    if body is None or not _search_attribution(page_text):
         return None
     texts = _candidate_blocks(body)
     best: _Line | None = None
