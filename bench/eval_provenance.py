@@ -28,7 +28,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -145,7 +144,8 @@ def misses(rows: list[dict[str, Any]]) -> str:
             label = row["label"]
             want = f"{label.get('outlet')} {label.get('original_url') or ''}".strip() if row["copy"] else "-"
             got = row["original"]
-            shown = f"{got['outlet']} {got['url'] or ''} {[e['kind'] for e in got['evidence']]}" if got else "-"
+            shown = (f"{got['outlet']} {got['url'] or ''} {[e['kind'] for e in got['evidence']]}"
+                     if got else "-")
             out.append(f"{row['outcome']:<8} {row['id'][:16]} {row['url']}\n"
                        f"         want {want}\n         got  {shown}\n         note {label['note']}")
     return "\n".join(out)
