@@ -30,11 +30,6 @@ class OriginalRef:
     # What gave it away, strongest first: {"kind", "detail"} items (repub.evidence).
     evidence: list[Evidence] = field(default_factory=list)
 
-    @property
-    def signal(self) -> str:
-        """The kind of the strongest evidence ("" when there is none)."""
-        return self.evidence[0].kind if self.evidence else ""
-
 
 @dataclass
 class Extracted:

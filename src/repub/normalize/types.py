@@ -71,11 +71,6 @@ class OriginalLink:
     evidence: list[Evidence] = spec(factory=list, clean="evidence")
     confidence: float | None = spec(None, clean="derived")
 
-    @property
-    def signal(self) -> str:
-        """The kind of the strongest evidence ("" when there is none)."""
-        return self.evidence[0].kind if self.evidence else ""
-
 
 @dataclass
 class Record:
