@@ -213,6 +213,13 @@ def test_canonicals_that_are_not_an_original(href: str) -> None:
     assert original(head=f'<link rel="canonical" href="{href}">') is None
 
 
+def test_the_same_host_in_punycode_and_in_unicode_is_not_a_copy() -> None:
+    head = '<link rel="canonical" href="https://www.xn--mnchen-3ya.de/2020/10/story/">'
+    assert original(head=head, url="https://www.münchen.de/2020/10/story/") is None
+    assert original(head='<link rel="canonical" href="https://www.münchen.de/2020/10/story/">',
+                    url="https://www.xn--mnchen-3ya.de/2020/10/story/") is None
+
+
 def test_a_canonical_to_the_same_outlets_other_host_is_not_a_copy() -> None:
     url = "https://www.businessinsider.com/how-to-retire-early-steps-for-early-retirement"
     head = '<link rel="canonical" href="https://www.businessinsider.de/how-to-retire-early-steps-for-early-retirement">'
