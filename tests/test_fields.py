@@ -48,7 +48,7 @@ def test_every_field_has_its_column() -> None:
     columns = set(Article.__table__.c.keys())
     assert set(RECORD_COLUMNS) <= columns
     assert set(ORIGINAL_COLUMNS.values()) <= columns
-    assert "original_signal" not in columns  # the evidence is the one truth (migration 0005)
+    assert "original_signal" not in columns  # the evidence is the one truth (migration 0006)
 
 
 def test_every_field_survives_the_store(any_db_url: str) -> None:

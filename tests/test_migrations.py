@@ -24,7 +24,7 @@ from repub.store.models import Base
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0005"
+HEAD = "0006"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -66,9 +66,13 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0004")  # 0005 adds columns only
+    downgrade(url, "0005")  # 0006 adds and drops columns only
     assert _tables(path) == TABLES
-    downgrade(url, "0003")  # one step down: only 0004's tables go
+    downgrade(url, "0004")  # then only 0005's column goes
+    assert _tables(path) == TABLES
+    with sqlite3.connect(path) as conn:
+        assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    downgrade(url, "0003")  # then 0004's tables
     assert _tables(path) == TABLES_0003
     downgrade(url, "0002")  # then 0003's table
     assert _tables(path) == TABLES_0003 - {"article_events"}
@@ -160,7 +164,7 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
     assert fresh == migrated
 
 
-# -- 0005: credits and evidence, with real rows -------------------------------------------------------
+# -- 0006: credits and evidence, with real rows -------------------------------------------------------
 
 COUNTED = ("articles", "article_versions", "url_aliases", "raw_pages", "article_events")
 
@@ -199,7 +203,7 @@ def _store_fixture_pages(url: str) -> dict[str, dict[str, object]]:
         return {v.url: v.to_json() for v in store.list_articles()}
 
 
-def test_0005_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: str) -> None:
+def test_0006_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: str) -> None:
     before = _store_fixture_pages(any_db_url)
     copies = {u: v["original"] for u, v in before.items() if v["original"]}
     kinds = {u: o["evidence"][0]["kind"] for u, o in copies.items()}
@@ -207,7 +211,7 @@ def test_0005_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: s
     assert {"go-to-original", "text-line"} <= set(kinds.values()), kinds
     counts = _counts(any_db_url)
 
-    downgrade(any_db_url, "0004")
+    downgrade(any_db_url, "0005")
     signals = _column(any_db_url, "original_signal")
     assert {u: s for u, s in signals.items() if s} == {
         u: {"text-line": "attribution-line", "byline-credit": "byline"}.get(k, k) for u, k in kinds.items()}
@@ -233,8 +237,8 @@ def test_0005_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: s
         assert view == old, url
 
 
-def test_0005_turns_each_old_signal_into_evidence(any_db_url: str) -> None:
-    upgrade(any_db_url, "0004")
+def test_0006_turns_each_old_signal_into_evidence(any_db_url: str) -> None:
+    upgrade(any_db_url, "0005")
     engine = create_engine(any_db_url)
     signals = {"go-to-original": "go-to-original", "attribution-line": "text-line", "canonical": "canonical",
                "original-source": "syndication-source", "is-based-on": "syndication-source",

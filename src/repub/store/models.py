@@ -87,7 +87,7 @@ class Article(Base):
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
     diverged_since: Mapped[datetime | None]
-    # Added by migration 0005, hence last (a migrated table and one made from these models must match).
+    # Added by migration 0006, hence last (a migrated table and one made from these models must match).
     # NULL on rows extracted before credits existed: read back as [].
     credits: Mapped[list[str] | None] = mapped_column(sa.JSON)
     # Why the row is taken for a copy: [{"kind", "detail"}] (repub.evidence), and how sure (0-1).
@@ -156,6 +156,8 @@ class Run(Base):
     seconds: Mapped[float | None] = mapped_column(sa.Float)
     pid: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # URLs robots.txt refused (not failures); last, where migration 0005 added it
+    refused: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RawPage(Base):

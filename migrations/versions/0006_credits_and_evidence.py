@@ -11,8 +11,8 @@ Columns are added and dropped in place (ALTER TABLE ... ADD / DROP COLUMN: SQLit
 by rebuilding ``articles``: rows of other tables point at it with ON DELETE CASCADE, and a rebuild
 drops the table they point at.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
