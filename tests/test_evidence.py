@@ -17,8 +17,8 @@ def test_every_kind_but_text_match_has_a_strength() -> None:
 def test_the_documented_examples() -> None:
     byline = Evidence("byline-credit", {"outlet": "Associated Press"})
     dateline = Evidence("dateline", {"outlet": "Associated Press", "text": "WASHINGTON (AP) —"})
-    assert confidence([byline], None, "Associated Press") == 0.7
-    assert confidence([dateline, byline], None, "Associated Press") == 0.93  # two witnesses agree
+    assert confidence([byline], None, "Associated Press") == 0.65
+    assert confidence([dateline, byline], None, "Associated Press") == 0.91  # two witnesses agree
     assert confidence([Evidence("mirror", {"url": "http://a.example/x"})], "http://a.example/x", None) == 0.99
     link = Evidence("go-to-original", {"url": "https://rt.example/a"})
     elsewhere = Evidence("canonical", {"url": "https://syndicator.example/a"})
@@ -30,7 +30,7 @@ def test_an_item_naming_only_an_outlet_does_not_disagree_with_a_url() -> None:
     url = "https://www.cnn.com/2019/11/18/health/x/index.html"
     items = [Evidence("canonical", {"url": url, "outlet": "CNN"}),
              Evidence("byline-credit", {"outlet": "CNN"})]
-    assert confidence(items, url, "CNN") == 0.94
+    assert confidence(items, url, "CNN") == 0.93
 
 
 def test_text_match_items_weigh_their_similarity_and_coverage() -> None:

@@ -232,7 +232,7 @@ def test_0006_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: s
             assert item == [{"kind": kinds[url], "detail": {**detail, "migrated": True}}], url
             assert view["original"]["confidence"] == {
                 "go-to-original": 0.95, "text-line": 0.9, "canonical": 0.8, "syndication-source": 0.75,
-                "byline-credit": 0.7}[kinds[url]]
+                "byline-credit": 0.65}[kinds[url]]
             view["original"].update({k: old["original"][k] for k in ("evidence", "confidence")})
         assert view == old, url
 

@@ -41,7 +41,7 @@ KINDS = {
 # The confidence of a one-item list of each kind (repub.evidence.STRENGTH when this was written).
 STRENGTH = {
     "go-to-original": 0.95, "text-line": 0.9, "canonical": 0.8, "syndication-source": 0.75,
-    "byline-credit": 0.7,
+    "byline-credit": 0.65,
 }
 SIGNALS = {"text-line": "attribution-line", "byline-credit": "byline", "dateline": "byline",
            "aggregator": "attribution-line", "mirror": "canonical"}
@@ -71,7 +71,7 @@ def upgrade() -> None:
         detail = {"url": row.original_url} if row.original_url else {"outlet": row.original_outlet}
         detail["migrated"] = True
         params.append({"b_id": row.id, "b_evidence": [{"kind": kind, "detail": detail}],
-                       "b_confidence": STRENGTH.get(kind, 0.7)})
+                       "b_confidence": STRENGTH.get(kind, 0.65)})
     for start in range(0, len(params), BATCH):
         conn.execute(update, params[start:start + BATCH])
     op.drop_column("articles", "original_signal")
