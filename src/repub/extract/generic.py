@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from repub.extract.clean import clean_page
 from repub.extract.metadata import PageMetadata, absolute_url
@@ -69,6 +69,18 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
     )
 
 
+def _own_copy(html: str, tree: LexborHTMLParser | None) -> LexborHTMLParser:
+    """A tree the body cleaner may change: a clone of ``tree``, or a new parse when there is none or
+    lexbor cannot clone it (it refuses documents whose doctype has a system id, such as
+    ``<!DOCTYPE html SYSTEM "about:legacy-compat">``: "Can't create a new document")."""
+    if tree is not None:
+        try:
+            return tree.clone()
+        except SelectolaxError:
+            pass
+    return LexborHTMLParser(html)
+
+
 def body_text(
     html: str, url: str, title: str | None = None, tree: LexborHTMLParser | None = None
 ) -> str:
@@ -86,7 +98,7 @@ def body_text(
     import trafilatura
 
     # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(tree.clone() if tree is not None else LexborHTMLParser(html))
+    cleaned, page_words = clean_page(_own_copy(html, tree))
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
                "deduplicate": False}
     text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
