@@ -28,10 +28,10 @@ def extract(html: str, url: str) -> Extracted:
     if rule is not None:
         result = rule.extract(tree, url)  # reads the tree, never changes it
         # the page's own metadata fills what the rule left empty; no date guess when it found the date
-        meta = read_metadata(tree, url, guess_date=result.published is None)
+        meta = read_metadata(tree, url, guess_date=result.published is None, html=html)
         _fill_from_metadata(result, tree, url, meta)
     else:
-        meta = read_metadata(tree, url)
+        meta = read_metadata(tree, url, html=html)
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
+from repub.normalize.dates import instant
 from repub.normalize.types import Record
 from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
@@ -326,6 +327,11 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     return exact_first(s.scalars(sa.select(Article).where(url_or_alias(urls))), urls)
 
 
+def _date_order(published_at: str | None, article_id: int) -> tuple[bool, datetime, int]:
+    moment = instant(published_at)
+    return moment is None, moment or datetime.min.replace(tzinfo=UTC), article_id
+
+
 def _view(s: Session, a: Article) -> ArticleView:
     original: dict[str, Any] | None = None
     linked = s.get(Article, a.original_id) if a.original_id is not None else None
@@ -343,12 +349,13 @@ def _view(s: Session, a: Article) -> ArticleView:
             "url": a.original_url, "outlet": a.original_outlet, "published_at": a.original_published_at,
             "title": None, "status": "unknown", "error": None,
         }
-    copies = s.execute(
-        sa.select(Article.url, Article.site, Article.published_at)
+    rows = s.execute(
+        sa.select(Article.url, Article.site, Article.published_at, Article.id)
         .where(Article.original_id == a.id)
-        # Undated copies last, on every backend (SQLite and PostgreSQL sort NULLs differently).
-        .order_by(Article.published_at.is_(None), Article.published_at, Article.id)
-    )
+    ).all()
+    # By the instant each date stands for, not its text: dates keep their page's own UTC offset, so
+    # "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
+    copies = [(u, site, p) for u, site, p, _ in sorted(rows, key=lambda r: _date_order(r[2], r[3]))]
     image = {"url": a.lead_image_url, "caption": a.lead_image_caption, "credit": a.lead_image_credit}
     return ArticleView(
         id=a.id, url=a.url, site=a.site, outlet=a.outlet, extractor=a.extractor, title=a.title,
