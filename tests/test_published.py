@@ -23,7 +23,7 @@ from repub.extract.published import (
     visible_date,
     zones_in,
 )
-from repub.extract.titles import headline_node
+from repub.extract.titles import find_headline
 from repub.normalize import normalize
 
 PACIFIC = timezone(timedelta(hours=-8))
@@ -124,16 +124,18 @@ def test_visible_date_is_the_short_line_under_the_headline() -> None:
     tree = _page("""<nav>Home 01.01.2020</nav><h1>Können Fische Schmerzen spüren</h1>
         <div><span>Christoph Hein</span> <span>Chefredakteur</span></div><span>ca. 8 Min.</span>
         <time>12.01.2022</time><p>Ob Fische Schmerzen fühlen, ist eine berechtigte Frage.</p>""")
-    headline = headline_node(tree, ["Können Fische Schmerzen spüren | Site"])
-    assert headline is not None and headline.tag == "h1"
-    assert visible_date(headline, None) == date(2022, 1, 12)
+    headline = find_headline(tree, ["Können Fische Schmerzen spüren | Site"])
+    assert headline is not None and headline.node.tag == "h1"
+    assert visible_date(headline.node, None) == date(2022, 1, 12)
 
 
 def test_visible_date_skips_dates_of_other_things_and_sentences() -> None:
     tree = _page("""<h1>Können Fische Schmerzen spüren</h1><div>Joined May 11, 2017</div>
         <p>Der nächste Stammtisch findet am Mi. 5. Februar 2020 ab 19 Uhr im Cafe statt, wie immer.</p>
         <p>Posted 3.3.2011, 14:17</p>""")
-    assert visible_date(headline_node(tree, ["Können Fische Schmerzen spüren"]), None) == date(2011, 3, 3)
+    headline = find_headline(tree, ["Können Fische Schmerzen spüren"])
+    assert headline is not None
+    assert visible_date(headline.node, None) == date(2011, 3, 3)
 
 
 def test_no_headline_no_visible_date() -> None:

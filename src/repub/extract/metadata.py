@@ -34,8 +34,9 @@ from selectolax.lexbor import LexborHTMLParser
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
 from repub.extract.published import in_page_zone, published_date, zones_of
 from repub.extract.textutil import join_url, squash
-from repub.extract.titles import headline_node
+from repub.extract.titles import find_headline, first_h1, without_site_name
 from repub.extract.types import PageDate
+from repub.hosts import registrable_domain
 
 
 @dataclass
@@ -111,14 +112,22 @@ def read_metadata(
         return next((meta[k][0] for k in keys if meta.get(k)), None)
 
     site_name = m("og:site_name") or _name_of(_resolve(art.get("publisher"), ids)) or m("application-name")
-    title = (
-        _text(art.get("headline")) or _text(art.get("name")) or m("og:title", "twitter:title", "dc.title")
-        or _page_title(tree, site_name)
-    )
-    title = _tidy_title(title, tree, site_name)
+    # The printed headline when a metadata title agrees with it (repub.extract.titles), else the
+    # metadata title in trust order without its site-name affix.
+    title_tag = tree.css_first("title")
+    titles = [_text(art.get("headline")), m("og:title"), m("twitter:title"), _text(art.get("name")),
+              m("dc.title"), squash(title_tag.text(deep=True)) if title_tag else None]
+    site_names = _site_names(site_name, m("application-name"), url)
+    printed = find_headline(tree, titles, site_names)
+    if printed is not None:
+        title: str | None = printed.title
+        headline = printed.node
+    else:
+        title = next((t for t in titles[:5] if t), None) or _page_title(tree, site_name)
+        title = _tidy_title(without_site_name(title, site_names) if title else title, tree, site_name)
+        headline = first_h1(tree)
     language = _language(tree, art, meta)
     page_html = (lambda: html) if html is not None else (lambda: tree.html or "")
-    headline = headline_node(tree, [t for t in (title, m("og:title"), _text(art.get("headline"))) if t])
     stated = _dates([_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META)
                     + _itemprop(tree, "datePublished"))
     published = (
@@ -284,6 +293,13 @@ def _link_href(tree: LexborHTMLParser, rel: str) -> str | None:
         if rel in rels and node.attributes.get("href"):
             return node.attributes["href"]
     return None
+
+
+def _site_names(site_name: str | None, application: str | None, url: str) -> list[str | None]:
+    """The names a site goes by on its pages: og:site_name or the publisher, application-name, and its
+    domain with and without the suffix ("news.az", "news"; "literaturgefluester.wordpress.com")."""
+    domain = registrable_domain(url)
+    return [site_name, application, domain, domain.split(".", 1)[0] if domain else None]
 
 
 def _locale(tree: LexborHTMLParser, meta: dict[str, list[str]]) -> str | None:
