@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
 from repub.extract.generic import extract_generic, lead_image
+from repub.extract.language import page_language
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
 from repub.extract.repair import close_unclosed_title
@@ -35,6 +36,8 @@ def extract(html: str, url: str) -> Extracted:
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)
+    # The page's language label, unless its text is plainly in another language.
+    result.language = page_language(result.language, result.body_text)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result

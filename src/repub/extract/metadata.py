@@ -13,7 +13,8 @@ Trust order, per field, first source that gives a value wins:
 
 Exceptions: the lead image prefers og:image over JSON-LD ``image`` (JSON-LD often lists several crops
 and logos; og:image is the one picture the publisher chose); language prefers JSON-LD ``inLanguage``,
-then ``<html lang>``, then og:locale, then Content-Language.
+then ``<html lang>``, then og:locale, then Content-Language, the first that names a language, as its
+primary code (repub.extract.language; extract() checks it against the text).
 
 Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
 "Editors" or a lone wire name ("Reuters") are dropped.
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.language import language_code
 from repub.extract.published import in_page_zone, published_date, zones_of
 from repub.extract.textutil import join_url, squash
 from repub.extract.titles import find_headline, first_h1, without_site_name
@@ -319,12 +321,9 @@ def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[
         (meta.get("content-language") or [None])[0],
         (meta.get("language") or [None])[0],
     ]
-    for value in candidates:
-        if value:
-            code = re.split(r"[-_,;\s]", value.strip())[0].lower()
-            if re.fullmatch(r"[a-z]{2,3}", code):
-                return code
-    return None
+    # The first label that names a language ("utf-8" and "x-default" do not), as its primary code;
+    # extract() then checks it against the text (repub.extract.language).
+    return next((code for code in map(language_code, candidates) if code), None)
 
 
 def _authors(
