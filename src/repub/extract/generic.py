@@ -69,18 +69,6 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
     )
 
 
-def _own_copy(html: str, tree: LexborHTMLParser | None) -> LexborHTMLParser:
-    """A tree the body cleaner may change: a clone of ``tree``, or a new parse when there is none or
-    lexbor cannot clone it (it refuses documents whose doctype has a system id, such as
-    ``<!DOCTYPE html SYSTEM "about:legacy-compat">``: "Can't create a new document")."""
-    if tree is not None:
-        try:
-            return tree.clone()
-        except SelectolaxError:
-            pass
-    return LexborHTMLParser(html)
-
-
 def body_text(
     html: str, url: str, title: str | None = None, tree: LexborHTMLParser | None = None
 ) -> str:
@@ -98,7 +86,7 @@ def body_text(
     import trafilatura
 
     # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(_own_copy(html, tree))
+    cleaned, page_words = clean_page(_copy(tree, html) if tree is not None else LexborHTMLParser(html))
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
                "deduplicate": False}
     text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
@@ -112,6 +100,16 @@ def body_text(
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
     return body
+
+
+def _copy(tree: LexborHTMLParser, html: str) -> LexborHTMLParser:
+    """A copy of the parsed page to clean in place. lexbor cannot clone a document whose doctype has a
+    system id but no public id (``<!DOCTYPE html SYSTEM "about:legacy-compat">``, which real pages
+    send: "Can't create a new document"); such a page is parsed again."""
+    try:
+        return tree.clone()
+    except SelectolaxError:
+        return LexborHTMLParser(html)
 
 
 def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:
