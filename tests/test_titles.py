@@ -105,3 +105,17 @@ def test_read_metadata_without_agreeing_heading_drops_the_site_name() -> None:
     </head><body><h1>Nach Corona-Lockerungen Autohäuser rechnen</h1></body></html>"""
     meta = read_metadata(LexborHTMLParser(html), "https://www.mdr.de/thueringen/corona-100.html")
     assert meta.title == "Corona-Lockerungen: Autohäuser rechnen mit Anlaufen"
+
+
+def test_live_marker_goes_when_another_title_reads_without_it() -> None:
+    html = """<html><head><title>Israel-Gaza war: hostages freed - BBC News</title>
+    <script type="application/ld+json">{"@type": "LiveBlogPosting",
+      "headline": "LIVE: Israel-Gaza war: hostages freed"}</script></head>
+    <body><h2>Latest updates</h2></body></html>"""
+    meta = read_metadata(LexborHTMLParser(html), "https://www.bbc.com/news/live/world-67")
+    assert meta.title == "Israel-Gaza war: hostages freed"
+    # Alone, a title that starts with "Live" is kept as it is: nothing says it is a marker.
+    html = """<html><head><title>x</title><meta property="og:title" content="Live: the band's new album">
+    </head><body></body></html>"""
+    title = read_metadata(LexborHTMLParser(html), "https://example.org/a").title
+    assert title == "Live: the band's new album"

@@ -36,7 +36,7 @@ from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_
 from repub.extract.language import language_code
 from repub.extract.published import in_page_zone, published_date, zones_of
 from repub.extract.textutil import join_url, squash
-from repub.extract.titles import find_headline, first_h1, without_site_name
+from repub.extract.titles import find_headline, first_h1, without_live_marker, without_site_name
 from repub.extract.types import PageDate
 from repub.hosts import registrable_domain
 
@@ -125,7 +125,8 @@ def read_metadata(
         title: str | None = printed.title
         headline = printed.node
     else:
-        title = next((t for t in titles[:5] if t), None) or _page_title(tree, site_name)
+        title = without_live_marker(next((t for t in titles[:5] if t), None), titles)
+        title = title or _page_title(tree, site_name)
         title = _tidy_title(without_site_name(title, site_names) if title else title, tree, site_name)
         headline = first_h1(tree)
     language = _language(tree, art, meta)
