@@ -13,9 +13,10 @@ close kin that the detector confuses (Bokmål and Danish, Croatian and Bosnian: 
 distance <= CLOSE_KIN). A template that says "en" over a German text gives "de"; a text in Zulu is
 "zu". Text that is no language (scrambled paywall text: py3langid's "zxx") leaves the label alone.
 
-Measured on the 1,294 pages of ../shared/bench/metadata (bench/check_titles.py has no truth for
-languages; the 43 pages where text and label disagree were read by hand): see the commit that added
-this module for the figures, and fixtures/real/language-* for saved pages.
+On the 1,294 pages of ../shared/bench/metadata (no true language there; the changes were read by
+hand): the text gives the language of 102 pages, 63 with no usable label and 39 whose label it
+overrides (35 rightly; 2 wrong where the body extracted is a PHP warning). ~1 ms a page.
+Saved pages: fixtures/real/language-*.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ Decision (first that applies):
    agrees with it, else the first stated value.
 7. Nothing stated: the URL's day, else the labelled date, else htmldate's day.
 
+On those 891 pages the day's F is 0.968 (P 0.946, R 0.991) against htmldate extensive's 0.947 in
+the same run; htmldate's search runs on 15% of pages.
+
 Dates printed on the page are read with repub.extract.dates.printed_dates (numeric and month-name
 forms in the languages of data/months.toml); a slash date that could be read either way ("06/01/2020")
 is read month-first only on an en-US page.
