@@ -274,16 +274,27 @@ def _source_tag(tree: LexborHTMLParser, name: str, m: Any, url: str) -> str | No
     return absolute_url(_link_href(tree, name) or m(name), url)
 
 
-def _htmldate(tree: LexborHTMLParser, url: str) -> date | None:
-    """htmldate's extensive search for the publication day (day precision only): the last word when
-    the page's own evidence disagrees or is missing (see repub.extract.published).
+_PRESENTATION = re.compile(r"<(style|svg)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 
-    It gets the page as lexbor serializes it, never the raw text: htmldate *downloads* a string that
-    starts with "http" and holds no space, and only repub.fetch may talk to the network."""
+
+def _htmldate(tree: LexborHTMLParser, url: str) -> date | None:
+    """htmldate's search for the publication day (day precision only): the last word when the page's
+    own evidence disagrees or is missing (see repub.extract.published).
+
+    Its fast mode first, its extensive search only when that finds nothing: where the fast mode
+    finds a day the extensive search gives the same one (829 of the 830 such pages of
+    ../shared/bench/metadata), and it costs a fourth. Inline <style> and <svg> are left out: CSS and
+    path data are runs of digits the extensive search scans for dates and never the article's date
+    (on the 61 pages of that set where it runs: the same days, 5x faster, ~60 -> ~12 ms a page).
+    The page goes in as lexbor serializes it, never as the raw text: htmldate *downloads* a string
+    that starts with "http" and holds no space, and only repub.fetch may talk to the network."""
     try:
         from htmldate import find_date
 
-        found = find_date(tree.html or "", url=url, extensive_search=True, original_date=True)
+        page = _PRESENTATION.sub("", tree.html or "")
+        found = find_date(page, url=url, extensive_search=False, original_date=True) or find_date(
+            page, url=url, extensive_search=True, original_date=True
+        )
     except Exception:  # noqa: BLE001 - a heuristic failing must never stop extraction
         return None
     day = parse_page_date(found) if found else None
