@@ -35,7 +35,7 @@ def extract(html: str, url: str) -> Extracted:
         meta = read_metadata(tree, url, html=html)
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
-        result.original = find_original(tree, url, meta, result.body_text)
+        result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
     # The page's language label, unless its text is plainly in another language.
     result.language = page_language(result.language, result.body_text)
     if not result.title and not result.body_text.strip():
