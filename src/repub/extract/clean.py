@@ -69,7 +69,7 @@ def is_boilerplate_name(value: str) -> bool:
     return False
 
 
-def _main_block(tree: LexborHTMLParser) -> LexborNode | None:
+def _main_block(tree: LexborHTMLParser | LexborNode) -> LexborNode | None:
     """The element whose direct <p> children carry the most text: the article body's container."""
     weight: Counter[int] = Counter()
     parents: dict[int, LexborNode] = {}
@@ -92,7 +92,7 @@ def _path(node: LexborNode | None) -> set[int]:
     return path
 
 
-def merge_split_body(tree: LexborHTMLParser, main: LexborNode | None) -> None:
+def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | None) -> None:
     """Join a body split into several same-class containers (ads between them) into the first one.
 
     Containers with the same tag and class as ``main`` that hold paragraphs of their own have their
@@ -128,9 +128,10 @@ def clean_tree(html: str, merge_split: bool = True) -> str:
     return clean_page(LexborHTMLParser(html), merge_split)[0]
 
 
-def clean_page(tree: LexborHTMLParser, merge_split: bool = True) -> tuple[str, int]:
-    """``clean_tree`` on a parsed page, modified in place (pass a clone to keep it): the cleaned HTML
-    and the number of words in its ``<p>`` elements (``paragraph_words`` of it, without a re-parse)."""
+def clean_page(tree: LexborHTMLParser | LexborNode, merge_split: bool = True) -> tuple[str, int]:
+    """``clean_tree`` on a parsed page or its ``<html>`` element, modified in place (pass a clone to keep
+    it): the cleaned HTML and the number of words in its ``<p>`` elements (``paragraph_words`` of it,
+    without a re-parse)."""
     for node in tree.css(_DROP_TAGS):
         node.decompose()
     _remove_outermost(boilerplate_nodes(tree))
@@ -140,7 +141,7 @@ def clean_page(tree: LexborHTMLParser, merge_split: bool = True) -> tuple[str, i
     return tree.html or "", words
 
 
-def boilerplate_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
+def boilerplate_nodes(tree: LexborHTMLParser | LexborNode) -> list[LexborNode]:
     """The elements of ``tree`` that ``clean_tree`` removes (besides the always-dropped tags)."""
     keep = _path(_main_block(tree))
     doomed: list[LexborNode] = []

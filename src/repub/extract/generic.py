@@ -85,8 +85,12 @@ def body_text(
     # preloads it; pages of sites with rules never come here).
     import trafilatura
 
-    # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(tree.clone() if tree is not None else LexborHTMLParser(html))
+    # The page is parsed once: a given tree's <html> element is cloned (cheaper than a parse) and cleaned.
+    # Not the whole document: lexbor cannot copy a doctype with a system id and no public id
+    # (`<!DOCTYPE html SYSTEM "about:legacy-compat">`, sent by real XSLT-built pages), and
+    # LexborHTMLParser.clone() raises on it; the doctype is nothing the body step reads.
+    root = tree.root if tree is not None else None
+    cleaned, page_words = clean_page(root.clone() if root is not None else LexborHTMLParser(html))
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
                "deduplicate": False}
     text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
