@@ -20,7 +20,8 @@ set the peers (``PEERS``) get the page as their own evaluation gives it (its byt
 extractors what a fetched page gives them (``decode_html`` of the bytes, and the URL). Timing covers only
 the extractor call (parse + extract + text) with the pages already in memory; everything runs in one
 process so the speed ratios are comparable. The Zyte pages/s is the median of ``--repeat`` passes; the
-snippet set (5x larger) is timed on its one pass.
+snippet set (5x larger) is timed on its one pass. The extractors take turns page by page (``_interleaved``)
+so the shared machine's changing load weighs on each alike.
 """
 
 from __future__ import annotations
@@ -302,42 +303,64 @@ class Result:
     snippet_errors: int = 0
 
 
-def _timed(fn: Extractor, inputs: list[tuple[str | bytes, str | None]]) -> tuple[list[str], float, int]:
-    """Outputs, CPU seconds and errors of one pass (a page that raises scores as empty output)."""
-    outputs: list[str] = []
-    elapsed = 0.0
-    errors = 0
-    for html, url in inputs:
-        t0 = time.process_time()
-        try:
-            text = fn(html, url)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - a page that fails scores as empty output
-            text = ""
-            errors += 1
-        elapsed += time.process_time() - t0
-        outputs.append(text or "")
-    return outputs, elapsed, errors
+def _interleaved(
+    fns: dict[str, Extractor], inputs: dict[str, list[tuple[str | bytes, str | None]]], passes: int
+) -> dict[str, tuple[list[str], float, int]]:
+    """Each extractor's outputs (last pass), median pages/s over ``passes`` and errors (a page that
+    raises scores as empty output).
+
+    The extractors take turns page by page, the order rotating from one page to the next, so a change
+    in the machine's load during the run (it is shared) weighs on each of them alike: run one after the
+    other, two extractors of equal speed measured up to 20% apart.
+    """
+    names = list(fns)
+    n = len(next(iter(inputs.values()))) if inputs else 0
+    outputs = {name: [""] * n for name in names}
+    errors = dict.fromkeys(names, 0)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(passes):
+        elapsed = dict.fromkeys(names, 0.0)
+        errors = dict.fromkeys(names, 0)
+        for i in range(n):
+            for k in range(len(names)):
+                name = names[(i + k) % len(names)]
+                html, url = inputs[name][i]
+                t0 = time.process_time()
+                try:
+                    text = fns[name](html, url)  # type: ignore[arg-type]
+                except Exception:  # noqa: BLE001 - a page that fails scores as empty output
+                    text = ""
+                    errors[name] += 1
+                elapsed[name] += time.process_time() - t0
+                outputs[name][i] = text or ""
+        for name in names:
+            rates[name].append(n / elapsed[name] if elapsed[name] else float("inf"))
+    return {name: (outputs[name], statistics.median(rates[name]), errors[name]) for name in names}
 
 
-def run_extractor(name: str, fn: Extractor, pages: list[Page], repeat: int = 1) -> Result:
-    outputs: list[str] = []
-    errors = 0
-    rates = []
-    for _ in range(repeat):
-        outputs, elapsed, errors = _timed(fn, [(p.html, p.url) for p in pages])
-        rates.append(len(pages) / elapsed if elapsed else float("inf"))
-    sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
-    return Result(name, sc, statistics.median(rates), errors)
-
-
-def run_snippets(name: str, fn: Extractor, pages: list[SnippetPage], result: Result) -> None:
-    """Score ``fn`` on the snippet set into ``result`` (one timed pass)."""
-    peer = name in PEERS
-    inputs = [(p.raw, None) if peer else (p.html, p.url) for p in pages]
-    outputs, elapsed, errors = _timed(fn, inputs)
-    result.snippets = snippet_score(pages, outputs)
-    result.snippet_pages_per_s = len(pages) / elapsed if elapsed else float("inf")
-    result.snippet_errors = errors
+def run_all(
+    fns: dict[str, Extractor], pages: list[Page], snippet_pages: list[SnippetPage], repeat: int = 1
+) -> list[Result]:
+    """Every extractor on the Zyte set (``repeat`` timed passes) and on the snippet set (one pass)."""
+    results = {name: Result(name) for name in fns}
+    if pages:
+        zyte = _interleaved(fns, {name: [(p.html, p.url) for p in pages] for name in fns}, repeat)
+        for name, (outputs, rate, errors) in zyte.items():
+            if errors == len(pages):
+                results[name] = Result(name, note="unavailable (every page raised)")
+                continue
+            sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
+            results[name] = Result(name, sc, rate, errors)
+    live = {name: fn for name, fn in fns.items() if not results[name].note}
+    if snippet_pages and live:
+        inputs = {name: [(p.raw, None) if name in PEERS else (p.html, p.url) for p in snippet_pages]
+                  for name in live}
+        for name, (outputs, rate, errors) in _interleaved(live, inputs, 1).items():
+            res = results[name]
+            res.snippets = snippet_score(snippet_pages, outputs)
+            res.snippet_pages_per_s = rate
+            res.snippet_errors = errors
+    return [results[name] for name in fns]
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -491,21 +514,16 @@ def main(argv: list[str] | None = None) -> int:
     pages = load_pages(args.data, args.limit) if "zyte" in sets else []
     snippet_pages = load_snippet_pages(args.snippet_data, args.limit) if "snippets" in sets else []
     print(f"{len(pages)} Zyte pages, {len(snippet_pages)} snippet pages loaded", file=sys.stderr)
-    results = []
+    fns: dict[str, Extractor] = {}
+    unavailable: dict[str, Result] = {}
     for name in names:
         try:
-            fn = EXTRACTORS[name][0]()
+            fns[name] = EXTRACTORS[name][0]()
         except Exception as exc:  # noqa: BLE001 - a module not ready yet must not stop the benchmark
-            results.append(Result(name, note=f"unavailable ({type(exc).__name__}: {exc})"[:120]))
+            unavailable[name] = Result(name, note=f"unavailable ({type(exc).__name__}: {exc})"[:120])
             print(f"{name}: unavailable: {exc!r}", file=sys.stderr)
-            continue
-        res = run_extractor(name, fn, pages, args.repeat) if pages else Result(name)
-        if pages and res.errors == len(pages):
-            res = Result(name, note="unavailable (every page raised)")
-        elif snippet_pages:
-            run_snippets(name, fn, snippet_pages, res)
-        results.append(res)
-        print(f"{name}: done", file=sys.stderr)
+    ran = {r.name: r for r in run_all(fns, pages, snippet_pages, args.repeat)}
+    results = [ran.get(name) or unavailable[name] for name in names]
     extra = jsonld_stats(pages) if pages and any(n.startswith("jsonld") for n in names) else ""
     print(table(results))
     if extra:

@@ -97,3 +97,24 @@ def test_table_puts_both_sets_side_by_side_with_ratios_to_the_peer():
     cells = [c.strip() for c in lines[3].strip("|").split("|")]
     assert cells == ["repub-body", "0.9700", "0.9600", "0.9800", "60.0", "+0.0100", "1.20",
                      "0.9447 (1 errors)", "0.9495", "0.9400", "45.0", f"{188 / 199 - 180 / 195:+.4f}", "1.50"]
+
+
+def test_extractors_take_turns_and_a_page_that_raises_scores_empty():
+    calls: list[str] = []
+
+    def upper(html, url):
+        calls.append("upper")
+        return html.upper()
+
+    def fails_on_b(html, url):
+        calls.append("fails")
+        if html == "b":
+            raise ValueError(html)
+        return html
+
+    inputs = [("a", None), ("b", None), ("c", None)]
+    out = ev._interleaved({"upper": upper, "fails": fails_on_b}, {"upper": inputs, "fails": inputs}, 2)
+    assert out["upper"][0] == ["A", "B", "C"] and out["upper"][2] == 0
+    assert out["fails"][0] == ["a", "", "c"] and out["fails"][2] == 1
+    # page by page, the first turn rotating: a: upper, fails; b: fails, upper; c: upper, fails
+    assert calls[:6] == ["upper", "fails", "fails", "upper", "upper", "fails"]
