@@ -8,13 +8,15 @@ from typing import Any
 
 from ..extract import extract
 from ..fetch.charset import decode_html
-from ..normalize import normalize
-from ..normalize.types import Record
+from ..normalize import normalize, record_json
 from ..pipeline import Importer
 from ..store import ArticleView, downgrade, resolve_database_url, upgrade
+from ..store.history import MOVED_TO
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    JSON_HELP,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
@@ -28,39 +30,40 @@ from .common import (
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
-    imp = commands.add_parser("import", help="fetch URLs and their originals into the database")
+    imp = add_command(commands, "import", "fetch URLs and their originals into the database")
     imp.add_argument("urls", nargs="+", metavar="URL")
-    imp.add_argument("--json", action="store_true", help="one JSON object per line per article")
+    imp.add_argument("--json", action="store_true", help="one JSON object per line per stored article")
     imp.add_argument("--no-follow-original", action="store_true", help="do not fetch the originals")
     add_db_option(imp)
     add_network_options(imp)
     imp.set_defaults(run=cmd_import)
 
-    show = commands.add_parser("show", help="show one stored article")
-    show.add_argument("url", metavar="URL")
-    show.add_argument("--json", action="store_true")
+    show = add_command(commands, "show", "show one stored article")
+    show.add_argument("url", metavar="URL", help="any URL the article was reached by")
+    show.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(show)
     show.set_defaults(run=cmd_show)
 
-    lst = commands.add_parser("list", help="list stored articles")
+    lst = add_command(commands, "list", "list stored articles")
     lst.add_argument("--site", help="only this site (e.g. transcend.org)")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help=JSON_HELP)
     add_db_option(lst)
     lst.set_defaults(run=cmd_list)
 
-    ext = commands.add_parser("extract", help="extract a saved page as if fetched from URL; store nothing")
+    ext = add_command(commands, "extract", "extract a saved page as if fetched from URL; store nothing")
     ext.add_argument("file", type=Path, metavar="FILE")
     ext.add_argument("--url", required=True, help="the URL the page was saved from")
-    ext.add_argument("--json", action="store_true")
+    ext.add_argument("--json", action="store_true", help="one JSON object instead of text")
     ext.set_defaults(run=cmd_extract)
 
-    db = commands.add_parser("db", help="database maintenance")
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.",
+                             epilog="exit codes: see `repub db ACTION --help`")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    up = db_commands.add_parser("upgrade", help="run migrations up to the latest")
+    up = add_command(db_commands, "db upgrade", "run migrations up to the latest")
     add_db_option(up)
     up.set_defaults(run=cmd_db_upgrade)
-    down = db_commands.add_parser("downgrade", help="run migrations down to REVISION")
-    down.add_argument("revision", help='target revision, e.g. "base"')
+    down = add_command(db_commands, "db downgrade", "run migrations down to REVISION")
+    down.add_argument("revision", help='target revision, e.g. "base" or "0003"')
     add_db_option(down)
     down.set_defaults(run=cmd_db_downgrade)
 
@@ -151,39 +154,13 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def record_json(record: Record) -> dict[str, Any]:
-    """The extraction fields of a record, in the shape of ``--json`` output and fixtures' expected.json."""
-    lead_image = None
-    if record.lead_image_url or record.lead_image_caption or record.lead_image_credit:
-        lead_image = {
-            "url": record.lead_image_url,
-            "caption": record.lead_image_caption,
-            "credit": record.lead_image_credit,
-        }
-    original = None
-    if record.original is not None:
-        original = {
-            "url": record.original.url,
-            "outlet": record.original.outlet,
-            "published_at": record.original.published_at,
-        }
-    return {
-        "url": record.url,
-        "site": record.site,
-        "extractor": record.extractor,
-        "title": record.title,
-        "authors": record.authors,
-        "byline": record.byline,
-        "section": record.section,
-        "published_at": record.published_at,
-        "modified_at": record.modified_at,
-        "language": record.language,
-        "canonical_url": record.canonical_url,
-        "lead_image": lead_image,
-        "tags": record.tags,
-        "body_text": record.body_text,
-        "original": original,
-    }
+def _evidence_line(item: dict[str, Any]) -> str:
+    """``dateline: "WASHINGTON (AP) —" (Associated Press)``: the kind, what the page said, what it names."""
+    detail = item.get("detail") or {}
+    said = f' "{detail["text"]}"' if detail.get("text") else ""
+    named = [str(detail[k]) for k in ("outlet", "url") if detail.get(k)]
+    named += [f"{k} {detail[k]}" for k in ("similarity", "coverage") if detail.get(k) is not None]
+    return f"{item.get('kind')}:{said}" + (f" ({', '.join(named)})" if named else "")
 
 
 def _summary(view: ArticleView, *, full_body: bool = False) -> str:
@@ -193,6 +170,8 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         lines.append(f"  byline:     {view.byline}")
     if view.authors:
         lines.append(f"  authors:    {', '.join(view.authors)}")
+    if view.credits:
+        lines.append(f"  credits:    {', '.join(view.credits)}")
     dates = view.published_at or "-"
     if view.modified_at:
         dates += f" (modified {view.modified_at})"
@@ -214,6 +193,9 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         status = orig.get("status")
         title = orig.get("title")
         lines.append(f"              status: {status}" + (f"; title: {title}" if title else ""))
+        if orig.get("confidence") is not None:
+            lines.append(f"              confidence: {orig['confidence']:.2f}")
+        lines.extend(f"              evidence: {_evidence_line(item)}" for item in orig.get("evidence") or [])
         if view.diverged_since:
             lines.append(
                 f"              diverged: original changed since {view.diverged_since}"
@@ -224,7 +206,9 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
     lines.append(
         f"  status:     {view.status}; first seen {view.first_seen_at}; last checked {view.last_checked_at}"
     )
-    if view.error:
+    if view.status == "moved":  # onto another stored article (resync), whose URL is kept here
+        lines.append(f"  moved to:   {(view.error or '-').removeprefix(MOVED_TO)}")
+    elif view.error:
         lines.append(f"  last error: {view.error}")
     body = view.body_text or ""
     words = len(body.split())

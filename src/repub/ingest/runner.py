@@ -5,12 +5,12 @@ at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are be
 their request (once their host admits it) and the end of their save, so memory stays flat however many
 URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
 compression of the raw page kept with it) runs in a pool of worker processes when the run has more than
-``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``), else in a thread; everything touching
-the database runs on one writer thread (``repub.ingest.writer``), so SQLite writes are serialised and
-never block the fetchers. The pages saved close together share a transaction, each page in a
-SAVEPOINT with its fetch-log line, its original's stub and its link: a run killed at any point leaves
-whole articles; the next run skips what is stored, fetches originals still pending, and walks deep
-again because this run did not finish its walk.
+``POOL_MIN_URLS`` pages to import and more than one core (``repub.ingest.extraction``), else in a
+thread; everything touching the database runs on one writer thread (``repub.ingest.writer``), so SQLite
+writes are serialised and never block the fetchers. The pages saved close together share a
+transaction, each page in a SAVEPOINT with its fetch-log line, its original's stub and its link: a run
+killed at any point leaves whole articles; the next run skips what is stored, fetches originals
+still pending, and walks deep again because this run did not finish its walk.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from ..config import Settings
 from ..discover import Discovered, Source, SourcesConfig
+from ..discover.robots import refused_by_robots
 from ..errors import ExtractError, FetchError, RepubError
 from ..fetch.types import Page
 from ..normalize import canonical_url, utc_now
@@ -38,11 +39,13 @@ from ..store.known import UrlState, url_states
 from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
-from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
+from .extraction import Extractor, Prepared, prepare_page, use_workers, warm_up
 from .politeness import PoliteFetcher, Politeness
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
+# problems with a source's feeds, sitemaps and listings: on stderr even with --log-file (repub.cli.ingest)
+discovery_log = logging.getLogger("repub.ingest.discovery")
 T = TypeVar("T")
 DEAD_STATUSES = frozenset({404, 410})  # a copy answering these is not asked again unless --backfill
 Progress = Callable[[int, int], None]  # (done, total) articles
@@ -76,7 +79,7 @@ class IngestResult:
     def summary(self) -> str:
         f = self.figures
         line = (f"ingest run {self.run_id} {self.status}: discovered {f.discovered}, new {f.new}, "
-                f"updated {f.updated}, failed {f.failed}, {self.seconds:.1f} s")
+                f"updated {f.updated}, failed {f.failed}, refused {f.refused}, {self.seconds:.1f} s")
         return f"{line} ({self.error})" if self.error else line
 
 
@@ -100,7 +103,7 @@ class Ingest:
         self._writer: Writer | None = None  # made by _main: it hands results to the event loop
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
-        self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
+        self._extractor: Extractor | None = None  # worker processes, when use_workers() says so
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
         self._figures_at = 0.0  # time.monotonic() of the last update_run
 
@@ -110,7 +113,7 @@ class Ingest:
         with run_lock(self.store):
             started = time.monotonic()
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
-            if not self.options.enqueue and budgets > pool_min_urls():
+            if not self.options.enqueue and use_workers(budgets):
                 warm_up()  # the run may need the worker processes: their fork server starts meanwhile
             previous = {s.name: self._previous_status(s) for s in self.sources}
             self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
@@ -208,7 +211,8 @@ class Ingest:
         )
         self.errors.extend(walk.errors)
         for message in walk.errors:
-            log.warning("discovery: %s", message)
+            discovery_log.warning("discovery: %s", message)
+        self.figures.failed += walk.failed_documents  # a refused feed or child sitemap is a failure
         self.figures.discovered += len(walk.urls)
         todo, pending = await self._db(self._plan, walk.urls)
         if len(todo) > budget:
@@ -221,7 +225,7 @@ class Ingest:
             return walk
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
-        if self._extractor is None and self._total > pool_min_urls():
+        if self._extractor is None and use_workers(self._total):
             self._extractor = Extractor()
             log.info("extracting in %d worker processes", self._extractor.workers)
             url = self.store.url_for_another_process()
@@ -291,10 +295,8 @@ class Ingest:
     # -- one article ----------------------------------------------------------------------------------
 
     async def _article(self, source: Source, url: str) -> None:
-        try:
-            await self._import(source, url)
-        finally:
-            self._advance()
+        await self._import(source, url)
+        self._advance()  # not when cancelled (Ctrl-C): an article cut short is not done
 
     async def _fetch_held(self, source: Source, url: str) -> Page:
         """Fetch an article page holding one of the run's slots: release it once the page is saved."""
@@ -331,7 +333,10 @@ class Ingest:
             finally:
                 self._slots_().release()
         except RepubError as err:
-            self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
+            if isinstance(err, FetchError) and refused_by_robots(err):
+                self._refused(str(err))
+            else:
+                self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
             return
         log.info("stored %s", record.url)
         original_url = _to_follow(record, saved)
@@ -353,7 +358,10 @@ class Ingest:
             log.info("stored original %s", original_url)
         except RepubError as err:
             await self._db(self._importer_().original_failed, original_url, err)
-            self._failed(f"original {original_url} of {copy_url}: {err}")
+            if isinstance(err, FetchError) and refused_by_robots(err):
+                self._refused(f"original {original_url} of {copy_url}: {err}")
+            else:
+                self._failed(f"original {original_url} of {copy_url}: {err}")
 
     async def _pending_original(self, source: Source, copy_url: str, original_url: str,
                                 outlet: str | None) -> None:
@@ -381,6 +389,11 @@ class Ingest:
         self.figures.failed += 1
         self.errors.append(message)
         log.warning("failed: %s", message)
+
+    def _refused(self, message: str) -> None:
+        """A URL robots.txt disallows: the site's wish, not a failure (in the fetch log all the same)."""
+        self.figures.refused += 1
+        log.info("refused: %s", message)
 
     def _advance(self) -> None:
         self._done += 1

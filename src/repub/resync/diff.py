@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# Compared field by field, in this order; lists (authors, tags) are compared as one comma-joined line.
-DIFF_FIELDS = (
-    "title", "byline", "authors", "published_at", "modified_at", "section", "lead_image_url",
-    "lead_image_caption", "lead_image_credit", "tags", "body_text",
-)
+from repub.normalize.types import Record
+
+# Compared field by field: every content field, in the record's order; lists (authors, tags) are
+# compared as one comma-joined line.
+DIFF_FIELDS = Record.CONTENT_FIELDS
 # Whitespace runs are tokens too, so equal stretches come back exactly as written (paragraph breaks kept).
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
@@ -82,6 +82,8 @@ def _trim(text: str, context: int, *, head: bool, tail: bool) -> str:
     keep = 2 * context  # words and the spaces between them count as tokens
     if len(words) <= 2 * keep + 1:
         return text
-    start = "".join(words[:keep]) if head else ""
-    end = "".join(words[-keep:]) if tail else ""
-    return f"{start} … {end}".strip(" ") if head and tail else (f"{start} …" if head else f"… {end}")
+    # Only the spacing beside the "…" is evened out: the stretch's own first and last characters sit
+    # next to a change and are kept as written.
+    start = "".join(words[:keep]).rstrip() + " …" if head else "…"
+    end = " " + "".join(words[-keep:]).lstrip() if tail else ""
+    return start + end
