@@ -13,8 +13,7 @@ Exceptions: the lead image prefers og:image over JSON-LD ``image`` (JSON-LD ofte
 and logos; og:image is the one picture the publisher chose); language prefers JSON-LD ``inLanguage``,
 then ``<html lang>``, then og:locale, then Content-Language.
 
-Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
-"Editors" or a lone wire name ("Reuters") are dropped.
+Authors come from ``repub.extract.authors`` (people only; see there).
 """
 
 from __future__ import annotations
@@ -28,7 +27,9 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.authors import read_authors
+from repub.extract.jsonld import find_article_object, load_jsonld_blocks
+from repub.extract.jsonld import resolve_ref as _resolve
 from repub.extract.textutil import join_url, squash
 from repub.extract.types import PageDate
 
@@ -53,25 +54,6 @@ class PageMetadata:
     is_based_on: str | None = None  # JSON-LD isBasedOn, absolute
 
 
-# Bylines that name a desk, a role or a wire rather than a person.
-_NOT_PEOPLE = frozenset(
-    {
-        "staff", "staff writer", "staff writers", "staff reporter", "editor", "editors", "the editors",
-        "editorial", "editorial board", "editorial staff", "admin", "administrator", "newsroom",
-        "news desk", "newsdesk", "web desk", "webdesk", "guest", "guest author", "contributor",
-        "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
-        "agence france-presse", "agence france presse", "bloomberg", "rt", "russia today", "tass",
-        "xinhua", "sputnik", "upi", "dpa", "efe", "ians", "pti", "press release", "unknown",
-        "anonymous",
-    }
-)
-
-_ROLE = re.compile(
-    r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
-    re.I,
-)
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
-_BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
     "publish_date", "publish-date", "publishdate", "pubdate", "dc.date.issued", "dc.date", "dcterms.issued",
@@ -81,10 +63,6 @@ _PUBLISHED_META = (
 _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "dateModified",
     "dc.date.modified", "dcterms.modified", "article.updated", "last-modified",
-)
-_AUTHOR_META = (
-    "article:author", "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl",
 )
 
 
@@ -117,7 +95,7 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
     )
     return PageMetadata(
         title=title,
-        authors=_authors(art, ids, meta, tree, site_name),
+        authors=read_authors(art, ids, meta, tree, site_name),
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,
         modified=modified,
@@ -183,19 +161,6 @@ def _valid_day(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def is_person_name(name: str, site_name: str | None = None) -> bool:
-    """False for desks, roles, wires and the site's own name; True for what looks like a person."""
-    low = name.strip().lower().strip(".")
-    if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
-        return False
-    if site_name:
-        # The site's own name, or a desk named after it ("CNN Business", "Telegraph Sport").
-        brand = re.sub(r"^the\s+", "", site_name.strip().lower())
-        if low == site_name.strip().lower() or (brand and re.search(rf"\b{re.escape(brand)}\b", low)):
-            return False
-    return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
 
 
 def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
@@ -268,63 +233,6 @@ def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[
     return None
 
 
-def _authors(
-    art: dict[str, Any],
-    ids: dict[str, dict[str, Any]],
-    meta: dict[str, list[str]],
-    tree: LexborHTMLParser,
-    site_name: str | None,
-) -> list[str]:
-    raw = art.get("author")
-    people: list[str] = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        obj = _resolve(item, ids)
-        if isinstance(obj, dict):
-            if types_of(obj) & {"Organization", "NewsMediaOrganization", "Corporation"}:
-                continue  # never a person: RT's news pages name {"@type": "Organization", "name": "RT"}
-            name = _name_of(obj)
-            if name:
-                people.extend(_split_names(name))
-        elif isinstance(obj, str):
-            people.extend(_split_names(obj))
-    if not any(is_person_name(p, site_name) for p in people):
-        people = [n for v in _all(meta, _AUTHOR_META) if v for n in _split_names(v)]
-    if not any(is_person_name(p, site_name) for p in people):
-        nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
-        people = [name for n in nodes for name in _split_names(n.text(deep=True))]
-    if not any(is_person_name(p, site_name) for p in people):
-        # hCard, as WordPress themes print the byline: <span class="author vcard"><a class="fn">.
-        card = next((n for n in tree.css(".author.vcard .fn") if not _in_comments(n)), None)
-        people = _split_names(card.text(deep=True)) if card is not None else []
-    return _dedupe(p for p in people if is_person_name(p, site_name))
-
-
-def _in_comments(node: Any) -> bool:
-    parent = node.parent
-    while parent is not None:
-        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
-        if "comment" in marks:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _split_names(text: str) -> list[str]:
-    text = html_lib.unescape(squash(text))
-    text = _BY.sub("", text)
-    parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
-    # "Doe, Jr." would split badly: only split when every part is a plausible full name.
-    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
-        # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
-        return [p for p in parts if not _ROLE.search(p)]
-    if (
-        len(parts) == 2 and "," in text and len(parts[0].split()) >= 2 and len(parts[1].split()) == 1
-        and parts[1][:1].isupper() and parts[1].strip(".").lower() not in _NAME_SUFFIXES
-    ):
-        return [parts[0]]  # "Victor Tangermann, Futurism": a person, then the outlet they wrote for
-    return [text] if text else []
-
-
 def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
     keywords = art.get("keywords")
     if isinstance(keywords, list):
@@ -339,13 +247,6 @@ def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
         found = [k for v in meta.get("keywords", []) + meta.get("news_keywords", []) for k in v.split(",")]
     tags = (html_lib.unescape(squash(t)) for t in found)
     return _dedupe(t for t in tags if re.search(r"\w", t))
-
-
-def _resolve(item: Any, ids: dict[str, dict[str, Any]]) -> Any:
-    """Follow a bare {"@id": ...} reference to the object it names elsewhere in the @graph."""
-    if isinstance(item, dict) and set(item) == {"@id"}:
-        return ids.get(item["@id"], item)
-    return item
 
 
 def _name_of(obj: Any) -> str | None:
