@@ -1,133 +1,412 @@
-"""Who wrote the page: the people named by its metadata and byline markup.
+"""Who wrote the page and who is credited: people in ``authors``, agencies and outlets in ``credits``.
 
-Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
-"Editors" or a lone wire name ("Reuters") are dropped.
+Each source gives people and credits (``repub.extract.names`` reads the text); sources in the order of
+trust below, the first that names a person gives the people:
 
-Sources, first one that names a person wins: JSON-LD ``author``; the author meta tags (``author``,
-``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``); ``itemprop=author`` names and
-``rel=author`` links; the hCard of WordPress themes (``.author.vcard .fn``, outside comments).
+1. JSON-LD ``author`` of the article object (Person: people; Organization: a credit when it is a known
+   agency or outlet, else nobody: "RT", the site itself).
+2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``).
+3. The visible byline: the element marked as a byline or author (class, id, ``itemprop``, ``rel``)
+   nearest after the headline, outside comments, teasers and author boxes; else a line after the
+   headline that begins with a byline word ("By", "Von", "Por", "بقلم").
+4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X").
+
+Credits are gathered from every source that names the page's authors: the JSON-LD and meta authors,
+the visible byline, and the dateline and credit lines of the body (``credits_in_body``, called once
+the body is known). ``byline`` is the visible byline as a reader sees it.
 """
 
 from __future__ import annotations
 
-import html as html_lib
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.jsonld import resolve_ref, types_of
+from repub.extract.names import Names, find_credit, parse_names, starts_with_byline_word
 from repub.extract.textutil import squash
 
-# Bylines that name a desk, a role or a wire rather than a person.
-_NOT_PEOPLE = frozenset(
+_AUTHOR_META = (
+    "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
+    "byl", "cxenseparse:author",
+)
+_ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "NGO", "NewsAgency"})
+# Elements marked as a byline or an author name, in any language's class names.
+_BYLINE_SELECTOR = ", ".join(
+    [f'[class*="{w}" i]' for w in ("author", "byline", "autor", "auteur", "verfasser", "writer", "byl")]
+    + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
+    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
+)
+# Class and id words (whole, or between "-" and "_") of containers whose bylines are not the article's:
+# comments, teasers of other articles, navigation, sidebars.
+_ELSEWHERE_WORDS = frozenset(
     {
-        "staff", "staff writer", "staff writers", "staff reporter", "editor", "editors", "the editors",
-        "editorial", "editorial board", "editorial staff", "admin", "administrator", "newsroom",
-        "news desk", "newsdesk", "web desk", "webdesk", "guest", "guest author", "contributor",
-        "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
-        "agence france-presse", "agence france presse", "bloomberg", "rt", "russia today", "tass",
-        "xinhua", "sputnik", "upi", "dpa", "efe", "ians", "pti", "press release", "unknown",
-        "anonymous",
+        "comment", "comments", "commentlist", "kommentar", "kommentare", "reply", "replies", "respond",
+        "discussion", "related", "teaser", "teasers", "recommended", "recommendations", "recirculation",
+        "popular", "trending", "listing", "newsletter", "promo", "breadcrumb", "breadcrumbs", "nav",
+        "navigation", "navbar", "menu", "sidebar", "carousel", "slider", "latest", "card", "cards", "more",
     }
 )
-
-_ROLE = re.compile(
-    r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
-    re.I,
+_ELSEWHERE_TAGS = frozenset({"nav", "aside", "form"})
+# Class words of an author box (a bio, a card with the author's photo): evidence, but not the byline.
+_BOX_WORDS = frozenset(
+    {"bio", "biography", "box", "about", "card", "avatar", "description", "social", "follow", "signature"}
 )
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
-_BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
-_AUTHOR_META = (
-    "article:author", "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl",
-)
+_CLASS_WORDS = re.compile(r"[^\W_]+")
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
+_BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
+_MAX_BYLINE = 200  # longer elements are bios or containers
+_NEAR_TITLE_CHARS = 400
 
 
-def read_authors(
+@dataclass
+class Authorship:
+    authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    byline: str | None = None  # the visible byline as printed
+
+
+@dataclass
+class _Page:
+    tree: LexborHTMLParser
+    art: dict[str, Any]
+    blocks: list[dict[str, Any]]
+    ids: dict[str, dict[str, Any]]
+    meta: dict[str, list[str]]
+    site_names: tuple[str, ...]
+    language: str | None
+    title: str | None
+
+
+def read_authorship(
+    tree: LexborHTMLParser,
     art: dict[str, Any],
+    blocks: list[dict[str, Any]],
     ids: dict[str, dict[str, Any]],
     meta: dict[str, list[str]],
-    tree: LexborHTMLParser,
-    site_name: str | None,
-) -> list[str]:
-    """The people the page names as its authors (``art``: the JSON-LD article object; ``ids``: the
-    JSON-LD objects by ``@id``; ``meta``: the meta tags by key, lowercase keys included)."""
-    raw = art.get("author")
-    people: list[str] = []
+    *,
+    site_names: tuple[str, ...] = (),
+    language: str | None = None,
+    title: str | None = None,
+) -> Authorship:
+    """The page's authors, credits and visible byline (``art``: the JSON-LD article object; ``ids``:
+    the JSON-LD objects by ``@id``; ``meta``: the meta tags by key, lowercase keys included)."""
+    page = _Page(tree, art, blocks, ids, meta, tuple(s for s in site_names if s), language, title)
+    byline_text, sources = sources_of(page)
+    chosen = next((names for names in sources.values() if names.people), Names())
+    if _names_more(sources["byline"], chosen):
+        chosen = sources["byline"]  # the byline prints everyone the metadata names, and more
+    credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
+    return Authorship(authors=list(chosen.people), credits=_dedupe(credits), byline=byline_text or None)
+
+
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "box")
+CREDIT_SOURCES = ("jsonld", "meta", "byline")
+
+
+def sources_of(page: _Page) -> tuple[str, dict[str, Names]]:
+    """The visible byline's text, and every source's people and credits in the order of trust."""
+    byline_text, byline = _visible_byline(page)
+    found = {
+        "jsonld": lambda: _jsonld_authors(page, page.art),
+        "meta": lambda: _meta_authors(page),
+        "byline": lambda: byline,
+        "other_jsonld": lambda: _other_jsonld_authors(page),
+        "box": lambda: _author_box(page),
+    }
+    return byline_text, {name: found[name]() for name in TRUST}
+
+
+def _names_more(byline: Names, chosen: Names) -> bool:
+    mine = {p.casefold() for p in byline.people}
+    theirs = {p.casefold() for p in chosen.people}
+    return bool(theirs) and theirs < mine
+
+
+# --------------------------------------------------------------------------------------- metadata
+
+
+def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
+    out = Names()
+    raw = obj.get("author") or obj.get("creator")
     for item in raw if isinstance(raw, list) else [raw]:
-        obj = resolve_ref(item, ids)
-        if isinstance(obj, dict):
-            if types_of(obj) & {"Organization", "NewsMediaOrganization", "Corporation"}:
-                continue  # never a person: RT's news pages name {"@type": "Organization", "name": "RT"}
-            name = _text(obj.get("name"))
-            if name:
-                people.extend(_split_names(name))
-        elif isinstance(obj, str):
-            people.extend(_split_names(obj))
-    if not any(is_person_name(p, site_name) for p in people):
-        people = [n for k in _AUTHOR_META for v in meta.get(k, []) if v for n in _split_names(v)]
-    if not any(is_person_name(p, site_name) for p in people):
-        nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
-        people = [name for n in nodes for name in _split_names(n.text(deep=True))]
-    if not any(is_person_name(p, site_name) for p in people):
-        # hCard, as WordPress themes print the byline: <span class="author vcard"><a class="fn">.
-        card = next((n for n in tree.css(".author.vcard .fn") if not _in_comments(n)), None)
-        people = _split_names(card.text(deep=True)) if card is not None else []
-    return _dedupe(p for p in people if is_person_name(p, site_name))
+        item = resolve_ref(item, page.ids)
+        if isinstance(item, dict):
+            name = _person_name(item)
+            if not name:
+                continue
+            if types_of(item) & _ORGANIZATION_TYPES:
+                # Never a person: RT's news pages name {"@type": "Organization", "name": "RT"}.
+                if credit := find_credit(name):
+                    out.credits.append(credit.name)
+                continue
+            _add(out, parse_names(name, page.site_names, page.language))
+        elif isinstance(item, str):
+            _add(out, parse_names(item, page.site_names, page.language))
+    return out
 
 
-def is_person_name(name: str, site_name: str | None = None) -> bool:
-    """False for desks, roles, wires and the site's own name; True for what looks like a person."""
-    low = name.strip().lower().strip(".")
-    if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
-        return False
-    if site_name:
-        # The site's own name, or a desk named after it ("CNN Business", "Telegraph Sport").
-        brand = re.sub(r"^the\s+", "", site_name.strip().lower())
-        if low == site_name.strip().lower() or (brand and re.search(rf"\b{re.escape(brand)}\b", low)):
-            return False
-    return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
+def _person_name(obj: dict[str, Any]) -> str | None:
+    name = obj.get("name")
+    if isinstance(name, list):
+        name = next((n for n in name if isinstance(n, str)), None)
+    if isinstance(name, str) and name.strip():
+        return name
+    parts = [obj.get(k) for k in ("givenName", "additionalName", "familyName")]
+    joined = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    return joined or None
 
 
-def _in_comments(node: Any) -> bool:
-    parent = node.parent
+def _meta_authors(page: _Page) -> Names:
+    out = Names()
+    for key in _AUTHOR_META:
+        for value in page.meta.get(key, []):
+            _add(out, parse_names(value, page.site_names, page.language))
+    return out
+
+
+def _other_jsonld_authors(page: _Page) -> Names:
+    out = Names()
+    for obj in page.blocks:
+        if obj is not page.art and ("author" in obj or "creator" in obj):
+            _add(out, _jsonld_authors(page, obj))
+    return out
+
+
+# ----------------------------------------------------------------------------------- visible byline
+
+
+def _visible_byline(page: _Page) -> tuple[str, Names]:
+    """The byline element nearest after the headline, else a byline line just after it, else the
+    nearest byline element before it."""
+    headline = _headline(page)
+    article = _ancestor_ids(headline) if headline is not None else set()
+    title_seen = headline is None
+    before: tuple[str, Names] | None = None
+    for node in page.tree.css(f"h1, h2, h3, {_BYLINE_SELECTOR}"):
+        if headline is not None and node == headline:
+            title_seen = True
+            continue
+        if node.tag in ("h1", "h2", "h3") and not _BYLINE_MARK.search(_marks(node)):
+            continue
+        if _elsewhere(node, article) or _is_box(node):
+            continue
+        found = _read_byline_node(node, page)
+        if found is None:
+            continue
+        found = _innermost(node, found, page)
+        if title_seen:
+            return found
+        before = found
+    return _near_title(page, headline) or before or ("", Names())
+
+
+def _innermost(node: LexborNode, found: tuple[str, Names], page: _Page) -> tuple[str, Names]:
+    """The byline as printed by the innermost marked element that names the same people: not the
+    container's run of buttons and dates around it."""
+    want = {p.casefold() for p in found[1].people}
+    best = found
+    for inner in node.css(_BYLINE_SELECTOR)[1:]:
+        got = _read_byline_node(inner, page)
+        if got is not None and {p.casefold() for p in got[1].people} == want and len(got[0]) <= len(best[0]):
+            best = (got[0], Names(found[1].people, found[1].credits or got[1].credits))
+    return best
+
+
+def _headline(page: _Page) -> LexborNode | None:
+    """The article's headline: the first h1-h3 that reads like the title, else the first h1."""
+    heads = page.tree.css("h1, h2, h3")
+    if page.title:
+        key = _key(page.title)
+        for head in heads:
+            text = _key(head.text(deep=True))
+            if len(text) > 3 and (text in key or key in text):
+                return head
+    return next((h for h in heads if h.tag == "h1"), None)
+
+
+def _ancestor_ids(node: LexborNode) -> set[int]:
+    out = set()
+    parent: LexborNode | None = node
     while parent is not None:
-        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
-        if "comment" in marks:
+        out.add(parent.mem_id)
+        parent = parent.parent
+    return out
+
+
+def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None:
+    text = _text_of(node)
+    if not text or len(text) > _MAX_BYLINE:
+        return None
+    # A one-word name ("tlow", "Benni") is taken when it is all the element holds: an author element,
+    # not a label beside a name.
+    single = " " not in text and _BYLINE_MARK.search(_marks(node)) is not None
+    names = parse_names(text, page.site_names, page.language, visible=not single)
+    parts = _named_parts(node, page)
+    if len(parts.people) > len(names.people) and all(
+        any(p.casefold() in n.casefold() for n in names.people) for p in parts.people
+    ):
+        # Names side by side in separate elements with no separator: "Jane Doe John Roe".
+        names = Names(parts.people, names.credits)
+    if not names.people and not names.credits:
+        return None
+    return _as_printed(text, names), names
+
+
+def _named_parts(node: LexborNode, page: _Page) -> Names:
+    """The names of a byline's links (or ``itemprop=name`` elements), one person each."""
+    out = Names()
+    parts = node.css('a, [itemprop="name"]')
+    if len(parts) < 2:
+        return out
+    for part in parts:
+        _add(out, parse_names(_text_of(part), page.site_names, page.language, visible=True))
+    return out
+
+
+def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] | None:
+    """A short line right after the headline that begins with a byline word: "By Jane Doe"."""
+    if headline is None:
+        return None
+    seen = 0
+    for text in _texts_after(headline):
+        seen += len(text)
+        if seen > _NEAR_TITLE_CHARS:
+            break
+        if len(text) > 120:
+            continue
+        names = parse_names(text, page.site_names, page.language, visible=True)
+        if names.people and starts_with_byline_word(text, page.language):
+            return _as_printed(text, names), names
+    return None
+
+
+def _texts_after(node: LexborNode) -> Iterator[str]:
+    """The texts of the blocks that follow ``node`` in document order (its siblings, then its
+    ancestors' siblings), one per element that holds text directly."""
+    current: LexborNode | None = node
+    while current is not None:
+        sibling = current.next
+        while sibling is not None:
+            if sibling.tag not in _NOT_TEXT:
+                yield from _text_blocks(sibling)
+            sibling = sibling.next
+        current = current.parent
+
+
+def _text_blocks(node: LexborNode) -> Iterator[str]:
+    if node.tag == "-text":
+        text = squash(node.text_content or "")
+        if text:
+            yield text
+        return
+    if node.tag in _NOT_TEXT:
+        return
+    if node.tag in ("p", "span", "a", "li", "address") or node.child is None:
+        text = squash(node.text(deep=True))
+        if text:
+            yield text
+        return
+    child = node.child
+    while child is not None:
+        yield from _text_blocks(child)
+        child = child.next
+
+
+def _author_box(page: _Page) -> Names:
+    """An author box ("About the author", "Über X"): the person it presents."""
+    headline = _headline(page)
+    article = _ancestor_ids(headline) if headline is not None else set()
+    for node in page.tree.css(_BYLINE_SELECTOR):
+        if _elsewhere(node, article) or not _is_box(node):
+            continue
+        text = _text_of(node)
+        if text and len(text) <= 80:
+            names = parse_names(text, page.site_names, page.language, visible=True)
+            if names.people:
+                return names
+    return Names()
+
+
+# --------------------------------------------------------------------------------------- DOM helpers
+
+
+def _marks(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+def _elsewhere(node: LexborNode, article: set[int]) -> bool:
+    """Inside comments, teasers of other articles, navigation or a sidebar: an element up to the
+    first one that also holds the headline (which is the article, whatever its classes say)."""
+    parent: LexborNode | None = node
+    while parent is not None and parent.mem_id not in article and parent.tag not in ("body", "html"):
+        if parent.tag in _ELSEWHERE_TAGS:
+            return True
+        if not _ELSEWHERE_WORDS.isdisjoint(_class_words(parent)):
             return True
         parent = parent.parent
     return False
 
 
-def _split_names(text: str) -> list[str]:
-    text = html_lib.unescape(squash(text))
-    text = _BY.sub("", text)
-    parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
-    # "Doe, Jr." would split badly: only split when every part is a plausible full name.
-    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
-        # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
-        return [p for p in parts if not _ROLE.search(p)]
-    if (
-        len(parts) == 2 and "," in text and len(parts[0].split()) >= 2 and len(parts[1].split()) == 1
-        and parts[1][:1].isupper() and parts[1].strip(".").lower() not in _NAME_SUFFIXES
-    ):
-        return [parts[0]]  # "Victor Tangermann, Futurism": a person, then the outlet they wrote for
-    return [text] if text else []
+def _is_box(node: LexborNode) -> bool:
+    return not _BOX_WORDS.isdisjoint(_class_words(node))
 
 
-def _text(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    # JSON-LD written by WordPress plugins often carries HTML entities ("&#8217;") inside the JSON strings.
-    return squash(html_lib.unescape(value)) or None
+def _class_words(node: LexborNode) -> set[str]:
+    return set(_CLASS_WORDS.findall(_marks(node).casefold()))
 
 
-def _dedupe(items: Any) -> list[str]:
+def _text_of(node: LexborNode) -> str:
+    """The element's text without scripts, buttons or <time> elements."""
+    parts: list[str] = []
+    _collect(node, parts)
+    # Inline elements are read apart ("Jane Doe<span>2 days ago</span>" is two things), with no space
+    # before the punctuation that follows them ("<a>Jane Doe</a>, <a>John Roe</a>").
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", squash(" ".join(parts)))
+
+
+def _collect(node: LexborNode, parts: list[str]) -> None:
+    child = node.child
+    while child is not None:
+        if child.tag == "-text":
+            parts.append(child.text_content or "")
+        elif child.tag not in _NOT_TEXT:
+            _collect(child, parts)
+        child = child.next
+
+
+def _as_printed(text: str, names: Names) -> str:
+    """The byline as a reader sees it: from its first word up to its last name or credit."""
+    low = text.casefold()
+    ends = [low.rfind(n.casefold()) + len(n) for n in names.people if n.casefold() in low]
+    for credit in names.credits:
+        outlet = find_credit(credit)
+        for alias in (credit, *(outlet.aliases if outlet else ())):
+            at = low.rfind(alias.casefold())
+            if at >= 0:
+                ends.append(at + len(alias))
+    return text[: max(ends)].strip(" ,;|·•-–—") if ends else text
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def _add(out: Names, found: Names) -> None:
+    out.people.extend(p for p in found.people if p.casefold() not in {q.casefold() for q in out.people})
+    out.credits.extend(c for c in found.credits if c not in out.credits)
+
+
+def _dedupe(items: list[str]) -> list[str]:
     seen: set[str] = set()
-    out: list[str] = []
+    out = []
     for item in items:
-        if item and item.lower() not in seen:
-            seen.add(item.lower())
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
             out.append(item)
     return out

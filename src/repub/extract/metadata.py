@@ -27,17 +27,20 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from repub.extract.authors import read_authors
+from repub.extract.authors import read_authorship
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks
 from repub.extract.jsonld import resolve_ref as _resolve
 from repub.extract.textutil import join_url, squash
 from repub.extract.types import PageDate
+from repub.hosts import registrable_domain
 
 
 @dataclass
 class PageMetadata:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)  # agencies and outlets the byline names
+    byline: str | None = None  # the visible byline as printed
     section: str | None = None
     published: PageDate | None = None
     modified: PageDate | None = None
@@ -93,13 +96,20 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
     modified = _first_date(
         [_text(art.get("dateModified"))] + _all(meta, _MODIFIED_META) + _itemprop(tree, "dateModified")
     )
+    language = _language(tree, art, meta)
+    authorship = read_authorship(
+        tree, art, blocks, ids, meta, site_names=_site_names(site_name, art, ids, url), language=language,
+        title=title,
+    )
     return PageMetadata(
         title=title,
-        authors=read_authors(art, ids, meta, tree, site_name),
+        authors=authorship.authors,
+        credits=authorship.credits,
+        byline=authorship.byline,
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,
         modified=modified,
-        language=_language(tree, art, meta),
+        language=language,
         canonical_url=absolute_url(_link_href(tree, "canonical"), url),
         og_url=absolute_url(m("og:url"), url),
         image_url=absolute_url(
@@ -115,6 +125,14 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
         syndication_source=_source_tag(tree, "syndication-source", m, url),
         original_source=_source_tag(tree, "original-source", m, url),
         is_based_on=absolute_url(_url_of(art.get("isBasedOn")), url),
+    )
+
+
+def _site_names(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: str) -> tuple[str, ...]:
+    """The site's own names, never an author: og:site_name, the JSON-LD publisher, the domain's label."""
+    domain = registrable_domain(url) or ""
+    return tuple(
+        n for n in (site_name, _name_of(_resolve(art.get("publisher"), ids)), domain.split(".")[0]) if n
     )
 
 

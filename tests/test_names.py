@@ -1,0 +1,80 @@
+"""Bylines into people and credits (repub.extract.names), on bylines seen on real pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from repub.extract.names import find_credit, parse_names
+
+
+@pytest.mark.parametrize(
+    ("byline", "language", "people", "credits"),
+    [
+        ("By Jane Doe and John Roe, Associated Press", "en", ["Jane Doe", "John Roe"], ["Associated Press"]),
+        ("Von Max Muster und Eva Beispiel, dpa", "de", ["Max Muster", "Eva Beispiel"], ["dpa"]),
+        ("Kari Nordmann og Ola Nordmann", "nb", ["Kari Nordmann", "Ola Nordmann"], []),
+        ("Isabel Caro, Rocío Latorre y José Miguel Wilson", "es",
+         ["Isabel Caro", "Rocío Latorre", "José Miguel Wilson"], []),
+        ("FR mit dpa", "de", [], ["Frankfurter Rundschau", "dpa"]),
+        ("AFP/The Local", "en", [], ["AFP", "The Local"]),
+        ("By Reuters", "en", [], ["Reuters"]),
+        ("By Tim Reynolds, Ap Sports Writer", "en", ["Tim Reynolds"], ["Associated Press"]),
+        ("dsw / DPA", "de", [], ["dpa"]),  # a reporter's initials are nobody
+        ("Par Jean Dupont", "fr", ["Jean Dupont"], []),
+        ("Por Williams Perdomo @wperdomod", "es", ["Williams Perdomo"], []),
+        ("بقلم محمد علي", "ar", ["محمد علي"], []),
+        ("홍길동 기자", "ko", ["홍길동"], []),
+        ("Von FOCUS-Online-Experte Robin Tschöpe", "de", ["Robin Tschöpe"], []),
+        ("Christoph Hein Chefredakteur", "de", ["Christoph Hein"], []),
+        ("Jane Doe, Online News Editor", "en", ["Jane Doe"], []),
+        ("Jane Doe in Valencia", "en", ["Jane Doe"], []),
+        ("Camila Méndez en Territorio", "es", ["Camila Méndez"], []),
+        ("Walter von Aachen", "de", ["Walter von Aachen"], []),
+        ("Grant Tinsley, PhD", "en", ["Grant Tinsley"], []),
+        ("View all posts by Daniel Lemire", "en", ["Daniel Lemire"], []),
+        ("SHOW ALL ARTICLES OFHeiko Sauer", "en", ["Heiko Sauer"], []),
+        ("Zeige alle Beiträge von Cem Basman", "de", ["Cem Basman"], []),
+        ("VON MORITZ GATHMANN am 21. April 2020", "de", ["MORITZ GATHMANN"], []),
+        ("Shana Nys DambrotNovember 6, 2023", "en", ["Shana Nys Dambrot"], []),
+        ("Posted on September 21, 2020 by Adi Tzlil", "en", ["Adi Tzlil"], []),
+        ("By John Walk - January 10, 2020 21 minutes - 4312 words", "en", ["John Walk"], []),
+        ("Dezember 10, 2019 · von freeman1984 · in Uncategorized", "de", ["freeman1984"], []),
+        ("Von August Meier", "de", ["August Meier"], []),  # a month's name with no date beside it
+        ("Text von Christian Seiler Illustration von Markus Roost", "de", ["Christian Seiler"], []),
+        ("Luana Patriolino RF Raphael Felice", "pt", ["Luana Patriolino", "Raphael Felice"], []),
+    ],
+)
+def test_bylines_give_people_and_credits(byline, language, people, credits):
+    got = parse_names(byline, language=language, visible=True)
+    assert (got.people, got.credits) == (people, credits)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "jane.doe@example.com", "wordpressadmin", "emma-mackenzie", "christian.stadtfeld", "No Author",
+        "(Image: Getty Images)", "Bild: S. Lafrentz", "Reporter", "Online News Editor", "(obe)", "12345",
+        "Staff", "Redaktion", "Teufel Blog Redaktion", "PETA-Team", "Hanns-Seidel-Stiftung e.V.",
+        "View my complete profile", "Author Archives", "weiter", "wien.ORF.at", "Posted", "https://x.org/a",
+    ],
+)
+def test_junk_names_nobody(junk):
+    got = parse_names(junk, visible=True)
+    assert (got.people, got.credits) == ([], [])
+
+
+def test_the_sites_own_name_is_not_its_author():
+    assert parse_names("Presse Augsburg", ("Presse Augsburg",)).people == []
+    assert parse_names("By Adam Aaronson PhillyVoice Staff", ("PhillyVoice",)).people == ["Adam Aaronson"]
+
+
+def test_a_one_word_name_needs_a_byline_word_when_read_off_the_page():
+    assert parse_names("flerche", visible=True).people == []
+    assert parse_names("von flerche", visible=True).people == ["flerche"]
+    assert parse_names("flerche").people == ["flerche"]  # declared in metadata
+
+
+def test_short_agency_names_only_in_their_own_case():
+    assert find_credit("AP").name == find_credit("Ap").name == "Associated Press"
+    assert find_credit("ap") is None  # initials
+    assert find_credit("dpa").name == "dpa"
