@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from repub.extract.authors import credits_in_body
 from repub.extract.names import find_credit, parse_names
 
 
@@ -78,3 +79,25 @@ def test_short_agency_names_only_in_their_own_case():
     assert find_credit("AP").name == find_credit("Ap").name == "Associated Press"
     assert find_credit("ap") is None  # initials
     assert find_credit("dpa").name == "dpa"
+
+
+@pytest.mark.parametrize(
+    ("body", "credits"),
+    [
+        ("WASHINGTON (AP) — The president said.\n\nMore text.", ["Associated Press"]),
+        ("Berlin (dpa/tmn) - Text here.\n\nEnd. (dpa)", ["dpa"]),
+        ("MADRID, 3 may (EFE).- El gobierno.", ["EFE"]),
+        ("By Reuters\n\nText.", ["Reuters"]),
+        ("Text.\n\nMore.\n\nQuelle: AFP", ["AFP"]),
+        ("Text.\n\nMit Material von dpa und AFP", ["dpa", "AFP"]),
+        ("Text.\n\ndsw / DPA", ["dpa"]),
+        ("Text.\n\n© dpa-infocom, dpa:201230-99-123456/2", ["dpa"]),
+        ("Text.\n\nThe Associated Press contributed to this report.", ["Associated Press"]),
+        # citing an agency is not crediting it
+        ("He told Reuters on Monday.\n\nThe documents were obtained by The Associated Press.", []),
+        ("El ministro destacó AFP.\n\nFin.", []),
+        ("Text (mit Bild) - hier.\n\nEnde.", []),
+    ],
+)
+def test_datelines_and_credit_lines_of_the_body(body, credits):
+    assert credits_in_body(body) == credits

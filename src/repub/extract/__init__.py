@@ -10,6 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
+from repub.extract.authors import credits_in_body
 from repub.extract.generic import extract_generic, lead_image
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
@@ -33,11 +34,17 @@ def extract(html: str, url: str) -> Extracted:
     else:
         meta = read_metadata(tree, url)
         result = extract_generic(html, tree, url, meta)
+    # Agencies credited by the body's dateline or closing credit line ("WASHINGTON (AP) —", "(dpa)").
+    result.credits = _merged(result.credits, credits_in_body(result.body_text, result.language))
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result
+
+
+def _merged(first: list[str], more: list[str]) -> list[str]:
+    return first + [item for item in more if item not in first]
 
 
 def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, meta: PageMetadata) -> None:
@@ -50,6 +57,8 @@ def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, met
     if not result.authors and not result.byline:
         # A byline the rule read but found no person in ("RT - TRANSCEND Media Service") stays authorless.
         result.authors = list(meta.authors)
+    if not result.credits:
+        result.credits = list(meta.credits)
     if result.lead_image is None:
         result.lead_image = lead_image(tree, url, meta.image_url) if meta.image_url else None
     elif not result.lead_image.url and meta.image_url:

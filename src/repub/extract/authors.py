@@ -26,7 +26,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.jsonld import resolve_ref, types_of
-from repub.extract.names import Names, find_credit, parse_names, starts_with_byline_word
+from repub.extract.names import Names, credits_of_line, find_credit, parse_names, starts_with_byline_word
 from repub.extract.textutil import squash
 
 _AUTHOR_META = (
@@ -125,6 +125,32 @@ def _names_more(byline: Names, chosen: Names) -> bool:
     mine = {p.casefold() for p in byline.people}
     theirs = {p.casefold() for p in chosen.people}
     return bool(theirs) and theirs < mine
+
+
+def credits_in_body(body: str, language: str | None = None) -> list[str]:
+    """Agencies the body credits in a dateline ("WASHINGTON (AP) —", "Berlin (dpa) -"), a first line
+    that is a byline ("By Reuters") or a credit line at its end ("(dpa)", "Quelle: AFP"). A sentence
+    that cites an agency ("told Reuters", "destacó AFP") credits nobody."""
+    paras = [p for p in body.split("\n\n") if p.strip()]
+    credits: list[str] = []
+    for para in paras[:2]:
+        if match := _DATELINE.match(para):
+            credits.extend(credits_of_line(match["who"], language))
+        elif len(para) < 80 and starts_with_byline_word(para, language):
+            names = parse_names(para, language=language)
+            if not names.people:
+                credits.extend(names.credits)
+    for para in paras[-2:] if len(paras) > 1 else paras:
+        credits.extend(credits_of_line(para, language))
+        if match := _CLOSING_CREDIT.search(para):
+            credits.extend(credits_of_line(match["who"], language))
+    return _dedupe(credits)
+
+
+# "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
+# date at most before the agency in parentheses, then a dash or a colon.
+_DATELINE = re.compile(r"^[^()\n]{0,60}?\((?P<who>[^()]{2,40})\)\s*\.?\s*[-–—:]")
+_CLOSING_CREDIT = re.compile(r"\((?P<who>[^()]{2,40})\)\s*$")
 
 
 # --------------------------------------------------------------------------------------- metadata

@@ -63,6 +63,8 @@ class Words:
     place_words: frozenset[str]
     particles: frozenset[str]
     degrees: frozenset[str]
+    credit_label: re.Pattern[str]
+    credit_end: re.Pattern[str]
     months: frozenset[str]
     date_words: frozenset[str]
     glued_month: re.Pattern[str]
@@ -133,6 +135,8 @@ def _words(language: str) -> Words:
         place_words=frozenset(own("place")),
         particles=frozenset(every("particle")),
         degrees=frozenset(every("degree")),
+        credit_label=re.compile(rf"^(?:{_alternation(own('credit_line'))})(?:\s*:\s*|\s+)", re.I),
+        credit_end=re.compile(rf"\s+(?:{_alternation(every('credit_line_end'))})\s*\.?$", re.I),
         months=frozenset(months),
         date_words=frozenset(t for phrase in every("date_word") for t in phrase.split()),
         glued_month=re.compile(rf"(?<=[a-zà-ÿ])(?:{_alternation(capitalised)})$"),
@@ -169,6 +173,7 @@ _SEGMENT = re.compile(r"\s*(?:[,;|/·•]|\s[-–—]+\s|\s[-–—]+$|^[-–—
 _TRIM = " ,;:|/·•-–—\"'“”„«»*+"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+_WIRE_ID = re.compile(r"^(?:[\w-]+:)?[\d-]+(?:/\d+)?$")
 _CAPS_INITIALS = re.compile(r"^[A-Z]{2,3}$")
 _CAPS_BETWEEN = re.compile(r"(?<=[^\W\d_]{2})\s+[A-Z]{2,3}\s+(?=[A-Z][^\W\d_]+\s+[A-Z])")
 _INITIALS = re.compile(r"^(?:[a-z]{1,3}|[A-Z]{1,3})$")
@@ -206,6 +211,28 @@ def parse_names(
     out.people = _dedupe(out.people)
     out.credits = _dedupe(out.credits)
     return out
+
+
+def credits_of_line(text: str, language: str | None = None) -> list[str]:
+    """The agencies a credit line names when the whole line is one: "(dpa)", "dsw/dpa", "Quelle: AFP",
+    "Mit Material von dpa und AFP", "© dpa-infocom, dpa:201230-99-1", "The Associated Press
+    contributed to this report."; [] for any other line ("He told Reuters.")."""
+    w = words(language)
+    text = squash(html_lib.unescape(text)).strip(" ()[]—–-.")
+    if not text or len(text) > 120:
+        return []
+    if match := w.credit_end.search(text):
+        return parse_names(text[: match.start()], language=language).credits
+    if match := w.credit_label.match(text):
+        text = text[match.end():]
+    credits: list[str] = []
+    for part in re.split(rf"{_SEGMENT.pattern}|{w.conjunction.pattern}", text, flags=re.I):
+        part = (part or "").strip(" .:()[]")
+        if part and (credit := find_credit(part)):
+            credits.append(credit.name)
+        elif part and not _INITIALS.match(part) and not _WIRE_ID.match(part):
+            return []  # not an editor's initials ("dsw") or a wire story id ("dpa:201230-99-1")
+    return _dedupe(credits)
 
 
 def starts_with_byline_word(text: str, language: str | None = None) -> bool:
