@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repub.extract.authors import credits_in_body
-from repub.extract.names import find_credit, parse_names
+from repub.extract.names import Site, find_credit, parse_names
 
 
 @pytest.mark.parametrize(
@@ -65,8 +65,13 @@ def test_junk_names_nobody(junk):
 
 
 def test_the_sites_own_name_is_not_its_author():
-    assert parse_names("Presse Augsburg", ("Presse Augsburg",)).people == []
-    assert parse_names("By Adam Aaronson PhillyVoice Staff", ("PhillyVoice",)).people == ["Adam Aaronson"]
+    assert parse_names("Eurosport", Site(names=("Eurosport",))).people == []
+    assert parse_names("Miami Today", Site(organizations=("Miami Today",))).people == []
+    # a personal site is named after its author
+    assert parse_names("Wolfgang Schmale", Site(names=("Wolfgang Schmale",))).people == ["Wolfgang Schmale"]
+    assert parse_names("By Adam Aaronson PhillyVoice Staff", Site(names=("PhillyVoice",))).people == [
+        "Adam Aaronson"
+    ]
 
 
 def test_a_one_word_name_needs_a_byline_word_when_read_off_the_page():

@@ -26,7 +26,14 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.jsonld import resolve_ref, types_of
-from repub.extract.names import Names, credits_of_line, find_credit, parse_names, starts_with_byline_word
+from repub.extract.names import (
+    Names,
+    Site,
+    credits_of_line,
+    find_credit,
+    parse_names,
+    starts_with_byline_word,
+)
 from repub.extract.textutil import squash
 
 _AUTHOR_META = (
@@ -55,6 +62,10 @@ _ELSEWHERE_TAGS = frozenset({"nav", "aside", "form"})
 _BOX_WORDS = frozenset(
     {"bio", "biography", "box", "about", "card", "avatar", "description", "social", "follow", "signature"}
 )
+_MEDIA_TAGS = frozenset({"figure", "figcaption", "picture", "video", "audio"})
+_MEDIA_WORDS = frozenset(
+    {"image", "img", "photo", "foto", "bild", "picture", "figure", "gallery"}
+)
 _CLASS_WORDS = re.compile(r"[^\W_]+")
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
 _BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
@@ -77,7 +88,7 @@ class _Page:
     blocks: list[dict[str, Any]]
     ids: dict[str, dict[str, Any]]
     meta: dict[str, list[str]]
-    site_names: tuple[str, ...]
+    site: Site
     language: str | None
     title: str | None
 
@@ -89,13 +100,13 @@ def read_authorship(
     ids: dict[str, dict[str, Any]],
     meta: dict[str, list[str]],
     *,
-    site_names: tuple[str, ...] = (),
+    site: Site | None = None,
     language: str | None = None,
     title: str | None = None,
 ) -> Authorship:
     """The page's authors, credits and visible byline (``art``: the JSON-LD article object; ``ids``:
     the JSON-LD objects by ``@id``; ``meta``: the meta tags by key, lowercase keys included)."""
-    page = _Page(tree, art, blocks, ids, meta, tuple(s for s in site_names if s), language, title)
+    page = _Page(tree, art, blocks, ids, meta, site or Site(), language, title)
     byline_text, sources = sources_of(page)
     chosen = next((names for names in sources.values() if names.people), Names())
     if _names_more(sources["byline"], chosen):
@@ -140,7 +151,8 @@ def credits_in_body(body: str, language: str | None = None) -> list[str]:
             names = parse_names(para, language=language)
             if not names.people:
                 credits.extend(names.credits)
-    for para in paras[-2:] if len(paras) > 1 else paras:
+    # The last paragraphs: the credit line may be followed by a network's or a photo's note.
+    for para in paras[-4:] if len(paras) > 2 else paras[1:]:
         credits.extend(credits_of_line(para, language))
         if match := _CLOSING_CREDIT.search(para):
             credits.extend(credits_of_line(match["who"], language))
@@ -170,9 +182,9 @@ def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
                 if credit := find_credit(name):
                     out.credits.append(credit.name)
                 continue
-            _add(out, parse_names(name, page.site_names, page.language))
+            _add(out, parse_names(name, page.site, page.language))
         elif isinstance(item, str):
-            _add(out, parse_names(item, page.site_names, page.language))
+            _add(out, parse_names(item, page.site, page.language))
     return out
 
 
@@ -191,7 +203,7 @@ def _meta_authors(page: _Page) -> Names:
     out = Names()
     for key in _AUTHOR_META:
         for value in page.meta.get(key, []):
-            _add(out, parse_names(value, page.site_names, page.language))
+            _add(out, parse_names(value, page.site, page.language))
     return out
 
 
@@ -271,7 +283,7 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
     # A one-word name ("tlow", "Benni") is taken when it is all the element holds: an author element,
     # not a label beside a name.
     single = " " not in text and _BYLINE_MARK.search(_marks(node)) is not None
-    names = parse_names(text, page.site_names, page.language, visible=not single)
+    names = parse_names(text, page.site, page.language, visible=not single)
     parts = _named_parts(node, page)
     if len(parts.people) > len(names.people) and all(
         any(p.casefold() in n.casefold() for n in names.people) for p in parts.people
@@ -290,12 +302,13 @@ def _named_parts(node: LexborNode, page: _Page) -> Names:
     if len(parts) < 2:
         return out
     for part in parts:
-        _add(out, parse_names(_text_of(part), page.site_names, page.language, visible=True))
+        _add(out, parse_names(_text_of(part), page.site, page.language, visible=True))
     return out
 
 
 def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] | None:
-    """A short line right after the headline that begins with a byline word: "By Jane Doe"."""
+    """A short line right after the headline that begins with a byline word ("By Jane Doe") or
+    names only an agency ("JIJI", "By Reuters")."""
     if headline is None:
         return None
     seen = 0
@@ -305,9 +318,11 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
             break
         if len(text) > 120:
             continue
-        names = parse_names(text, page.site_names, page.language, visible=True)
+        names = parse_names(text, page.site, page.language, visible=True)
         if names.people and starts_with_byline_word(text, page.language):
             return _as_printed(text, names), names
+        if credits := credits_of_line(text, page.language):
+            return text, Names(credits=credits)
     return None
 
 
@@ -330,8 +345,8 @@ def _text_blocks(node: LexborNode) -> Iterator[str]:
         if text:
             yield text
         return
-    if node.tag in _NOT_TEXT:
-        return
+    if node.tag in _NOT_TEXT or node.tag in _MEDIA_TAGS or not _MEDIA_WORDS.isdisjoint(_class_words(node)):
+        return  # a picture's caption and credit ("AFP" under the lead image) are not the byline
     if node.tag in ("p", "span", "a", "li", "address") or node.child is None:
         text = squash(node.text(deep=True))
         if text:
@@ -352,7 +367,7 @@ def _author_box(page: _Page) -> Names:
             continue
         text = _text_of(node)
         if text and len(text) <= 80:
-            names = parse_names(text, page.site_names, page.language, visible=True)
+            names = parse_names(text, page.site, page.language, visible=True)
             if names.people:
                 return names
     return Names()
@@ -384,7 +399,8 @@ def _is_box(node: LexborNode) -> bool:
 
 
 def _class_words(node: LexborNode) -> set[str]:
-    return set(_CLASS_WORDS.findall(_marks(node).casefold()))
+    # "h-card" (the microformat of a person, as "vcard") is one word, not a teaser card.
+    return set(_CLASS_WORDS.findall(_marks(node).casefold().replace("h-card", "hcard")))
 
 
 def _text_of(node: LexborNode) -> str:

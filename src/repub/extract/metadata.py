@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.extract.authors import read_authorship
-from repub.extract.jsonld import find_article_object, load_jsonld_blocks
+from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
 from repub.extract.jsonld import resolve_ref as _resolve
+from repub.extract.names import Site
 from repub.extract.textutil import join_url, squash
 from repub.extract.types import PageDate
 from repub.hosts import registrable_domain
@@ -98,7 +99,7 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
     )
     language = _language(tree, art, meta)
     authorship = read_authorship(
-        tree, art, blocks, ids, meta, site_names=_site_names(site_name, art, ids, url), language=language,
+        tree, art, blocks, ids, meta, site=_site(site_name, art, ids, url), language=language,
         title=title,
     )
     return PageMetadata(
@@ -128,11 +129,14 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
     )
 
 
-def _site_names(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: str) -> tuple[str, ...]:
-    """The site's own names, never an author: og:site_name, the JSON-LD publisher, the domain's label."""
+def _site(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: str) -> Site:
+    """The site's own names (og:site_name, the domain's label) and its publisher, unless a person."""
+    publisher = _resolve(art.get("publisher"), ids)
+    person = isinstance(publisher, dict) and "Person" in types_of(publisher)
     domain = registrable_domain(url) or ""
-    return tuple(
-        n for n in (site_name, _name_of(_resolve(art.get("publisher"), ids)), domain.split(".")[0]) if n
+    return Site(
+        names=tuple(n for n in (site_name, domain.split(".")[0]) if n),
+        organizations=tuple(n for n in (_name_of(publisher),) if n and not person),
     )
 
 

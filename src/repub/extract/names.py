@@ -39,6 +39,23 @@ class Names:
 
 
 @dataclass(frozen=True)
+class Site:
+    """The site a byline is on: its names (og:site_name, its domain's label) are never a one-word
+    author ("Eurosport", "telebasel"); its organisations (the JSON-LD publisher) never an author at
+    all. A personal site's name is its author's ("Wolfgang Schmale" on wolfgangschmale.eu)."""
+
+    names: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+
+    @property
+    def every_name(self) -> tuple[str, ...]:
+        return self.names + self.organizations
+
+
+_NO_SITE = Site()
+
+
+@dataclass(frozen=True)
 class Words:
     """The byline words of one language (with those of all languages and English), compiled."""
 
@@ -57,6 +74,7 @@ class Words:
     desks: frozenset[str]
     desk_words: frozenset[str]
     org_words: frozenset[str]
+    masthead: frozenset[str]
     conjunction: re.Pattern[str]
     with_agency: re.Pattern[str]
     place: re.Pattern[str]
@@ -129,6 +147,7 @@ def _words(language: str) -> Words:
         desks=frozenset(every("desk")),
         desk_words=frozenset(every("desk_word")),
         org_words=frozenset(every("org_word")),
+        masthead=frozenset(every("masthead")),
         conjunction=re.compile(rf"\s+(?:{_alternation(spaced)})\s+|\s*(?:{_alternation(symbols)})\s*", re.I),
         with_agency=re.compile(rf"\s+(?:{_alternation(own('with'))})\s+(?=\S)", re.I),
         place=re.compile(rf"\s+(?:{_alternation(own('place'))})\s+(?P<place>[^\W\d_][\w.\- ]*)$"),
@@ -170,7 +189,7 @@ _HANDLE = re.compile(r"(?:^|(?<=\s))@\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
 _SEGMENT = re.compile(r"\s*(?:[,;|/·•]|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)\s*")
-_TRIM = " ,;:|/·•-–—\"'“”„«»*+"
+_TRIM = " ,;:|/·•-–—\"'“”„«»*+~›‹>"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 _WIRE_ID = re.compile(r"^(?:[\w-]+:)?[\d-]+(?:/\d+)?$")
@@ -185,11 +204,11 @@ _GLUED_DATE = re.compile(r"^.*[^\W\d_](\d{1,2}\.|\d{1,2}:\d{2})$")
 
 
 def parse_names(
-    text: str, site_names: tuple[str, ...] = (), language: str | None = None, *, visible: bool = False
+    text: str, site: Site = _NO_SITE, language: str | None = None, *, visible: bool = False
 ) -> Names:
     """The people and credits of one byline (never raises; junk gives an empty result).
 
-    ``site_names``: the site's own names, never a person. ``language``: the page's, for its words.
+    ``site``: the site's own names (see Site). ``language``: the page's, for its words.
     ``visible``: the text is read off the page, not declared in metadata: a name of one word
     ("Benni") is only taken after a byline word ("von Benni"), where it cannot be a button's label.
     """
@@ -207,7 +226,7 @@ def parse_names(
         segment, prefixed = _strip_prefix(segment, w)
         prefixed = prefixed or introduced or w.suffix.search(segment) is not None  # "홍길동 기자"
         introduced = False
-        _read_segment(segment, out, site_names, w, single_ok=not visible or prefixed, visible=visible)
+        _read_segment(segment, out, site, w, single_ok=not visible or prefixed, visible=visible)
     out.people = _dedupe(out.people)
     out.credits = _dedupe(out.credits)
     return out
@@ -222,12 +241,13 @@ def credits_of_line(text: str, language: str | None = None) -> list[str]:
     if not text or len(text) > 120:
         return []
     if match := w.credit_end.search(text):
-        return parse_names(text[: match.start()], language=language).credits
+        return parse_names(text[: match.start()], _NO_SITE, language).credits
     if match := w.credit_label.match(text):
         text = text[match.end():]
     credits: list[str] = []
-    for part in re.split(rf"{_SEGMENT.pattern}|{w.conjunction.pattern}", text, flags=re.I):
-        part = (part or "").strip(" .:()[]")
+    parts = [p for segment in _segments(text, w) for p in w.conjunction.split(segment)]
+    for part in parts:
+        part = part.strip(" .:()[]")
         if part and (credit := find_credit(part)):
             credits.append(credit.name)
         elif part and not _INITIALS.match(part) and not _WIRE_ID.match(part):
@@ -310,7 +330,7 @@ def _without_dates(text: str, w: Words) -> str:
 
 
 def _read_segment(
-    segment: str, out: Names, site_names: tuple[str, ...], w: Words, *, single_ok: bool, visible: bool
+    segment: str, out: Names, site: Site, w: Words, *, single_ok: bool, visible: bool
 ) -> None:
     segment = _PAREN.sub("", segment).strip(_TRIM)
     if not segment or w.photo.match(segment):
@@ -337,8 +357,8 @@ def _read_segment(
         if credit := find_credit(piece):
             out.credits.append(credit.name)
             continue
-        name = _without_place(_without_ui(_before_site_name(piece, site_names), w), w)
-        if name and _is_name(name, site_names, w, visible) and (single_ok or len(name.split()) > 1):
+        name = _without_place(_without_ui(_before_site_name(piece, site.every_name), w), w)
+        if name and _is_name(name, site, w, visible) and (single_ok or len(name.split()) > 1):
             out.people.append(name)
 
 
@@ -436,7 +456,7 @@ def _without_place(name: str, w: Words) -> str:
     return name
 
 
-def _is_name(name: str, site_names: tuple[str, ...], w: Words, visible: bool) -> bool:
+def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     folded = name.casefold()
     if len(name) > _MAX_NAME_CHARS or folded in w.desks or folded in w.labels or folded in w.ui:
         return False
@@ -458,8 +478,12 @@ def _is_name(name: str, site_names: tuple[str, ...], w: Words, visible: bool) ->
         for part in folded.replace("-", " ").split()
     ):
         return False  # "ACLU Racial Justice Program", "Hanns-Seidel-Stiftung"
-    if any(_same_name(name, site) for site in site_names):
+    if any(_same_name(name, org) for org in site.organizations):
         return False
+    if any(_same_name(name, own) for own in site.names) and (
+        len(tokens) == 1 or name.isupper() or any(t.casefold() in w.masthead for t in tokens)
+    ):
+        return False  # "Eurosport", "EAT SMARTER", "Miami Today": a site's name, not its author's
     return not any(part in w.desk_words for t in tokens for part in t.casefold().split("-"))
 
 
