@@ -10,7 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
-from repub.extract.authors import credits_in_body
+from repub.extract.authors import names_in_body
 from repub.extract.generic import extract_generic, lead_image
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
@@ -34,8 +34,12 @@ def extract(html: str, url: str) -> Extracted:
     else:
         meta = read_metadata(tree, url)
         result = extract_generic(html, tree, url, meta)
-    # Agencies credited by the body's dateline or closing credit line ("WASHINGTON (AP) —", "(dpa)").
-    result.credits = _merged(result.credits, credits_in_body(result.body_text, result.language))
+    # The body's own byline lines: a dateline or a closing credit ("WASHINGTON (AP) —", "(dpa)") credits
+    # an agency; a first or last line "Von Jane Doe" names the author when nothing else did.
+    in_body = names_in_body(result.body_text, result.language)
+    result.credits = _merged(result.credits, in_body.credits)
+    if not result.authors and not result.byline and in_body.people:
+        result.authors = list(in_body.people)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)
     if not result.title and not result.body_text.strip():

@@ -53,7 +53,7 @@ _ELSEWHERE_WORDS = frozenset(
     {
         "comment", "comments", "commentlist", "kommentar", "kommentare", "reply", "replies", "respond",
         "discussion", "related", "teaser", "teasers", "recommended", "recommendations", "recirculation",
-        "popular", "trending", "listing", "newsletter", "promo", "breadcrumb", "breadcrumbs", "nav",
+        "popular", "trending", "listing", "newsletter", "promo", "breadcrumb", "breadcrumbs",
         "navigation", "navbar", "menu", "sidebar", "carousel", "slider", "latest", "card", "cards", "more",
     }
 )
@@ -138,27 +138,37 @@ def _names_more(byline: Names, chosen: Names) -> bool:
     return bool(theirs) and theirs < mine
 
 
-def credits_in_body(body: str, language: str | None = None) -> list[str]:
-    """Agencies the body credits in a dateline ("WASHINGTON (AP) —", "Berlin (dpa) -"), a first line
-    that is a byline ("By Reuters") or a credit line at its end ("(dpa)", "Quelle: AFP"). A sentence
-    that cites an agency ("told Reuters", "destacó AFP") credits nobody."""
+def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
+    """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
+    "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
+    "Autor: Jane Doe") and a closing credit line ("(dpa)", "Quelle: AFP"). A sentence that cites an
+    agency ("told Reuters", "destacó AFP") names nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
-    credits: list[str] = []
+    out = Names()
+    site = site or Site()
     for para in paras[:2]:
         if match := _DATELINE.match(para):
-            credits.extend(credits_of_line(match["who"], language))
-        elif len(para) < 80 and starts_with_byline_word(para, language):
-            names = parse_names(para, language=language)
-            if not names.people:
-                credits.extend(names.credits)
+            out.credits.extend(credits_of_line(match["who"], language))
+        elif len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
+            _add(out, parse_names(para, site, language, visible=True))
     # The last paragraphs: the credit line may be followed by a network's or a photo's note.
-    for para in paras[-4:] if len(paras) > 2 else paras[1:]:
-        credits.extend(credits_of_line(para, language))
+    last = paras[-4:] if len(paras) > 2 else paras[1:]
+    for at, para in enumerate(last):
+        out.credits.extend(credits_of_line(para, language))
         if match := _CLOSING_CREDIT.search(para):
-            credits.extend(credits_of_line(match["who"], language))
-    return _dedupe(credits)
+            out.credits.extend(credits_of_line(match["who"], language))
+        elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
+            _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
+    out.credits = _dedupe(out.credits)
+    return out
 
 
+def credits_in_body(body: str, language: str | None = None) -> list[str]:
+    """The agencies of ``names_in_body``."""
+    return names_in_body(body, language).credits
+
+
+_BODY_BYLINE = 80  # a longer paragraph is text, not a byline line
 # "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
 # date at most before the agency in parentheses, then a dash or a colon.
 _DATELINE = re.compile(r"^[^()\n]{0,60}?\((?P<who>[^()]{2,40})\)\s*\.?\s*[-–—:]")
