@@ -435,7 +435,7 @@ def _collect(node: LexborNode, parts: list[str]) -> None:
 def _as_printed(text: str, names: Names) -> str:
     """The byline as a reader sees it: from its first word up to its last name or credit."""
     low = text.casefold()
-    ends = [low.rfind(n.casefold()) + len(n) for n in names.people if n.casefold() in low]
+    ends = [low.find(n.casefold()) + len(n) for n in names.people if n.casefold() in low]
     for credit in names.credits:
         outlet = find_credit(credit)
         for alias in (credit, *(outlet.aliases if outlet else ())):

@@ -73,8 +73,11 @@ class Words:
     compound_titles: tuple[str, ...]  # titles that end German compounds: "-redakteur", "-student"
     desks: frozenset[str]
     desk_words: frozenset[str]
+    desk_tails: frozenset[str]
     org_words: frozenset[str]
     masthead: frozenset[str]
+    masthead_articles: frozenset[str]
+    countries: frozenset[str]
     conjunction: re.Pattern[str]
     with_agency: re.Pattern[str]
     place: re.Pattern[str]
@@ -146,8 +149,11 @@ def _words(language: str) -> Words:
         compound_titles=tuple(t for t in raw["job_title"].get("de", []) if len(t) >= 6),
         desks=frozenset(every("desk")),
         desk_words=frozenset(every("desk_word")),
+        desk_tails=frozenset(t.split()[-1] for t in every("desk") if t.isascii()),
         org_words=frozenset(every("org_word")),
         masthead=frozenset(every("masthead")),
+        masthead_articles=frozenset(every("masthead_article")),
+        countries=frozenset(every("country")),
         conjunction=re.compile(rf"\s+(?:{_alternation(spaced)})\s+|\s*(?:{_alternation(symbols)})\s*", re.I),
         with_agency=re.compile(rf"\s+(?:{_alternation(own('with'))})\s+(?=\S)", re.I),
         place=re.compile(rf"\s+(?:{_alternation(own('place'))})\s+(?P<place>[^\W\d_][\w.\- ]*)$"),
@@ -187,8 +193,9 @@ _JUNK_CHARS = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?:^|(?<=\s))@\w+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_UNPAIRED = re.compile(r"[()\[\]]")
 _PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
-_SEGMENT = re.compile(r"\s*(?:[,;|/·•]|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)\s*")
+_SEGMENT = re.compile(r"\s*(?:[,;|/·•／，、｜]|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)\s*")
 _TRIM = " ,;:|/·•-–—\"'“”„«»*+~›‹>"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
@@ -318,7 +325,8 @@ def _without_dates(text: str, w: Words) -> str:
         for i, token in enumerate(tokens):
             near = (i > 0 and marked[i - 1]) or (i + 1 < len(tokens) and marked[i + 1])
             word = token.casefold().strip(".,:")
-            if not marked[i] and near and (word in w.date_words or word in w.months):
+            between = 0 < i < len(tokens) - 1 and marked[i - 1] and marked[i + 1]  # "28 kwietnia 2021"
+            if not marked[i] and (between or near and (word in w.date_words or word in w.months)):
                 marked[i] = changed = True
     out: list[str] = []
     for token, mark in zip(tokens, marked, strict=True):
@@ -332,7 +340,8 @@ def _without_dates(text: str, w: Words) -> str:
 def _read_segment(
     segment: str, out: Names, site: Site, w: Words, *, single_ok: bool, visible: bool
 ) -> None:
-    segment = _PAREN.sub("", segment).strip(_TRIM)
+    segment = _PAREN.sub("", segment)
+    segment = _UNPAIRED.sub(" ", segment).strip(_TRIM)  # "(أبوظبي": a bracket the separators split
     if not segment or w.photo.match(segment):
         return  # "Foto: X", "Bild: X": a photo credit, not the author
     if credit := find_credit(segment):
@@ -342,8 +351,8 @@ def _read_segment(
     first = folded.split()[0]
     if folded in w.desks or folded in w.labels or folded in w.degrees or _is_title_phrase(folded, w):
         return
-    if first in w.place_words and segment[:1].islower():
-        return  # "in Uncategorized", "aus Berlin": where, not who
+    if first in w.place_words and (segment[:1].islower() or " " in segment):
+        return  # "in Uncategorized", "aus Berlin", "Em São Paulo": where, not who
     segment = w.with_agency.split(segment, maxsplit=1)[0]  # "X mit Y": an interview's partner
     names, credit = _without_role(segment, w)
     if credit is not None:
@@ -356,6 +365,10 @@ def _read_segment(
             continue
         if credit := find_credit(piece):
             out.credits.append(credit.name)
+            continue
+        tokens = piece.split()
+        if len(tokens) <= 3 and (desk := _leading_outlet(tokens)):
+            out.credits.append(desk.name)  # "CNN Business", "Reuters Staff": an outlet's desk
             continue
         name = _without_place(_without_ui(_before_site_name(piece, site.every_name), w), w)
         if name and _is_name(name, site, w, visible) and (single_ok or len(name.split()) > 1):
@@ -429,6 +442,9 @@ def _is_title_word(token: str, w: Words) -> bool:
 def _without_ui(name: str, w: Words) -> str:
     """A name without the button labels printed beside it: "Nuño Domínguez Twitter"."""
     tokens = name.split()
+    half = len(tokens) // 2
+    if half and len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]:
+        tokens = tokens[:half]  # "Kristen Falc'hon Kristen Falc'hon": a photo's alt text, then the link
     while len(tokens) > 1 and (tokens[-1].casefold().strip(".,:") in w.ui or tokens[-1] in w.particles):
         tokens.pop()  # "Birgit Posselt Über Autorenseite von": a name never ends with "von"
     while len(tokens) > 1 and tokens[0].casefold().strip(".,:") in w.ui:
@@ -467,13 +483,21 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     tokens = name.split()
     if len(tokens) > _MAX_NAME_WORDS or not any(ch.isalpha() for ch in name):
         return False
+    if visible and len(tokens) == 1 and name.isupper() and len(name) > 1:
+        return False  # "UOL", "ERBOL": an acronym printed alone is an outlet's, not a person's
+    if len(tokens) >= 3 and tokens[-1].casefold() in w.desk_tails:
+        return False  # "JERUSALEM POST STAFF", "HLNF Staff Report"
     # Past the first word, a printed name's words are capitalised or particles ("Walter von Aachen"); a
     # lowercase word is a sentence ("Peter Amende und Fuchsy designed"). Metadata may write a short
     # name in lowercase ("Mobasir hassan").
     lowercase = [t for t in tokens if t[:1].islower() and t.casefold() not in w.particles]
     if len(tokens) > 1 and lowercase and (visible or len(tokens) > 3 or lowercase[0] == tokens[0]):
         return False
-    if any(t.casefold().strip(",") in w.org_words for t in tokens) or any(
+    if (len(tokens) > 2 and tokens[0].casefold() in w.masthead_articles) or any(
+        t.casefold().strip(".,:;") in w.masthead for t in tokens
+    ):
+        return False  # "El Sol de México", "Miami Today", "La Prensa Gráfica": an outlet's name
+    if any(t.casefold().strip(".,:;") in w.org_words for t in tokens) or any(
         len(part) > 5 and part.endswith(tuple(o for o in w.org_words if len(o) > 5))
         for part in folded.replace("-", " ").split()
     ):
@@ -481,9 +505,10 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     if any(_same_name(name, org) for org in site.organizations):
         return False
     if any(_same_name(name, own) for own in site.names) and (
-        len(tokens) == 1 or name.isupper() or any(t.casefold() in w.masthead for t in tokens)
+        len(tokens) == 1 or name.isupper() or tokens[0].casefold() in w.masthead_articles
+        or any(t.casefold() in w.countries for t in tokens)
     ):
-        return False  # "Eurosport", "EAT SMARTER", "Miami Today": a site's name, not its author's
+        return False  # "Eurosport", "EAT SMARTER", "Houzz Deutschland": a site's name, not its author's
     return not any(part in w.desk_words for t in tokens for part in t.casefold().split("-"))
 
 
