@@ -10,7 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
-from repub.extract.authors import names_in_body
+from repub.extract.authors import names_in_body, others_credits
 from repub.extract.generic import extract_generic, lead_image
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
@@ -40,6 +40,7 @@ def extract(html: str, url: str) -> Extracted:
     result.credits = _merged(result.credits, in_body.credits)
     if not result.authors and not result.byline and in_body.people:
         result.authors = list(in_body.people)
+    result.credits = others_credits(result.credits, url)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text)
     if not result.title and not result.body_text.strip():

@@ -34,6 +34,7 @@ from repub.extract.names import (
     parse_names,
     starts_with_byline_word,
 )
+from repub.extract.outlets import find_outlet
 from repub.extract.textutil import squash
 
 _AUTHOR_META = (
@@ -161,6 +162,12 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
     out.credits = _dedupe(out.credits)
     return out
+
+
+def others_credits(credits: list[str], url: str) -> list[str]:
+    """The credits without the page's own outlet: "SWR" on swr.de, "Reuters" on reuters.com credit
+    nobody else (outlets.toml knows each one's own sites)."""
+    return [c for c in credits if not ((outlet := find_outlet(c)) and outlet.owns(url))]
 
 
 def credits_in_body(body: str, language: str | None = None) -> list[str]:

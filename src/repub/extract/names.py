@@ -229,11 +229,14 @@ def parse_names(
     text, introduced = _strip_prefix(text, w)  # before segments: "AUTOR/IN Jane Doe"
     if stop := w.stop.search(text):
         text = text[: stop.start()]  # "X Kategorien: Mode", "X Illustration von Y", "X Quelle: dpa"
-    for segment in _segments(text, w):
+    for at, segment in enumerate(_segments(text, w)):
         segment, prefixed = _strip_prefix(segment, w)
         prefixed = prefixed or introduced or w.suffix.search(segment) is not None  # "홍길동 기자"
         introduced = False
-        _read_segment(segment, out, site, w, single_ok=not visible or prefixed, visible=visible)
+        # A one-word name needs a byline word before it when read off the page, and in metadata when
+        # it follows a first part: "hessenschau.de, Frankfurt, Germany" names places after the site.
+        single_ok = prefixed or (not visible and at == 0)
+        _read_segment(segment, out, site, w, single_ok=single_ok, visible=visible)
     out.people = _dedupe(out.people)
     out.credits = _dedupe(out.credits)
     return out
