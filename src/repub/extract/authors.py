@@ -110,8 +110,9 @@ def read_authorship(
     page = _Page(tree, art, blocks, ids, meta, site or Site(), language, title)
     byline_text, sources = sources_of(page)
     chosen = next((names for names in sources.values() if names.people), Names())
-    if _names_more(sources["byline"], chosen):
-        chosen = sources["byline"]  # the byline prints everyone the metadata names, and more
+    if _names_more(sources["byline"], chosen) or _same_people(sources["byline"], chosen):
+        # the byline prints everyone the metadata names, and more; or the same people, as printed
+        chosen = Names(sources["byline"].people, chosen.credits)
     credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
     return Authorship(authors=list(chosen.people), credits=_dedupe(credits), byline=byline_text or None)
 
@@ -131,6 +132,11 @@ def sources_of(page: _Page) -> tuple[str, dict[str, Names]]:
         "box": lambda: _author_box(page),
     }
     return byline_text, {name: found[name]() for name in TRUST}
+
+
+def _same_people(byline: Names, chosen: Names) -> bool:
+    """The same names in another form: "TOM KRISHER" declared, "Tom Krisher" printed."""
+    return bool(chosen.people) and [_key(p) for p in byline.people] == [_key(p) for p in chosen.people]
 
 
 def _names_more(byline: Names, chosen: Names) -> bool:
