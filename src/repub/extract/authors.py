@@ -92,6 +92,12 @@ class _Page:
     site: Site
     language: str | None
     title: str | None
+    headline: LexborNode | None = None
+    article: set[int] = field(default_factory=set)  # the headline and its ancestors (mem_id)
+
+    def __post_init__(self) -> None:
+        self.headline = _headline(self)
+        self.article = _ancestor_ids(self.headline) if self.headline is not None else set()
 
 
 def read_authorship(
@@ -108,30 +114,33 @@ def read_authorship(
     """The page's authors, credits and visible byline (``art``: the JSON-LD article object; ``ids``:
     the JSON-LD objects by ``@id``; ``meta``: the meta tags by key, lowercase keys included)."""
     page = _Page(tree, art, blocks, ids, meta, site or Site(), language, title)
-    byline_text, sources = sources_of(page)
-    chosen = next((names for names in sources.values() if names.people), Names())
-    if _names_more(sources["byline"], chosen) or _same_people(sources["byline"], chosen):
+    sources = Sources(page)
+    byline = sources["byline"]
+    chosen = next((names for names in map(sources.__getitem__, TRUST) if names.people), Names())
+    if _names_more(byline, chosen) or _same_people(byline, chosen):
         # the byline prints everyone the metadata names, and more; or the same people, as printed
-        chosen = Names(sources["byline"].people, chosen.credits)
+        chosen = Names(byline.people, chosen.credits)
     credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
-    return Authorship(authors=list(chosen.people), credits=_dedupe(credits), byline=byline_text or None)
+    return Authorship(list(chosen.people), _dedupe(credits), sources.byline_text or None)
 
 
 TRUST = ("jsonld", "byline", "other_jsonld", "meta", "box")
 CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
-def sources_of(page: _Page) -> tuple[str, dict[str, Names]]:
-    """The visible byline's text, and every source's people and credits in the order of trust."""
-    byline_text, byline = _visible_byline(page)
-    found = {
-        "jsonld": lambda: _jsonld_authors(page, page.art),
-        "meta": lambda: _meta_authors(page),
-        "byline": lambda: byline,
-        "other_jsonld": lambda: _other_jsonld_authors(page),
-        "box": lambda: _author_box(page),
-    }
-    return byline_text, {name: found[name]() for name in TRUST}
+class Sources:
+    """Each source's people and credits, read when first asked for (most pages stop at JSON-LD or
+    the byline, which are always read: the byline for its printed text)."""
+
+    def __init__(self, page: _Page) -> None:
+        self.page = page
+        self.byline_text, byline = _visible_byline(page)
+        self._found: dict[str, Names] = {"byline": byline}
+
+    def __getitem__(self, name: str) -> Names:
+        if name not in self._found:
+            self._found[name] = _READERS[name](self.page)
+        return self._found[name]
 
 
 def _same_people(byline: Names, chosen: Names) -> bool:
@@ -191,6 +200,10 @@ _CLOSING_CREDIT = re.compile(r"\((?P<who>[^()]{2,40})\)\s*$")
 # --------------------------------------------------------------------------------------- metadata
 
 
+def _article_authors(page: _Page) -> Names:
+    return _jsonld_authors(page, page.art)
+
+
 def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
     out = Names()
     raw = obj.get("author") or obj.get("creator")
@@ -244,8 +257,7 @@ def _other_jsonld_authors(page: _Page) -> Names:
 def _visible_byline(page: _Page) -> tuple[str, Names]:
     """The byline element nearest after the headline, else a byline line just after it, else the
     nearest byline element before it."""
-    headline = _headline(page)
-    article = _ancestor_ids(headline) if headline is not None else set()
+    headline, article = page.headline, page.article
     title_seen = headline is None
     before: tuple[str, Names] | None = None
     for node in page.tree.css(f"h1, h2, h3, {_BYLINE_SELECTOR}"):
@@ -383,10 +395,8 @@ def _text_blocks(node: LexborNode) -> Iterator[str]:
 
 def _author_box(page: _Page) -> Names:
     """An author box ("About the author", "Über X"): the person it presents."""
-    headline = _headline(page)
-    article = _ancestor_ids(headline) if headline is not None else set()
     for node in page.tree.css(_BYLINE_SELECTOR):
-        if _elsewhere(node, article) or not _is_box(node):
+        if _elsewhere(node, page.article) or not _is_box(node):
             continue
         text = _text_of(node)
         if text and len(text) <= 80:
@@ -475,3 +485,11 @@ def _dedupe(items: list[str]) -> list[str]:
             seen.add(item.casefold())
             out.append(item)
     return out
+
+
+_READERS = {
+    "jsonld": _article_authors,
+    "meta": _meta_authors,
+    "other_jsonld": _other_jsonld_authors,
+    "box": _author_box,
+}
