@@ -42,7 +42,8 @@ def test_names_side_by_side_in_separate_elements() -> None:
 
 def test_the_byline_as_printed_not_the_buttons_and_dates_around_it() -> None:
     body = """<h1>Council votes</h1><div class="article-byline">
-      <button>Bookmark</button><button>Share</button><span class="byline__name">By Sophie Foster</span><time>11:58, 23 APR 2024</time>
+      <button>Bookmark</button><button>Share</button><span class="byline__name">By Sophie Foster</span>
+      <time>11:58, 23 APR 2024</time>
       <button>Bookmark</button></div>"""
     meta = meta_of(body)
     assert (meta.authors, meta.byline) == (["Sophie Foster"], "By Sophie Foster")
