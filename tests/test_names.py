@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repub.extract.authors import credits_in_body
-from repub.extract.names import Site, find_credit, parse_names
+from repub.extract.names import Site, find_credit, parse_names, reporters
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,28 @@ def test_short_agency_names_only_in_their_own_case():
 )
 def test_datelines_and_credit_lines_of_the_body(body, credits):
     assert credits_in_body(body) == credits
+
+
+@pytest.mark.parametrize(
+    ("text", "people", "credits"),
+    [
+        ("[부산=스포츠조선 선수민 기자] 롯데 자이언츠 베테랑", ["선수민"], []),
+        ("[서울=뉴시스] 홍길동 기자 = 정부는", ["홍길동"], ["Newsis"]),
+        ("이 사안은 중요하다. 이용민 기자 lee@example.com", ["이용민"], []),
+        ("〔記者巫其倫／台北報導〕財政部今天下午", ["巫其倫"], []),
+        ("新华社北京3月1日电（记者张三、李四）今天", ["张三", "李四"], ["Xinhua"]),
+        ("【ワシントン共同】米国の", [], ["Kyodo News"]),
+        ("The council met on Tuesday.", [], []),
+    ],
+)
+def test_cjk_datelines_and_sign_offs(text, people, credits):
+    got = reporters(text)
+    assert (got.people, got.credits) == (people, credits)
+
+
+def test_metadata_forms_of_an_author_line():
+    assert parse_names("Harm, Robert").people == ["Robert Harm"]  # a catalogue's surname first
+    assert parse_names("스포츠조선=선수민 기자", language="ko").people == ["선수민"]
+    people = ["Sebastian Held", "Daniel Hentschel"]
+    assert parse_names("Sebastian Held, Daniel Hentschel, Germany").people == people
+    assert parse_names("Kirche und Leben, Münster, Germany", Site(names=("kirche-und-leben",))).people == []

@@ -32,6 +32,7 @@ from repub.extract.names import (
     credits_of_line,
     find_credit,
     parse_names,
+    reporters,
     starts_with_byline_word,
 )
 from repub.extract.outlets import find_outlet
@@ -39,7 +40,7 @@ from repub.extract.textutil import squash
 
 _AUTHOR_META = (
     "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl", "cxenseparse:author",
+    "byl", "cxenseparse:author", "dable:author",
 )
 _ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "NGO", "NewsAgency"})
 # Elements marked as a byline or an author name, in any language's class names.
@@ -162,6 +163,9 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
+    if paras:  # a CJK dateline or sign-off: "[서울=뉴시스] 홍길동 기자", "〔記者巫其倫／台北報導〕"
+        _add(out, reporters(paras[0][:_CJK_SPAN]))
+        _add(out, reporters(paras[-1][-_CJK_SPAN:]))
     for para in paras[:2]:
         if match := _DATELINE.match(para):
             out.credits.extend(credits_of_line(match["who"], language))
@@ -191,6 +195,7 @@ def credits_in_body(body: str, language: str | None = None) -> list[str]:
 
 
 _BODY_BYLINE = 80  # a longer paragraph is text, not a byline line
+_CJK_SPAN = 60  # characters of the first and last paragraph read for a CJK dateline or sign-off
 # "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
 # date at most before the agency in parentheses, then a dash or a colon.
 _DATELINE = re.compile(r"^[^()\n]{0,60}?\((?P<who>[^()]{2,40})\)\s*\.?\s*[-–—:]")

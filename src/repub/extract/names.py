@@ -200,6 +200,7 @@ _TRIM = " ,;:|/·•-–—\"'“”„«»*+~›‹>"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
 _WIRE_ID = re.compile(r"^(?:[\w-]+:)?[\d-]+(?:/\d+)?$")
+_ONE_WORD = re.compile(r"^[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?$")
 _CAPS_INITIALS = re.compile(r"^[A-Z]{2,3}$")
 _CAPS_BETWEEN = re.compile(r"(?<=[^\W\d_]{2})\s+[A-Z]{2,3}\s+(?=[A-Z][^\W\d_]+\s+[A-Z])")
 _INITIALS = re.compile(r"^(?:[a-z]{1,3}|[A-Z]{1,3})$")
@@ -225,11 +226,19 @@ def parse_names(
     text = _HANDLE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", text)))
     if len(text) > _MAX_BYLINE_CHARS:
         return out
+    if "=" in text:  # "스포츠조선=선수민 기자", "서울=뉴시스": a place or an outlet before "=", then who
+        before, _, text = text.rpartition("=")
+        out.credits.extend(c.name for part in before.split("=") if (c := find_credit(part)))
     text = _without_dates(text, w)
     text, introduced = _strip_prefix(text, w)  # before segments: "AUTOR/IN Jane Doe"
     if stop := w.stop.search(text):
         text = text[: stop.start()]  # "X Kategorien: Mode", "X Illustration von Y", "X Quelle: dpa"
-    for at, segment in enumerate(_segments(text, w)):
+    segments = _segments(text, w)
+    while len(segments) > 1 and segments[-1].casefold() in w.countries:
+        segments.pop()  # "Kirche und Leben, Münster, Germany": an address, the country no one
+    if not visible and len(segments) == 2 and all(_ONE_WORD.match(p) for p in segments):
+        segments = [f"{segments[1]} {segments[0]}"]  # "Harm, Robert": a catalogue's surname first
+    for at, segment in enumerate(segments):
         segment, prefixed = _strip_prefix(segment, w)
         prefixed = prefixed or introduced or w.suffix.search(segment) is not None  # "홍길동 기자"
         introduced = False
@@ -263,6 +272,62 @@ def credits_of_line(text: str, language: str | None = None) -> list[str]:
         elif part and not _INITIALS.match(part) and not _WIRE_ID.match(part):
             return []  # not an editor's initials ("dsw") or a wire story id ("dpa:201230-99-1")
     return _dedupe(credits)
+
+
+# Reporters named the CJK way: "선수민 기자" (the title after a Korean name), "記者巫其倫" and
+# "（记者 张三、李四）" (the title before Chinese names). Names: 2-4 Hangul, 2-3 Han characters.
+_HANGUL_NAME = r"(?<![가-힣])(?P<name>[가-힣]{2,4})\s?"
+_HAN_NAMES = r"\s*(?P<names>[\u4e00-\u9fff]{2,3}(?:\s*[、，,]\s*[\u4e00-\u9fff]{2,3})*)"
+# "〔記者巫其倫／台北報導〕", "[부산=스포츠조선 선수민 기자]", "【ワシントン共同】": a dateline in brackets
+_BRACKETED = re.compile(r"^\s*[\[【〔（(](?P<inner>[^\]】〕）)]{1,40})[\]】〕）)]")
+
+
+def reporters(text: str) -> Names:
+    """The reporters and agencies a CJK dateline or sign-off names: "[서울=뉴시스] 홍길동 기자 =",
+    "〔記者巫其倫／台北報導〕", "新华社北京3月1日电（记者张三）", "【ワシントン共同】", "이용민 기자"."""
+    out = Names()
+    if not _CJK.search(text):
+        return out
+    w = _cjk_words()
+    for match in w[0].finditer(text):
+        out.people.append(match["name"])
+    for match in w[1].finditer(text):
+        out.people.extend(n.strip() for n in re.split(r"[、，,\s]+", match["names"]) if n.strip())
+    if match := _BRACKETED.match(text):
+        for part in re.split(r"[=／/\s]+", match["inner"]):
+            if credit := _trailing_credit(part):
+                out.credits.append(credit.name)
+    head = text[:12]
+    for size in range(len(head), 1, -1):  # "新华社北京3月1日电": an agency's dispatch line
+        if credit := find_credit(head[:size]):
+            if "电" in text[:30] or "電" in text[:30]:
+                out.credits.append(credit.name)
+            break
+    out.people = [p for p in _dedupe(out.people) if not find_credit(p)]
+    out.credits = _dedupe(out.credits)
+    return out
+
+
+def _trailing_credit(part: str) -> Outlet | None:
+    """An agency at the end of a dateline's part: "ワシントン共同" -> Kyodo, "뉴시스" -> Newsis."""
+    for size in range(min(len(part), 8), 1, -1):
+        if credit := find_credit(part[-size:]):
+            return credit
+    return None
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]")
+
+
+@functools.cache
+def _cjk_words() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    raw = _data()
+    after = list(raw["suffix"].get("ko", []))
+    before = [w for w in raw["prefix"].get("zh", []) if len(w) >= 2]
+    return (
+        re.compile(rf"{_HANGUL_NAME}(?:{_alternation(after)})(?![가-힣])"),
+        re.compile(rf"(?:{_alternation(before)}){_HAN_NAMES}"),
+    )
 
 
 def starts_with_byline_word(text: str, language: str | None = None) -> bool:
@@ -357,6 +422,8 @@ def _read_segment(
     if first in w.place_words and (segment[:1].islower() or " " in segment):
         return  # "in Uncategorized", "aus Berlin", "Em São Paulo": where, not who
     segment = w.with_agency.split(segment, maxsplit=1)[0]  # "X mit Y": an interview's partner
+    if w.conjunction.search(segment) and any(_same_name(segment, own) for own in site.every_name):
+        return  # "Kirche und Leben" on kirche-und-leben.de: the site, not a pair of people
     names, credit = _without_role(segment, w)
     if credit is not None:
         out.credits.append(credit.name)
