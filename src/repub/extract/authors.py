@@ -163,9 +163,12 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
-    if paras:  # a CJK dateline or sign-off: "[서울=뉴시스] 홍길동 기자", "〔記者巫其倫／台北報導〕"
-        _add(out, reporters(paras[0][:_CJK_SPAN]))
-        _add(out, reporters(paras[-1][-_CJK_SPAN:]))
+    # A CJK dateline or sign-off ("[서울=뉴시스] 홍길동 기자", "〔記者巫其倫／台北報導〕"), after a date or a
+    # caption at most, before a copyright line at most.
+    for para in paras[:3]:
+        _add(out, reporters(para[:_CJK_SPAN]))
+    for para in paras[-3:]:
+        _add(out, reporters(para[-_CJK_SPAN:]))
     for para in paras[:2]:
         if match := _DATELINE.match(para):
             out.credits.extend(credits_of_line(match["who"], language))
