@@ -23,3 +23,21 @@ def test_checks_of_one_host_reuse_a_few_connections(tmp_path: Path) -> None:
         assert (report.checked, report.not_modified, report.failed) == (60, 60, 0)
         assert web.requests == 60
         assert 1 <= web.connections <= 4  # at most per_host checks in flight, each on a reused connection
+
+
+def test_validators_go_to_the_url_asked_for_only_never_through_a_redirect() -> None:
+    import asyncio
+
+    from repub.fetch import Fetcher
+
+    async def both(base: str) -> tuple[int, int]:
+        settings = build_settings(host_maps=[f"{HOST}={base}"], env={}).fetch
+        async with Fetcher(settings) as fetcher:
+            same = await fetcher.fetch(f"https://{HOST}/page", {"If-None-Match": ETAG})
+            moved = await fetcher.fetch(f"https://{HOST}/moved", {"If-None-Match": ETAG})
+        return same.status, moved.status
+
+    with counting_server() as web:
+        base = f"http://127.0.0.1:{web.server_address[1]}/{HOST}"
+        # /page's own validator gets its 304; /moved's validator is not /page's to confirm
+        assert asyncio.run(both(base)) == (304, 200)

@@ -52,6 +52,7 @@ class Original:
     last_modified: bool = False
     counter: itertools.count = field(default_factory=itertools.count)
     conditional: list[dict[str, str | None]] = field(default_factory=list)
+    conditional_moved: list[dict[str, str | None]] = field(default_factory=list)  # at RT_MOVED_URL
 
     def html(self) -> str:
         n = next(self.counter)
@@ -104,8 +105,20 @@ def web() -> Iterator[TestWeb]:
 def rt(web: TestWeb) -> Original:
     state = Original()
     web.route(RT_PATH, state.answer)
-    web.route(RT_MOVED_PATH, lambda h: (200, {"Content-Type": "text/html; charset=utf-8"},
-                                        state.html().replace(RT_URL, RT_MOVED_URL).encode()))
+
+    def moved(h: BaseHTTPRequestHandler) -> Response:
+        # the same article at its new address, with the same content-based ETag: a server that
+        # validates by content answers 304 to the old URL's validators
+        inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
+        state.conditional_moved.append({"if-none-match": inm, "if-modified-since": ims})
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if state.etag:
+            headers["ETag"] = state.validator()
+            if inm == state.validator():
+                return 304, headers, b""
+        return 200, headers, state.html().replace(RT_URL, RT_MOVED_URL).encode()
+
+    web.route(RT_MOVED_PATH, moved)
     return state
 
 
@@ -258,10 +271,17 @@ def test_taken_down_then_transient_error(db: Path, rt: Original, capsys: pytest.
     imported(capsys)
     rt.mode = "broken"
     code, out, err = run(capsys, "resync", "--url", RT_URL)
-    assert code == 0  # a per-article failure is recorded, not fatal to a cron run
-    assert "503" in err
+    # a check that failed is told to cron by the exit code, and `repub runs` does not call it ok
+    assert code == 1
+    assert err == f"repub: {RT_URL}: HTTP 503 Service Unavailable\n"
+    assert out.startswith(
+        "resync: 1 checked, 0 changed, 0 unchanged (0 not modified), 0 moved, 0 gone, 1 failed")
     view = Store.open(f"sqlite:///{db}").get(RT_URL)
     assert (view.status, view.error, view.http_status) == ("ok", None, 200)  # only the fetch log knows
+    [last] = [r for r in list_runs(Store.open(f"sqlite:///{db}"))[:1]]
+    assert (last.command, last.status, last.figures.failed) == ("resync", "partial", 1)
+    code, out, _ = run(capsys, "runs", "--limit", "1")
+    assert code == 0 and out.split()[1:3] == ["resync", "partial"]
 
     rt.mode = "gone"
     code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
@@ -285,6 +305,23 @@ def test_taken_down_then_transient_error(db: Path, rt: Original, capsys: pytest.
     assert [e["kind"] for e in hist["events"]] == ["gone", "back"]
 
 
+def test_a_refused_connection_fails_the_check_and_the_run_says_so(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported(capsys)
+    # RT's server is gone from the network: nothing listens on port 9
+    code, [summary], err = run_json(capsys, "resync", "--json", "--host-map", "www.rt.com=http://127.0.0.1:9")
+    assert code == 1
+    assert (summary["checked"], summary["failed"], summary["unchanged"]) == (2, 1, 1)
+    assert err.startswith(f"repub: {RT_URL}: ") and err.count("\n") == 1
+    [last] = list_runs(Store.open(f"sqlite:///{db}"))[:1]
+    assert (last.status, last.figures.failed, last.figures.unchanged) == ("partial", 1, 1)
+    # every check answered: 0, and the run is ok
+    code, [summary], err = run_json(capsys, "resync", "--json")
+    assert (code, summary["failed"]) == (0, 0), err
+    assert list_runs(Store.open(f"sqlite:///{db}"))[0].status == "ok"
+
+
 def test_moved_permanently_keeps_old_url_as_alias(
     db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -302,6 +339,112 @@ def test_moved_permanently_keeps_old_url_as_alias(
     assert [(e["kind"], e["url"], e["detail"]) for e in hist["events"]] == [
         ("moved", RT_URL, f"{RT_URL} -> {RT_MOVED_URL}")
     ]
+
+
+def test_moved_to_a_url_that_answers_304_to_the_old_validators_is_still_a_move(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt.etag = True
+    imported(capsys)
+    rt.mode = "moved"
+    code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
+    assert (code, summary["moved"], summary["not_modified"], summary["failed"]) == (0, 1, 0, 0), err
+    # validators belong to a URL: the old URL's went to the old URL only, never to the new one
+    assert rt.conditional[-1] == {"if-none-match": rt.validator(), "if-modified-since": None}
+    assert rt.conditional_moved == [{"if-none-match": None, "if-modified-since": None}]
+    store = Store.open(f"sqlite:///{db}")
+    view = store.get(RT_URL)
+    assert view is not None and (view.url, view.version, view.http_status) == (RT_MOVED_URL, 1, 200)
+    assert store.get(CASE_URL).original["url"] == RT_MOVED_URL
+
+    # the next run asks the new URL with the new URL's validators: a 304, and no second move
+    code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
+    assert (code, summary["not_modified"], summary["moved"]) == (0, 1, 0), err
+    assert rt.conditional_moved[-1] == {"if-none-match": rt.validator(), "if-modified-since": None}
+    code, [hist], _ = run_json(capsys, "history", RT_MOVED_URL, "--json")
+    assert [(e["kind"], e["url"], e["detail"]) for e in hist["events"]] == [
+        ("moved", RT_URL, f"{RT_URL} -> {RT_MOVED_URL}")
+    ]
+
+
+def test_a_temporary_redirect_keeps_the_url_and_stores_no_validators_of_another_url(
+    db: Path, rt: Original, web: TestWeb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rt.etag = True
+    imported(capsys)
+    web.route(RT_PATH, lambda h: (302, {"Location": RT_MOVED_URL}, b""))
+    for _ in range(2):
+        code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
+        assert (code, summary["unchanged"], summary["moved"], summary["not_modified"]) == (0, 1, 0, 0), err
+    # the ETag the temporary address gave is not the article's: never sent, to either URL
+    assert rt.conditional_moved == [{"if-none-match": None, "if-modified-since": None}] * 2
+    view = Store.open(f"sqlite:///{db}").get(RT_URL)
+    assert view is not None and view.url == RT_URL
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT etag FROM articles WHERE url = ?", (RT_URL,)).fetchone() == (None,)
+
+
+def test_redirect_to_an_article_already_stored_is_one_move_and_the_old_one_is_no_longer_due(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported(capsys)  # the copy and its original at RT_URL
+    code, _, err = run(capsys, "import", RT_MOVED_URL)  # the same article stored on its own
+    assert code == 0, err
+    store = Store.open(f"sqlite:///{db}")
+    old_id, new_id = store.get(RT_URL).id, store.get(RT_MOVED_URL).id
+    assert old_id != new_id
+    rt.mode = "moved"
+
+    code, [summary], err = run_json(capsys, "resync", "--json")
+    assert (code, summary["checked"], summary["moved"], summary["failed"]) == (0, 3, 1, 0), err
+    # Two stored articles turned out to be one: the old one keeps its versions and rests as "moved"
+    # (pointing at the new one), its copies follow, and the move is recorded once on each.
+    old, new = store.get(RT_URL), store.get(RT_MOVED_URL)
+    assert (old.id, old.url, old.status, old.version) == (old_id, RT_URL, "moved", 1)
+    assert old.error == f"moved permanently to {RT_MOVED_URL}"
+    assert (new.id, new.status, new.version) == (new_id, "ok", 1)
+    assert store.get(CASE_URL).original["url"] == RT_MOVED_URL
+    moved = ("moved", RT_URL, f"{RT_URL} -> {RT_MOVED_URL}")
+    for url in (RT_URL, RT_MOVED_URL):
+        code, [hist], _ = run_json(capsys, "history", url, "--json")
+        assert [(e["kind"], e["url"], e["detail"]) for e in hist["events"]] == [moved]
+    checked = "SELECT last_checked_at FROM articles WHERE id = ?"
+    with sqlite3.connect(db) as conn:
+        (checked_at,) = conn.execute(checked, (old_id,)).fetchone()
+
+    # later runs: the old article is not due any more; the copy and the new one are checked
+    code, [summary], err = run_json(capsys, "resync", "--json")
+    assert (code, summary["checked"], summary["moved"], summary["unchanged"]) == (0, 2, 0, 2), err
+    # asked for by name it is checked again, and still nothing is recorded twice
+    code, [summary], err = run_json(capsys, "resync", "--json", "--url", RT_URL)
+    assert (code, summary["checked"], summary["moved"], summary["unchanged"]) == (0, 1, 0, 1), err
+    old = store.get(RT_URL)
+    assert (old.status, old.version) == ("moved", 1)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(checked, (old_id,)).fetchone()[0] > checked_at
+    code, changes, _ = run_json(capsys, "changes", "--json")
+    assert sorted((c["kind"], c["url"], c["detail"]) for c in changes) == [
+        ("moved", RT_MOVED_URL, moved[2]), ("moved", RT_URL, moved[2])
+    ]
+    code, out, _ = run(capsys, "show", RT_URL)
+    assert f"  moved to:   {RT_MOVED_URL}" in out.splitlines()
+
+
+def test_diff_of_an_article_with_one_version_says_so(
+    db: Path, rt: Original, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported(capsys)
+    first_seen = Store.open(f"sqlite:///{db}").versions(RT_URL)[0].first_seen_at
+    code, out, err = run(capsys, "diff", RT_URL)
+    assert (code, err) == (0, "")
+    assert out == f"{RT_URL} has one version so far (first seen {first_seen}): nothing to compare yet\n"
+    code, [d], err = run_json(capsys, "diff", RT_URL, "--json")
+    assert (code, err) == (0, "")
+    assert d == {"url": RT_URL, "from": None, "to": {"version": 1, "first_seen_at": first_seen}, "fields": []}
+    # a version asked for that does not exist is still a failure, said plainly
+    code, out, err = run(capsys, "diff", RT_URL, "--from", "1", "--to", "3")
+    assert (code, out) == (1, "")
+    assert err == f"repub: {RT_URL} has version 1 only; there is no version 3\n"
 
 
 def test_reextract_makes_a_version_only_when_fields_change(

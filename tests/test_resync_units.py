@@ -23,6 +23,20 @@ def test_render_shortens_long_unchanged_stretches() -> None:
     assert render(ops, context=None) == before + " [-end-]{+END+}"
 
 
+def test_shortened_render_keeps_the_spaces_next_to_a_change() -> None:
+    # a stretch shortened on both sides sits between two changes: its own first and last spaces are
+    # the ones next to them (issue 15 item 12: "over the past [-two-]{+three+}years")
+    middle = " ".join(f"w{i}" for i in range(60))
+    old = f"Over the past two years {middle} and then one more time."
+    new = f"Over the past three years {middle} and then two more times."
+    assert render(word_diff(old, new), context=2) == (
+        "Over the past [-two-]{+three+} years w0 … and then [-one-]{+two+} more [-time.-]{+times.+}"
+    )
+    # a paragraph break next to a change is kept as written
+    old, new = f"A b.\n\n{middle}\n\nC d.", f"A c.\n\n{middle}\n\nC e."
+    assert render(word_diff(old, new), context=1) == "A [-b.-]{+c.+}\n\nw0 … C [-d.-]{+e.+}"
+
+
 def test_diff_contents_compares_lists_as_lines_and_skips_equal_fields() -> None:
     old = {"title": "T", "authors": ["A", "B"], "body_text": "x", "tags": []}
     new = {"title": "T", "authors": ["A", "C"], "body_text": "x", "tags": None}

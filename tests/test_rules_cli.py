@@ -10,6 +10,7 @@ import pytest
 
 from fixturedata import all_fixtures
 from repub.cli import main
+from repub.extract.rules import load_rules
 from webserver import FIXTURE_SITES
 
 RT_OPED = "https://www.rt.com/op-ed/504399-russia-china-military-alliance-washington/"
@@ -66,9 +67,18 @@ def test_rules_test_reports_a_wrong_field(tmp_path: Path, capsys: pytest.Capture
     ]
 
 
-def test_rules_test_without_pages_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # A --site typo must not look like a green run.
+def test_rules_test_of_no_such_site_lists_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    # A --site typo must not look like a green run, nor like a rule without pages.
     code = main(["rules", "test", "--fixtures", str(FIXTURE_SITES), "--site", "rt.comm"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    sites = sorted(rule.site for rule in load_rules())
+    assert "rt.com" in sites and "transcend.org" in sites
+    assert err == f"repub: no site rule for 'rt.comm'; the rules are: {', '.join(sites)}\n"
+
+
+def test_rules_test_without_pages_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["rules", "test", "--fixtures", str(tmp_path), "--site", "rt.com"])
     assert code == 1
     assert capsys.readouterr().out.splitlines() == ["0 pages, 0 ok, 0 failed"]
 

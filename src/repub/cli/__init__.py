@@ -13,12 +13,22 @@ import argparse
 import atexit
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import ConfigError, RepubError, StoreError
-from .common import EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED, error
+from .common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_PIPE,
+    check_database_directory,
+    error,
+    exit_codes_help,
+    sigterm_as_interrupt,
+)
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
 # | worker, queue
@@ -38,7 +48,8 @@ COMMANDS = {
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command`` (a key of COMMANDS) only its module's commands are registered."""
     parser = argparse.ArgumentParser(
-        prog="repub", description="Scrape republished articles and link each copy to its original."
+        prog="repub", description="Scrape republished articles and link each copy to its original.",
+        epilog=exit_codes_help(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"repub {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -60,7 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     _fast_exit()
     run: Callable[[argparse.Namespace], int] = args.run
     try:
-        return run(args)
+        with sigterm_as_interrupt():
+            if hasattr(args, "db"):  # the command opens a database
+                check_database_directory(args)
+            code = run(args)
+            sys.stdout.flush()  # a reader that went away is found here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `repub list | head -1`: stop quietly, as a tool killed by SIGPIPE would
+        _discard_stdout()
+        return EXIT_PIPE
     except (ConfigError, StoreError) as err:
         error(str(err))
         return EXIT_CONFIG
@@ -70,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_INTERRUPTED
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null: what is still buffered for the closed pipe must not fail again
+    (with a message) when the interpreter flushes it at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _fast_exit() -> None:

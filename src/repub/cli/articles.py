@@ -12,9 +12,12 @@ from ..normalize import normalize
 from ..normalize.types import Record
 from ..pipeline import Importer
 from ..store import ArticleView, downgrade, resolve_database_url, upgrade
+from ..store.history import MOVED_TO
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    JSON_HELP,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
@@ -28,39 +31,40 @@ from .common import (
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
-    imp = commands.add_parser("import", help="fetch URLs and their originals into the database")
+    imp = add_command(commands, "import", "fetch URLs and their originals into the database")
     imp.add_argument("urls", nargs="+", metavar="URL")
-    imp.add_argument("--json", action="store_true", help="one JSON object per line per article")
+    imp.add_argument("--json", action="store_true", help="one JSON object per line per stored article")
     imp.add_argument("--no-follow-original", action="store_true", help="do not fetch the originals")
     add_db_option(imp)
     add_network_options(imp)
     imp.set_defaults(run=cmd_import)
 
-    show = commands.add_parser("show", help="show one stored article")
-    show.add_argument("url", metavar="URL")
-    show.add_argument("--json", action="store_true")
+    show = add_command(commands, "show", "show one stored article")
+    show.add_argument("url", metavar="URL", help="any URL the article was reached by")
+    show.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(show)
     show.set_defaults(run=cmd_show)
 
-    lst = commands.add_parser("list", help="list stored articles")
+    lst = add_command(commands, "list", "list stored articles")
     lst.add_argument("--site", help="only this site (e.g. transcend.org)")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help=JSON_HELP)
     add_db_option(lst)
     lst.set_defaults(run=cmd_list)
 
-    ext = commands.add_parser("extract", help="extract a saved page as if fetched from URL; store nothing")
+    ext = add_command(commands, "extract", "extract a saved page as if fetched from URL; store nothing")
     ext.add_argument("file", type=Path, metavar="FILE")
     ext.add_argument("--url", required=True, help="the URL the page was saved from")
-    ext.add_argument("--json", action="store_true")
+    ext.add_argument("--json", action="store_true", help="one JSON object instead of text")
     ext.set_defaults(run=cmd_extract)
 
-    db = commands.add_parser("db", help="database maintenance")
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.",
+                             epilog="exit codes: see `repub db ACTION --help`")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    up = db_commands.add_parser("upgrade", help="run migrations up to the latest")
+    up = add_command(db_commands, "db upgrade", "run migrations up to the latest")
     add_db_option(up)
     up.set_defaults(run=cmd_db_upgrade)
-    down = db_commands.add_parser("downgrade", help="run migrations down to REVISION")
-    down.add_argument("revision", help='target revision, e.g. "base"')
+    down = add_command(db_commands, "db downgrade", "run migrations down to REVISION")
+    down.add_argument("revision", help='target revision, e.g. "base" or "0003"')
     add_db_option(down)
     down.set_defaults(run=cmd_db_downgrade)
 
@@ -224,7 +228,9 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
     lines.append(
         f"  status:     {view.status}; first seen {view.first_seen_at}; last checked {view.last_checked_at}"
     )
-    if view.error:
+    if view.status == "moved":  # onto another stored article (resync), whose URL is kept here
+        lines.append(f"  moved to:   {(view.error or '-').removeprefix(MOVED_TO)}")
+    elif view.error:
         lines.append(f"  last error: {view.error}")
     body = view.body_text or ""
     words = len(body.split())

@@ -19,11 +19,13 @@ from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
     error,
     open_store,
+    positive_int,
     settings_from,
 )
 
@@ -34,12 +36,14 @@ STATUS_EXIT = {"ok": EXIT_OK, "capped": EXIT_OK, "interrupted": EXIT_INTERRUPTED
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    ing = commands.add_parser("ingest", help="discover and import new articles from the sources file")
+    ing = add_command(commands, "ingest", "discover and import new articles from the sources file")
     ing.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH",
                      help="sources file (default ./sources.toml)")
     ing.add_argument("--source", metavar="NAME", help="only this source")
-    ing.add_argument("--max-new", type=_positive, metavar="N", help="at most N new articles per source")
-    ing.add_argument("--since", type=_since, metavar="DATE", help="skip entries published before DATE")
+    ing.add_argument("--max-new", type=positive_int, metavar="N", help="at most N new articles per source")
+    ing.add_argument("--since", type=_since, metavar="DATE",
+                     help="skip entries published before DATE: YYYY-MM-DD (midnight UTC) or an ISO "
+                          "date-time such as 2026-11-01T08:00 (UTC unless it names a zone)")
     ing.add_argument("--backfill", action="store_true",
                      help="walk whole archives instead of stopping at known URLs")
     ing.add_argument("--enqueue", action="store_true",
@@ -49,27 +53,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_network_options(ing)
     ing.set_defaults(run=cmd_ingest)
 
-    runs = commands.add_parser("runs", help="list past ingest/resync runs and their figures")
+    runs = add_command(commands, "runs", "list past ingest/resync runs and their figures")
     runs.add_argument("--json", action="store_true", help="one JSON object per line per run")
-    runs.add_argument("--limit", type=_positive, default=50, metavar="N")
+    runs.add_argument("--limit", type=positive_int, default=50, metavar="N", help="the N latest (default 50)")
     add_db_option(runs)
     runs.set_defaults(run=cmd_runs)
 
-    src = commands.add_parser("sources", help="the sources file")
+    src = commands.add_parser("sources", help="the sources file", description="The sources file.",
+                              epilog="exit codes: see `repub sources check --help`")
     src_commands = src.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
-    check = src_commands.add_parser("check", help="validate a sources file: file:line: message per problem")
+    check = add_command(src_commands, "sources check",
+                        "validate a sources file: file:line: message per problem")
     check.add_argument("path", nargs="?", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH")
     check.set_defaults(run=cmd_sources_check)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 def _since(text: str) -> datetime:
@@ -86,6 +82,7 @@ def _since(text: str) -> datetime:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)  # ConfigError -> exit 3 with file:line: message
+    _check_log_file(args.log_file)  # one that cannot be opened: exit 3 before anything is done
     _warm_up_workers(config, args)
     # Imported after the warm-up: the run's own imports (~0.3 s: store, HTTP client) then overlap the
     # fork server's (repub.ingest.extraction).
@@ -124,6 +121,16 @@ def _warm_up_workers(config: SourcesConfig, args: argparse.Namespace) -> None:
         return  # an unknown --source: the run reports it
     if not args.enqueue and sum(args.max_new or s.max_new for s in sources) > pool_min_urls():
         warm_up()
+
+
+def _check_log_file(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"cannot open the log file {path}: {err.strerror or err}") from None
 
 
 @contextmanager

@@ -10,29 +10,32 @@ from ..worker import Worker, WorkerOptions
 from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
     open_store,
+    positive_int,
+    positive_seconds,
     settings_from,
 )
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    work = commands.add_parser("worker", help="claim queued URLs, fetch and store them (run many)")
-    work.add_argument("--lease", type=float, default=60.0, metavar="SECONDS",
+    work = add_command(commands, "worker", "claim queued URLs, fetch and store them (run many)")
+    work.add_argument("--lease", type=positive_seconds, default=60.0, metavar="SECONDS",
                       help="lease per claimed URL; a dead worker's URLs return after it (default 60)")
     work.add_argument("--exit-when-empty", action="store_true",
                       help="stop when nothing is queued or leased (default: keep polling)")
-    work.add_argument("--max-items", type=int, metavar="N", help="stop after N URLs")
+    work.add_argument("--max-items", type=positive_int, metavar="N", help="stop after N URLs")
     work.add_argument("--id", dest="owner", metavar="NAME", help="lease owner name (default host:pid)")
     work.add_argument("-v", "--verbose", action="store_true", help="log each failure on stderr")
     add_db_option(work)
     add_network_options(work)
     work.set_defaults(run=cmd_worker)
 
-    queue = commands.add_parser("queue", help="queue depth, leases and rates")
-    queue.add_argument("--json", action="store_true", help="one JSON object")
+    queue = add_command(commands, "queue", "queue depth, leases and rates")
+    queue.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(queue)
     queue.set_defaults(run=cmd_queue)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,14 +26,17 @@ from ..resync import (
     render,
 )
 from ..resync.parallel import MIN_TARGETS_PER_PROCESS, Part, PartJob, merged, processes_for, split_by_host
+from ..resync.when import ago
 from ..store import Store, VersionView
 from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
 from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
 from .common import (
+    AGE_FORMAT,
     EXIT_BUSY,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    add_command,
     add_db_option,
     add_network_options,
     emit_json,
@@ -42,7 +44,9 @@ from .common import (
     lookup_key,
     open_store,
     settings_from,
+    sigterm_as_interrupt,
     stored_article,
+    whole_number,
 )
 
 # A copy is compared with its original on what a republisher is meant to keep; its own byline, dates
@@ -58,74 +62,82 @@ def _duration(text: str) -> timedelta:
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    rs = commands.add_parser("resync", help="re-fetch stored articles and record what changed")
+    rs = add_command(commands, "resync", "re-fetch stored articles and record what changed", description=(
+        "Re-fetch stored articles and record what changed (docs/resync.md).\n"
+        "AGE: " + AGE_FORMAT + "."))
     rs.add_argument("--site", help="only this site (e.g. rt.com)")
     rs.add_argument("--older-than", type=_duration, metavar="AGE",
-                    help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all)")
+                    help="only articles last checked longer ago than AGE (e.g. 24h, 7d; default: all; "
+                         "an age before year 1 leaves only never-checked ones)")
     rs.add_argument("--url", action="append", default=[], metavar="URL",
                     help="only this article (repeatable)")
     rs.add_argument("--originals-only", action="store_true", help="only articles that have copies")
-    rs.add_argument("--limit", type=int, metavar="N", help="check at most N articles, least recent first")
-    rs.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+    rs.add_argument("--limit", type=whole_number, metavar="N",
+                    help="check at most N articles, least recent first")
+    rs.add_argument("--concurrency", type=whole_number, default=DEFAULT_CONCURRENCY, metavar="N",
                     help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
-    rs.add_argument("--per-host", type=int, default=DEFAULT_PER_HOST, metavar="N",
+    rs.add_argument("--per-host", type=whole_number, default=DEFAULT_PER_HOST, metavar="N",
                     help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
-    rs.add_argument("--processes", type=int, metavar="N",
+    rs.add_argument("--processes", type=whole_number, metavar="N",
                     help="split the hosts over N processes (default: one per core for runs of "
                          f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
-    rs.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    rs.add_argument("--json", action="store_true", help="the summary as one JSON object instead of text")
     add_db_option(rs)
     add_network_options(rs)
     rs.set_defaults(run=cmd_resync)
 
-    rx = commands.add_parser("reextract", help="re-run the extractors over stored pages (no fetching)")
+    rx = add_command(commands, "reextract", "re-run the extractors over stored pages (no fetching)")
     rx.add_argument("--site", help="only this site")
-    rx.add_argument("--json", action="store_true")
+    rx.add_argument("--json", action="store_true", help="the summary as one JSON object instead of text")
     add_db_option(rx)
     rx.set_defaults(run=cmd_reextract)
 
-    pr = commands.add_parser(
-        "prune", help="delete kept raw pages beyond each article's newest (versions stay)")
-    pr.add_argument("--keep", type=int, default=1, metavar="N",
+    pr = add_command(commands, "prune", "delete kept raw pages beyond each article's newest (versions stay)",
+                     description="Delete kept raw pages beyond each article's newest (versions stay).\n"
+                                 "AGE: " + AGE_FORMAT + ".")
+    pr.add_argument("--keep", type=whole_number, default=1, metavar="N",
                     help="raw pages kept per article, the most recently seen (default 1, at least 1)")
     pr.add_argument("--older-than", type=_duration, metavar="AGE",
-                    help="only pages last seen longer ago than this (e.g. 90d)")
+                    help="only pages last seen longer ago than AGE (e.g. 90d)")
     pr.add_argument("--site", help="only this site")
     pr.add_argument("--dry-run", action="store_true", help="count what would go, delete nothing")
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--json", action="store_true", help="the counts as one JSON object instead of text")
     add_db_option(pr)
     pr.set_defaults(run=cmd_prune)
 
-    hist = commands.add_parser("history", help="list the versions and events of one article")
-    hist.add_argument("url", metavar="URL")
-    hist.add_argument("--json", action="store_true")
+    hist = add_command(commands, "history", "list the versions and events of one article")
+    hist.add_argument("url", metavar="URL", help="any URL the article was reached by")
+    hist.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(hist)
     hist.set_defaults(run=cmd_history)
 
-    diff = commands.add_parser(
-        "diff", help="word-level diff between two versions, or a copy and its original"
-    )
-    diff.add_argument("url", metavar="URL")
+    diff = add_command(commands, "diff", "word-level diff between two versions, or a copy and its original",
+                       description="Word-level diff between two versions (default: the previous one "
+                                   "and the current one),\nor a copy and its original. An article with "
+                                   "one version has nothing to compare: said on stdout, exit 0.")
+    diff.add_argument("url", metavar="URL", help="any URL the article was reached by")
     diff.add_argument("--from", dest="from_version", type=int, metavar="N",
                       help="default: the one before --to")
     diff.add_argument("--to", dest="to_version", type=int, metavar="M", help="default: the current version")
     diff.add_argument("--against-original", action="store_true",
                       help="URL is a copy: diff its current version against its original's current one")
     diff.add_argument("--full", action="store_true", help="do not shorten unchanged stretches")
-    diff.add_argument("--json", action="store_true")
+    diff.add_argument("--json", action="store_true", help="one JSON object instead of text")
     add_db_option(diff)
     diff.set_defaults(run=cmd_diff)
 
-    ch = commands.add_parser("changes", help="what changed since a time: new versions, gone, moved, diverged")
+    ch = add_command(commands, "changes", "what changed since a time: new versions, gone, moved, diverged",
+                     description="What changed since a time: new versions, gone, moved, diverged.\n"
+                                 "AGE: " + AGE_FORMAT + ".")
     ch.add_argument("--since", type=_duration, default=timedelta(days=7), metavar="AGE",
-                    help="how far back (default 7d)")
+                    help="how far back (default 7d; an age before year 1 means since the start)")
     ch.add_argument("--originals-only", action="store_true", help="only articles that have copies")
     ch.add_argument("--site", help="only this site")
     ch.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db_option(ch)
     ch.set_defaults(run=cmd_changes)
 
-    dv = commands.add_parser("diverged", help="copies whose original changed after they were taken")
+    dv = add_command(commands, "diverged", "copies whose original changed after they were taken")
     dv.add_argument("--site", help="only copies on this site")
     dv.add_argument("--json", action="store_true", help="one JSON object per line")
     add_db_option(dv)
@@ -133,24 +145,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 # -- resync / reextract --------------------------------------------------------------------------------
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """cron's and systemd's SIGTERM ends a run like Ctrl-C: the run is recorded as interrupted."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -210,7 +204,7 @@ def _cmd_resync(args: argparse.Namespace) -> int:
     }
     with open_store(settings) as store:
         try:
-            with run_lock(store), _sigterm_as_interrupt():
+            with run_lock(store), sigterm_as_interrupt():
                 return _resync(store, settings, args, urls, options)
         except RunLocked as err:
             error(str(err))
@@ -220,7 +214,7 @@ def _cmd_resync(args: argparse.Namespace) -> int:
 def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[str],
             options: dict[str, Any]) -> int:
     started, now = time.monotonic(), utc_now()
-    cutoff = now - args.older_than if args.older_than else None
+    cutoff = ago(args.older_than, now) if args.older_than else None
     targets = resync_targets(store, site=args.site, checked_before=cutoff, urls=urls or None,
                              originals_only=args.originals_only, limit=args.limit)
     missing = [u for u in urls if store.get(u) is None]
@@ -256,7 +250,8 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         finally:  # each child's last report: its checks counted and written
             report = merged([own, *[child.finish() for child in children]])
         failures = [child.failure for child in children if child.failure]
-        status, failure = ("failed", failures[0]) if failures else ("ok", None)
+        status, failure = ("failed", failures[0]) if failures else (
+            "partial" if report.failed else "ok", None)
     except Exception as exc:
         status, failure = "failed", str(exc)
         raise
@@ -271,21 +266,21 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
         emit_json({"run_id": run_id, **report.to_json(), "seconds": round(seconds, 3)})
     else:
         print(report.summary(seconds))
-    # As with ingest, per-article failures are recorded (fetch log, stderr, the run's figures), not fatal:
-    # cron mails only when the run itself could not do what was asked.
-    return EXIT_FAILED if missing or failure else EXIT_OK
+    # A check that failed (timeout, 5xx, refused, no longer HTML...) leaves a stored article unchecked:
+    # cron users alert on the exit code, so it is 1 (the run is "partial"), each failure one stderr line.
+    return EXIT_FAILED if missing or failure or report.failed else EXIT_OK
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with open_store(settings_from(args)) as store:
         try:
-            with run_lock(store), _sigterm_as_interrupt():
+            with run_lock(store), sigterm_as_interrupt():
                 run_id = start_run(store, "reextract", {"site": args.site}, now=utc_now())
                 report, status = ReextractReport(), "interrupted"
                 try:
                     report = reextract(store, args.site, report=report)
-                    status = "ok"
+                    status = "partial" if report.failed else "ok"
                 finally:
                     figures = RunFigures(
                         discovered=report.pages, updated=report.changed,
@@ -310,7 +305,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     if args.keep < 1:
         error("--keep must be at least 1: reextract needs each article's newest page")
         return EXIT_USAGE
-    seen_before = utc_now() - args.older_than if args.older_than is not None else None
+    seen_before = ago(args.older_than, utc_now()) if args.older_than is not None else None
     with open_store(settings_from(args)) as store:
         try:
             with run_lock(store):  # not under a resync or reextract reading the pages
@@ -383,12 +378,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if args.against_original:
             return _diff_against_original(store, view.url, args)
         versions = {v.version: v for v in store.versions(key)}
-    to_v = args.to_version or view.version
-    from_v = args.from_version or to_v - 1
-    missing = [n for n in (from_v, to_v) if n not in versions]
-    if missing:
-        error(f"{view.url} has versions 1..{view.version}; no version {missing[0]}")
+    if not versions:
+        error(f"{view.url} has no version: it was never fetched ({view.status})")
         return EXIT_FAILED
+    to_v = view.version if args.to_version is None else args.to_version
+    from_v = to_v - 1 if args.from_version is None else args.from_version
+    missing = [n for n in (from_v, to_v) if n not in versions and not (n == 0 and args.from_version is None)]
+    if missing:
+        have = "version 1 only" if len(versions) == 1 else f"versions 1..{max(versions)}"
+        error(f"{view.url} has {have}; there is no version {missing[0]}")
+        return EXIT_FAILED
+    if from_v == 0:  # nothing before the first version: not a failure, there is just no change yet
+        first = versions[to_v]
+        if args.json:
+            emit_json({"url": view.url, "from": None,
+                       "to": {"version": to_v, "first_seen_at": first.first_seen_at}, "fields": []})
+        elif len(versions) == 1:
+            print(f"{view.url} has one version so far (first seen {first.first_seen_at}): "
+                  "nothing to compare yet")
+        else:
+            print(f"version 1 is the first of {view.url} (first seen {first.first_seen_at}): "
+                  "nothing before it to compare")
+        return EXIT_OK
     old, new = versions[from_v], versions[to_v]
     diffs = diff_contents(old.content, new.content, DIFF_FIELDS)
     header = {
@@ -448,7 +459,7 @@ def _print_diff(
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
-    since = utc_now() - args.since
+    since = ago(args.since, utc_now())
     with open_store(settings_from(args)) as store:
         rows = changes_since(store, since, originals_only=args.originals_only, site=args.site)
     for row in rows:

@@ -15,7 +15,7 @@ from ..extract.rules import SiteRule, find_rule, load_rules
 from ..fetch.charset import decode_html
 from ..normalize import normalize
 from .articles import record_json
-from .common import EXIT_FAILED, EXIT_OK, emit_json
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, JSON_HELP, add_command, emit_json, error
 
 # A dev checkout keeps its fixtures at the top of the repo; the command is usually run from there, but
 # `repub rules test` from another directory of the checkout should still find them.
@@ -23,22 +23,24 @@ _CHECKOUT_FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sites"
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    rules = commands.add_parser("rules", help="site rules: test them on saved pages, list them")
+    rules = commands.add_parser("rules", help="site rules: test them on saved pages, list them",
+                                description="Site rules: test them on saved pages, list them.",
+                                epilog="exit codes: see `repub rules ACTION --help`")
     actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
 
-    test = actions.add_parser(
-        "test", help="extract every rule-covered saved page and compare it with its expected.json"
-    )
+    test = add_command(actions, "rules test",
+                       "extract every rule-covered saved page and compare it with its expected.json")
     test.add_argument(
         "--fixtures", type=Path, metavar="DIR",
         help="folder searched for <path>/index.html + expected.json (default ./fixtures/sites)",
     )
-    test.add_argument("--site", help="only pages of this rule's site (e.g. rt.com)")
+    test.add_argument("--site",
+                      help="only pages of this rule's site (e.g. rt.com; exit 2 when no rule has it)")
     test.add_argument("--json", action="store_true", help="one JSON object per page, then a summary")
     test.set_defaults(run=cmd_test)
 
-    lst = actions.add_parser("list", help="list the site rules: site, hosts, layouts")
-    lst.add_argument("--json", action="store_true")
+    lst = add_command(actions, "rules list", "list the site rules: site, hosts, layouts")
+    lst.add_argument("--json", action="store_true", help=JSON_HELP)
     lst.set_defaults(run=cmd_list)
 
 
@@ -127,6 +129,11 @@ def check_page(page: Path, expected: dict[str, Any], rule: SiteRule) -> PageResu
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    if args.site is not None:
+        sites = sorted(rule.site for rule in load_rules())
+        if args.site not in sites:  # a typo must not pass for a rule without saved pages
+            error(f"no site rule for {args.site!r}; the rules are: {', '.join(sites)}")
+            return EXIT_USAGE
     root = fixtures_dir(args.fixtures)
     results = [check_page(page, expected, rule) for page, expected, rule in rule_pages(root, args.site)]
     for res in results:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from repub.extract.clean import clean_page
 from repub.extract.metadata import PageMetadata, absolute_url
@@ -83,7 +83,7 @@ def body_text(
     import trafilatura
 
     # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(tree.clone() if tree is not None else LexborHTMLParser(html))
+    cleaned, page_words = clean_page(_copy(tree, html) if tree is not None else LexborHTMLParser(html))
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
                "deduplicate": False}
     text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
@@ -97,6 +97,16 @@ def body_text(
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
     return body
+
+
+def _copy(tree: LexborHTMLParser, html: str) -> LexborHTMLParser:
+    """A copy of the parsed page to clean in place. lexbor cannot clone a document whose doctype has a
+    system id but no public id (``<!DOCTYPE html SYSTEM "about:legacy-compat">``, which real pages
+    send: "Can't create a new document"); such a page is parsed again."""
+    try:
+        return tree.clone()
+    except SelectolaxError:
+        return LexborHTMLParser(html)
 
 
 def dom_tags(tree: LexborHTMLParser) -> list[str]:

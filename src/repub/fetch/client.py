@@ -121,7 +121,8 @@ class Fetcher:
     async def fetch(self, url: str, extra_headers: Mapping[str, str] | None = None, *,
                     accept: Collection[str] = HTML_TYPES) -> Page:
         """Fetch ``url`` (a real URL); raise FetchError on any failure. A 304 answer to conditional
-        ``extra_headers`` (If-None-Match / If-Modified-Since) is returned as a Page with an empty body.
+        ``extra_headers`` (If-None-Match / If-Modified-Since) is returned as a Page with an empty body;
+        those two go to ``url`` only, never to a URL it redirects to.
 
         ``accept`` lists the MIME types taken (default HTML); discovery passes e.g. application/rss+xml.
         A response without Content-Type is taken only when HTML is accepted and the body looks like it."""
@@ -188,6 +189,9 @@ class Fetcher:
                 if len(passed) > s.max_redirects:
                     raise progress.error("redirects", f"more than {s.max_redirects} redirects", url)
                 current = target
+                # Validators belong to the URL they came from: another URL answering 304 to them
+                # would confirm a page it never sent (a moved article would never be seen to move).
+                headers = {k: v for k, v in headers.items() if k.lower() not in _CONDITIONAL}
             finally:
                 await release(response, progress.deadline)
 

@@ -291,10 +291,8 @@ class Ingest:
     # -- one article ----------------------------------------------------------------------------------
 
     async def _article(self, source: Source, url: str) -> None:
-        try:
-            await self._import(source, url)
-        finally:
-            self._advance()
+        await self._import(source, url)
+        self._advance()  # not when cancelled (Ctrl-C): an article cut short is not done
 
     async def _fetch_held(self, source: Source, url: str) -> Page:
         """Fetch an article page holding one of the run's slots: release it once the page is saved."""

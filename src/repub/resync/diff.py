@@ -82,6 +82,8 @@ def _trim(text: str, context: int, *, head: bool, tail: bool) -> str:
     keep = 2 * context  # words and the spaces between them count as tokens
     if len(words) <= 2 * keep + 1:
         return text
-    start = "".join(words[:keep]) if head else ""
-    end = "".join(words[-keep:]) if tail else ""
-    return f"{start} … {end}".strip(" ") if head and tail else (f"{start} …" if head else f"… {end}")
+    # Only the spacing beside the "…" is evened out: the stretch's own first and last characters sit
+    # next to a change and are kept as written.
+    start = "".join(words[:keep]).rstrip() + " …" if head else "…"
+    end = " " + "".join(words[-keep:]).lstrip() if tail else ""
+    return start + end

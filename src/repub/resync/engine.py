@@ -246,13 +246,16 @@ class Resyncer:
 
     def _save(self, target: Target, page: Page) -> Outcome:
         if page.redirects and page.permanent_redirect is None:
-            # Only temporary hops (302/303/307): the article has not moved, keep its URL.
-            page = replace(page, final_url=target.url)
+            # Only temporary hops (302/303/307): the article has not moved, keep its URL. The
+            # validators are the temporary address's, not the article's: they are not kept.
+            headers = {k: v for k, v in page.headers.items() if k not in ("etag", "last-modified")}
+            page = replace(page, final_url=target.url, headers=headers)
         record, saved = self.importer.save_page(page, requested_url=target.url)
         self.importer.original_to_follow(record)  # a corrected copy may name another original
         if record.url != target.url and page.permanent_redirect is not None:
-            record_moved(self.store, record.url, target.url, page.fetched_at, run_id=self.run_id)
-            return "moved"
+            moved = record_moved(self.store, record.url, target.url, page.fetched_at,
+                                 old_id=target.article_id, run_id=self.run_id)
+            return "moved" if moved else "unchanged"
         return "changed" if saved.changed and not saved.created else "unchanged"
 
 @dataclass

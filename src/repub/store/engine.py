@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
 from repub.errors import ConfigError, StoreError
@@ -77,7 +77,14 @@ def create_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed)
+        shown = parsed.render_as_string(hide_password=True)
+        try:
+            return sa.create_engine(parsed)
+        except NoSuchModuleError:
+            raise ConfigError(f"cannot open database {shown}: no database driver for "
+                              f"{parsed.drivername!r}") from None
+        except ImportError as exc:  # a known kind whose Python driver is not installed
+            raise ConfigError(f"cannot open database {shown}: its driver is not installed ({exc})") from None
 
     path = sqlite_file(parsed)
     if path is not None:

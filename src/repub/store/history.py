@@ -27,6 +27,7 @@ from .views import FetchLogEntry, iso_utc
 if TYPE_CHECKING:
     from .store import Store
 
+MOVED_TO = "moved permanently to "  # an article of status "moved": its ``error`` is this and the new URL
 COMPRESSION = "zstd"  # of the raw pages kept from now on; rows keep the name of theirs ("zlib" before)
 RAW_LEVEL = 1  # zstd level of kept raw pages (see prepare_raw)
 _local = threading.local()  # a zstd compressor is not to be shared between threads
@@ -283,6 +284,8 @@ def resync_targets(
             query = query.where(Article.id.in_([a.id for a in found]))
         if site is not None:
             query = query.where(Article.site == site)
+        if not urls:  # an article that moved onto another stored one is checked only when named
+            query = query.where(Article.status != "moved")
         if checked_before is not None and not urls:
             cutoff = _aware(checked_before)
             query = query.where(sa.or_(Article.last_checked_at.is_(None), Article.last_checked_at < cutoff))
@@ -404,18 +407,39 @@ def mark_gone(store: Store, url: str, at: datetime, *, http_status: int, error: 
         return newly
 
 
-def record_moved(
-    store: Store, new_url: str, old_url: str, at: datetime, *, run_id: int | None = None
-) -> None:
-    """A permanent redirect took ``old_url`` to ``new_url`` (the article's URL now; the old one is an
-    alias already, set by save_article)."""
+def record_moved(store: Store, new_url: str, old_url: str, at: datetime, *, old_id: int | None = None,
+                 run_id: int | None = None) -> bool:
+    """A permanent redirect took ``old_url`` (the URL of article ``old_id``; looked up when None) to
+    ``new_url``, whose page save_article has just stored. Returns whether anything new was recorded.
+
+    Usually the article is the one now at ``new_url`` (save_article made it its URL and the old one
+    an alias): a ``moved`` event on it. When ``new_url`` is another article already stored, the two
+    turn out to be one, and neither's history may be lost: the old article keeps its versions, raw
+    pages and events, and rests with status ``moved`` (``error`` says where to; resync no longer
+    checks it unless asked by URL); its copies follow to the new one; both get the ``moved`` event,
+    once: a redirect seen again records nothing new."""
+    at = _aware(at)
+    detail = f"{old_url} -> {new_url}"
     with store._write() as s:
         article = _find(s, new_url)
-        if article is not None:
-            s.add(ArticleEvent(
-                article_id=article.id, at=_aware(at), kind="moved", url=old_url,
-                detail=f"{old_url} -> {new_url}", run_id=run_id,
-            ))
+        if article is None:
+            return False
+        old = s.get(Article, old_id) if old_id is not None else _find(s, old_url)
+        if old is None or old.id == article.id:
+            s.add(ArticleEvent(article_id=article.id, at=at, kind="moved", url=old_url, detail=detail,
+                               run_id=run_id))
+            return True
+        old.last_checked_at = at
+        seen = s.scalar(sa.select(sa.func.count()).where(
+            ArticleEvent.article_id == old.id, ArticleEvent.kind == "moved", ArticleEvent.detail == detail))
+        if old.status == "moved" and seen:
+            return False
+        old.status, old.error = "moved", f"{MOVED_TO}{new_url}"
+        s.execute(sa.update(Article).where(Article.original_id == old.id).values(original_id=article.id)
+                  .execution_options(synchronize_session=False))
+        s.add_all(ArticleEvent(article_id=i, at=at, kind="moved", url=old_url, detail=detail, run_id=run_id)
+                  for i in (old.id, article.id))
+        return True
 
 
 def mark_copies_diverged(conn: sa.Connection, original_id: int, original_url: str, version: int,

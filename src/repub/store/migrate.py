@@ -141,6 +141,8 @@ def create_at_head(engine: Engine, head: str) -> bool:
 
 def downgrade_engine(engine: Engine, revision: str) -> None:
     from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
@@ -149,6 +151,12 @@ def downgrade_engine(engine: Engine, revision: str) -> None:
             command.downgrade(cfg, revision)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+    except CommandError as exc:  # a revision the scripts do not know, or not below the current one
+        why = str(exc)
+        if why.startswith("Can't locate revision"):
+            known = sorted(s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions())
+            why = f"no such revision (known: {', '.join(['base', *known])})"
+        raise StoreError(f"cannot downgrade the database to {revision!r}: {why}") from None
 
 
 def upgrade(url: str, revision: str = "head") -> bool:

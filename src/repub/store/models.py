@@ -173,7 +173,8 @@ class RawPage(Base):
 
 class ArticleEvent(Base):
     """Something that happened to an article besides a new version: "gone" (404/410), "back" (answers
-    again), "moved" (permanent redirect; ``url`` is the old URL, still an alias), "diverged" (a copy's
+    again), "moved" (permanent redirect; ``url`` is the old URL, still an alias, or the URL of the
+    article of status "moved" that redirected onto this one), "diverged" (a copy's
     original changed after the copy was taken). Only ever added: ``repub changes`` reads them by time."""
 
     __tablename__ = "article_events"
