@@ -48,6 +48,8 @@ _BYLINE_SELECTOR = ", ".join(
     [f'[class*="{w}" i]' for w in ("author", "byline", "autor", "auteur", "verfasser", "writer", "byl")]
     + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
     + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
+    # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
+    + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
 )
 # Class and id words (whole, or between "-" and "_") of containers whose bylines are not the article's:
 # comments, teasers of other articles, navigation, sidebars.
@@ -70,7 +72,11 @@ _MEDIA_WORDS = frozenset(
 )
 _CLASS_WORDS = re.compile(r"[^\W_]+")
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
+_AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
+_DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b")
+# the whole line: a date, a dash or a bar, the name ("11.12.2019 - Amelie Loevenich")
+_DATE_DASH = re.compile(r"\s*[\d.,:/\- ]+\s[-–—|]\s\x00\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
 _MAX_BYLINE = 200  # longer elements are bios or containers
 _NEAR_TITLE_CHARS = 400
@@ -325,7 +331,9 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
         return None
     # A one-word name ("tlow", "Benni") is taken when it is all the element holds: an author element,
     # not a label beside a name.
-    single = " " not in text and _BYLINE_MARK.search(_marks(node)) is not None
+    single = " " not in text and (
+        _BYLINE_MARK.search(_marks(node)) is not None or _AUTHOR_ATTR.search(_attrs(node)) is not None
+    )
     names = parse_names(text, page.site, page.language, visible=not single)
     parts = _named_parts(node, page)
     if len(parts.people) > len(names.people) and all(
@@ -362,11 +370,20 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
         if len(text) > 120:
             continue
         names = parse_names(text, page.site, page.language, visible=True)
-        if names.people and starts_with_byline_word(text, page.language):
+        if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
             return _as_printed(text, names), names
         if credits := credits_of_line(text, page.language):
             return text, Names(credits=credits)
     return None
+
+
+def _dated_name(text: str, names: Names) -> bool:
+    """ "11.12.2019 - Amelie Loevenich": a date and one full name, nothing else, under the headline."""
+    person = names.people[0] if len(names.people) == 1 else ""
+    if not 2 <= len(person.split()) <= 3 or any(t.isupper() for t in person.split()):
+        return False
+    date = _DATE.search(text)
+    return bool(date and _DATE_DASH.fullmatch(text.replace(person, "\x00")))
 
 
 def _texts_after(node: LexborNode) -> Iterator[str]:
@@ -433,6 +450,11 @@ def _elsewhere(node: LexborNode, article: set[int]) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def _attrs(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('rel') or ''} {attrs.get('itemprop') or ''} {attrs.get('property') or ''}"
 
 
 def _is_box(node: LexborNode) -> bool:

@@ -135,7 +135,7 @@ def _site(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: 
     person = isinstance(publisher, dict) and "Person" in types_of(publisher)
     domain = registrable_domain(url) or ""
     return Site(
-        names=tuple(n for n in (site_name, domain.split(".")[0]) if n),
+        names=tuple(n for n in (site_name, domain.split(".")[0], domain) if n),
         organizations=tuple(n for n in (_name_of(publisher),) if n and not person),
     )
 

@@ -565,7 +565,7 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
         return False
     if (len(tokens) > 2 and tokens[0].casefold() in w.masthead_articles) or any(
         t.casefold().strip(".,:;") in w.masthead for t in tokens
-    ):
+    ) or (len(tokens) > 1 and tokens[-1].casefold() in w.countries):
         return False  # "El Sol de México", "Miami Today", "La Prensa Gráfica": an outlet's name
     if any(t.casefold().strip(".,:;") in w.org_words for t in tokens) or any(
         len(part) > 5 and part.endswith(tuple(o for o in w.org_words if len(o) > 5))
