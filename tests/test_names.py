@@ -131,3 +131,11 @@ def test_metadata_forms_of_an_author_line():
     people = ["Sebastian Held", "Daniel Hentschel"]
     assert parse_names("Sebastian Held, Daniel Hentschel, Germany").people == people
     assert parse_names("Kirche und Leben, Münster, Germany", Site(names=("kirche-und-leben",))).people == []
+
+
+def test_a_desk_named_after_the_site_is_nobody():
+    assert parse_names("Telegraph Sport", Site(names=("The Telegraph",))).people == []
+    assert parse_names("IGN Staff", Site(names=("IGN",))).people == []
+    # a personal site named after its author's first name
+    helge = Site(names=("Helge.at", "helge"))
+    assert parse_names("By Helge Fahrnberger", helge).people == ["Helge Fahrnberger"]

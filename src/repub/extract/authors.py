@@ -127,6 +127,13 @@ def read_authorship(
     if _names_more(byline, chosen) or _same_people(byline, chosen):
         # the byline prints everyone the metadata names, and more; or the same people, as printed
         chosen = Names(byline.people, chosen.credits)
+    if chosen.people and all(p.isupper() for p in chosen.people):
+        # "VICTOR TANGERMANN" printed in capitals, "Victor Tangermann" in the meta tags: the latter
+        keys = [_key(p) for p in chosen.people]
+        for other in map(sources.__getitem__, TRUST):
+            if [_key(p) for p in other.people] == keys and not any(p.isupper() for p in other.people):
+                chosen = Names(other.people, chosen.credits)
+                break
     credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
     return Authorship(list(chosen.people), _dedupe(credits), sources.byline_text or None)
 
@@ -151,8 +158,12 @@ class Sources:
 
 
 def _same_people(byline: Names, chosen: Names) -> bool:
-    """The same names in another form: "TOM KRISHER" declared, "Tom Krisher" printed."""
-    return bool(chosen.people) and [_key(p) for p in byline.people] == [_key(p) for p in chosen.people]
+    """The same names in a better form: "TOM KRISHER" or "arianschlichenmayer" declared, "Tom Krisher"
+    or "Arian Schlichenmayer" printed (a name printed in capitals keeps the declared form)."""
+    return (
+        bool(chosen.people) and [_key(p) for p in byline.people] == [_key(p) for p in chosen.people]
+        and not any(p.isupper() for p in byline.people)
+    )
 
 
 def _names_more(byline: Names, chosen: Names) -> bool:

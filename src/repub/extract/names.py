@@ -574,12 +574,23 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
         return False  # "ACLU Racial Justice Program", "Hanns-Seidel-Stiftung"
     if any(_same_name(name, org) for org in site.organizations):
         return False
+    brands = [own for own in site.every_name if own[:1].isupper()]  # written names, not domain labels
+    if len(tokens) > 1 and any(_desk_of(tokens, brand) for brand in brands):
+        return False  # "Telegraph Sport", "CNN Business": a desk named after the site
     if any(_same_name(name, own) for own in site.names) and (
         len(tokens) == 1 or name.isupper() or tokens[0].casefold() in w.masthead_articles
         or any(t.casefold() in w.countries for t in tokens)
     ):
         return False  # "Eurosport", "EAT SMARTER", "Houzz Deutschland": a site's name, not its author's
     return not any(part in w.desk_words for t in tokens for part in t.casefold().split("-"))
+
+
+def _desk_of(tokens: list[str], site: str) -> bool:
+    """The site's one-word brand ("Telegraph" of "The Telegraph", "telegraph.co.uk") opens the name."""
+    brand = re.sub(r"^the\s+", "", site.casefold().strip())
+    # a brand, not a domain: "Helge.at" is Helge Fahrnberger's own site
+    one_word = len(brand) > 2 and not re.search(r"[\s.]", brand)
+    return one_word and tokens[0].casefold() == brand and len(tokens) < 4
 
 
 def _same_name(name: str, site: str) -> bool:
