@@ -47,6 +47,8 @@ _ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corpo
 _BYLINE_SELECTOR = ", ".join(
     [f'[class*="{w}" i]' for w in ("author", "byline", "autor", "auteur", "verfasser", "writer", "byl")]
     + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
+    # Meta lines whose names count only after a byline word ("Posted by X", "Gespeichert von X"):
+    + [f'[class*="{w}" i]' for w in ("meta", "submitted", "posted")]
     + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
     # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
     + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
@@ -346,6 +348,11 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
         _BYLINE_MARK.search(_marks(node)) is not None or _AUTHOR_ATTR.search(_attrs(node)) is not None
     )
     names = parse_names(text, page.site, page.language, visible=not single)
+    if not _BYLINE_MARK.search(_marks(node)) and not _AUTHOR_ATTR.search(_attrs(node)):
+        # A meta line ("entry-meta", "submitted"): its names only after a byline word ("Von R. R. am")
+        names = Names([p for p in names.people if _introduced(text, p)], names.credits)
+        if not names.people:
+            return None
     parts = _named_parts(node, page)
     if len(parts.people) > len(names.people) and all(
         any(p.casefold() in n.casefold() for n in names.people) for p in parts.people
@@ -355,6 +362,13 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
     if not names.people and not names.credits:
         return None
     return _as_printed(text, names), names
+
+
+def _introduced(text: str, name: str) -> bool:
+    """Whether a byline word comes right before ``name`` in ``text``: "Posted by Jane Doe on"."""
+    at = text.find(name)
+    before = text[max(0, at - 30):at].split("|")[-1].strip(" ·•,;")
+    return at > 0 and starts_with_byline_word(f"{before} {name}")
 
 
 def _named_parts(node: LexborNode, page: _Page) -> Names:
