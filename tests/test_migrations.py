@@ -17,7 +17,7 @@ from repub.store.models import Base
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _tables(path: Path) -> set[str]:
@@ -58,7 +58,11 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0003")  # one step down: only 0004's tables go
+    downgrade(url, "0004")  # one step down: only 0005's column goes
+    assert _tables(path) == TABLES
+    with sqlite3.connect(path) as conn:
+        assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    downgrade(url, "0003")  # then 0004's tables
     assert _tables(path) == TABLES_0003
     downgrade(url, "0002")  # then 0003's table
     assert _tables(path) == TABLES_0003 - {"article_events"}

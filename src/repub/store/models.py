@@ -151,6 +151,8 @@ class Run(Base):
     seconds: Mapped[float | None] = mapped_column(sa.Float)
     pid: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # URLs robots.txt refused (not failures); last, where migration 0005 added it
+    refused: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RawPage(Base):
