@@ -42,7 +42,7 @@ def extract(html: str, url: str) -> Extracted:
         result.authors = list(in_body.people)
     result.credits = others_credits(result.credits, url)
     if result.original is None:
-        result.original = find_original(tree, url, meta, result.body_text)
+        result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result
