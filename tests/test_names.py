@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repub.extract.authors import credits_in_body
-from repub.extract.names import Site, find_credit, parse_names, reporters
+from repub.extract.names import Site, credits_of_line, find_credit, parse_names, reporters
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,14 @@ def test_a_desk_named_after_the_site_is_nobody():
     # a personal site named after its author's first name
     helge = Site(names=("Helge.at", "helge"))
     assert parse_names("By Helge Fahrnberger", helge).people == ["Helge Fahrnberger"]
+
+
+def test_picture_credits_buttons_and_cited_sources_credit_nobody():
+    assert credits_of_line("© AFP") == []  # a picture's credit
+    assert credits_of_line("© dpa-infocom, dpa:201230-99-123456/2") == ["dpa"]  # a dpa text's
+    assert credits_of_line("Quelle: SWR", "de") == []  # a cited report of another outlet
+    assert credits_of_line("Quelle: dpa", "de") == ["dpa"]
+    assert credits_of_line("Mit Material von MDR", "de") == ["MDR"]
+    assert credits_of_line("KNA 19.11.21", "de") == ["KNA"]
+    names = parse_names("Tom Davies Associated Press", visible=True)
+    assert (names.people, names.credits) == (["Tom Davies"], ["Associated Press"])

@@ -63,6 +63,7 @@ _ELSEWHERE_WORDS = frozenset(
         "navigation", "navbar", "menu", "sidebar", "carousel", "slider", "latest", "card", "cards", "more",
     }
 )
+_ELSEWHERE_PARTS = ("comment", "kommentar")  # also inside a word: "sect_commentlinks", "commentlist"
 _ELSEWHERE_TAGS = frozenset({"nav", "aside", "form"})
 # Class words of an author box (a bio, a card with the author's photo): evidence, but not the byline.
 _BOX_WORDS = frozenset(
@@ -70,8 +71,9 @@ _BOX_WORDS = frozenset(
 )
 _MEDIA_TAGS = frozenset({"figure", "figcaption", "picture", "video", "audio"})
 _MEDIA_WORDS = frozenset(
-    {"image", "img", "photo", "foto", "bild", "picture", "figure", "gallery"}
+    {"img", "bild", "figure", "mediabox", "videobox"}
 )
+_MEDIA_PARTS = ("image", "photo", "foto", "picture")  # also inside a word: "imagecredit", "fotoautor"
 _CLASS_WORDS = re.compile(r"[^\W_]+")
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
 _AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
@@ -137,10 +139,11 @@ def read_authorship(
                 chosen = Names(other.people, chosen.credits)
                 break
     credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
-    return Authorship(list(chosen.people), _dedupe(credits), sources.byline_text or None)
+    printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
+    return Authorship(list(chosen.people), _dedupe(credits), printed or None)
 
 
-TRUST = ("jsonld", "byline", "other_jsonld", "meta", "box")
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
 CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
@@ -150,8 +153,8 @@ class Sources:
 
     def __init__(self, page: _Page) -> None:
         self.page = page
-        self.byline_text, byline = _visible_byline(page)
-        self._found: dict[str, Names] = {"byline": byline}
+        (self.byline_text, byline), (self.meta_line_text, meta_line) = _visible_byline(page)
+        self._found: dict[str, Names] = {"byline": byline, "meta_line": meta_line}
 
     def __getitem__(self, name: str) -> Names:
         if name not in self._found:
@@ -281,28 +284,33 @@ def _other_jsonld_authors(page: _Page) -> Names:
 # ----------------------------------------------------------------------------------- visible byline
 
 
-def _visible_byline(page: _Page) -> tuple[str, Names]:
+def _visible_byline(page: _Page) -> tuple[tuple[str, Names], tuple[str, Names]]:
     """The byline element nearest after the headline, else a byline line just after it, else the
-    nearest byline element before it."""
+    nearest byline element before it; and apart, the same among meta lines that no class marks
+    as a byline ("entry-meta": "Von R. R. am 3. Mai"), a weaker source."""
     headline, article = page.headline, page.article
     title_seen = headline is None
     before: tuple[str, Names] | None = None
+    weak: tuple[str, Names] | None = None
     for node in page.tree.css(f"h1, h2, h3, {_BYLINE_SELECTOR}"):
         if headline is not None and node == headline:
             title_seen = True
             continue
-        if node.tag in ("h1", "h2", "h3") and not _BYLINE_MARK.search(_marks(node)):
+        marked = bool(_BYLINE_MARK.search(_marks(node)) or _AUTHOR_ATTR.search(_attrs(node)))
+        if node.tag in ("h1", "h2", "h3") and not marked:
             continue
-        if _elsewhere(node, article) or _is_box(node):
+        if (not marked and weak and title_seen) or _elsewhere(node, article) or _is_box(node):
             continue
-        found = _read_byline_node(node, page)
-        if found is None:
+        if _in_media(node, article) or (found := _read_byline_node(node, page)) is None:
+            continue
+        if not marked:
+            weak = found if title_seen or weak is None else weak
             continue
         found = _innermost(node, found, page)
         if title_seen:
-            return found
+            return found, weak or ("", Names())
         before = found
-    return _near_title(page, headline) or before or ("", Names())
+    return _near_title(page, headline) or before or ("", Names()), weak or ("", Names())
 
 
 def _innermost(node: LexborNode, found: tuple[str, Names], page: _Page) -> tuple[str, Names]:
@@ -397,8 +405,8 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
         names = parse_names(text, page.site, page.language, visible=True)
         if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
             return _as_printed(text, names), names
-        if credits := credits_of_line(text, page.language):
-            return text, Names(credits=credits)
+        if len(text) > 2 and (credits := credits_of_line(text, page.language)):
+            return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
     return None
 
 
@@ -430,7 +438,7 @@ def _text_blocks(node: LexborNode) -> Iterator[str]:
         if text:
             yield text
         return
-    if node.tag in _NOT_TEXT or node.tag in _MEDIA_TAGS or not _MEDIA_WORDS.isdisjoint(_class_words(node)):
+    if node.tag in _NOT_TEXT or _is_media(node):
         return  # a picture's caption and credit ("AFP" under the lead image) are not the byline
     if node.tag in ("p", "span", "a", "li", "address") or node.child is None:
         text = squash(node.text(deep=True))
@@ -471,7 +479,8 @@ def _elsewhere(node: LexborNode, article: set[int]) -> bool:
     while parent is not None and parent.mem_id not in article and parent.tag not in ("body", "html"):
         if parent.tag in _ELSEWHERE_TAGS:
             return True
-        if not _ELSEWHERE_WORDS.isdisjoint(_class_words(parent)):
+        words = _class_words(parent)
+        if not _ELSEWHERE_WORDS.isdisjoint(words) or any(p in w for w in words for p in _ELSEWHERE_PARTS):
             return True
         parent = parent.parent
     return False
@@ -480,6 +489,24 @@ def _elsewhere(node: LexborNode, article: set[int]) -> bool:
 def _attrs(node: LexborNode) -> str:
     attrs = node.attributes
     return f"{attrs.get('rel') or ''} {attrs.get('itemprop') or ''} {attrs.get('property') or ''}"
+
+
+def _is_media(node: LexborNode) -> bool:
+    """A picture, a video or their caption and credit ("article__image-author", "mediaBox__byline")."""
+    words = _class_words(node)
+    return (
+        node.tag in _MEDIA_TAGS or not _MEDIA_WORDS.isdisjoint(words)
+        or any(m in word for word in words for m in _MEDIA_PARTS)
+    )
+
+
+def _in_media(node: LexborNode, article: set[int]) -> bool:
+    parent: LexborNode | None = node
+    while parent is not None and parent.mem_id not in article and parent.tag not in ("body", "html"):
+        if _is_media(parent):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _is_box(node: LexborNode) -> bool:

@@ -85,6 +85,7 @@ class Words:
     particles: frozenset[str]
     degrees: frozenset[str]
     credit_label: re.Pattern[str]
+    source_label: re.Pattern[str]
     credit_end: re.Pattern[str]
     months: frozenset[str]
     date_words: frozenset[str]
@@ -123,6 +124,7 @@ def _words(language: str) -> Words:
     # Byline words of every language: bylines are marked or begin the line, and pages quote bylines
     # in other languages ("par Bob Fischer" on a German page). Near a title, only the page's own count.
     byline_words = every("prefix")
+    labels = every("label")
     prefixes = byline_words + every("link")
     conjunctions = own("conjunction")
     months = every("month")
@@ -131,11 +133,17 @@ def _words(language: str) -> Words:
     capitalised = [m.capitalize() for m in months if m.isalpha()]
     after = r"(?:\s*[:：/／|·•\-–—]\s*|\s+)"  # a prefix is followed by a colon, a slash or a space
     return Words(
-        prefix=re.compile(rf"^(?:(?:{_alternation(prefixes)}){after})+", re.I),
-        byline_prefix=re.compile(rf"^(?:{_alternation(own('prefix'))}){after}", re.I),
-        byline_run=re.compile(rf"(?:(?:{_alternation(byline_words)}){after})+", re.I),
-        glued_prefix=re.compile(rf"^(?:{_alternation(prefixes)})", re.I),
-        labels=frozenset(prefixes),
+        prefix=re.compile(
+            rf"^(?:(?:{_alternation(prefixes)}){after}|(?:{_alternation(labels)})\s*[:：]\s*)+", re.I
+        ),
+        byline_prefix=re.compile(
+            rf"^(?:(?:{_alternation(own('prefix'))}){after}|(?:{_alternation(labels)})\s*[:：]\s*)", re.I
+        ),
+        byline_run=re.compile(
+            rf"(?:(?:{_alternation(byline_words)}){after}|(?:{_alternation(labels)})\s*[:：]?\s*)+", re.I
+        ),
+        glued_prefix=re.compile(rf"^(?:{_alternation(prefixes + labels)})", re.I),
+        labels=frozenset(prefixes + labels),
         stop=re.compile(
             rf"(?:^|\s)(?:(?:{_alternation(every('stop'))})\s*:|(?:{_alternation(every('photo'))})\s+"
             rf"(?:{_alternation(every('prefix'))})\s)",
@@ -161,6 +169,7 @@ def _words(language: str) -> Words:
         particles=frozenset(every("particle")),
         degrees=frozenset(every("degree")),
         credit_label=re.compile(rf"^(?:{_alternation(own('credit_line'))})(?:\s*:\s*|\s+)", re.I),
+        source_label=re.compile(rf"^(?:{_alternation(own('source_line'))})(?:\s*:\s*|\s+)", re.I),
         credit_end=re.compile(rf"\s+(?:{_alternation(every('credit_line_end'))})\s*\.?$", re.I),
         months=frozenset(months),
         date_words=frozenset(t for phrase in every("date_word") for t in phrase.split()),
@@ -198,7 +207,8 @@ _PAREN = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")
 _SEGMENT = re.compile(r"\s*(?:[,;|/·•／，、｜]|\s[-–—]+\s|\s[-–—]+$|^[-–—]+\s)\s*")
 _TRIM = " ,;:|/·•-–—\"'“”„«»*+~›‹>"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)+$")
-_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$")
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.(?:[a-z]{2,}|[A-Z]{2,})$")  # "wien.ORF.at", "TIMESOFINDIA.COM"
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b)\s*", re.I)
 _WIRE_ID = re.compile(r"^(?:[\w-]+:)?[\d-]+(?:/\d+)?$")
 _ONE_WORD = re.compile(r"^[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?$")
 _CAPS_INITIALS = re.compile(r"^[A-Z]{2,3}$")
@@ -261,17 +271,27 @@ def credits_of_line(text: str, language: str | None = None) -> list[str]:
         return []
     if match := w.credit_end.search(text):
         return parse_names(text[: match.start()], _NO_SITE, language).credits
-    if match := w.credit_label.match(text):
-        text = text[match.end():]
+    copyright = _COPYRIGHT.match(text)
+    if copyright:
+        text = text[copyright.end():]  # "© AFP" is a picture's credit; "© dpa-infocom, dpa:2012..." a text's
+    source = w.source_label.match(text)
+    if labelled := (source or w.credit_label.match(text)):
+        text = text[labelled.end():]
     credits: list[str] = []
+    wire_id = False
+    text = _without_dates(text, w).replace("|", ",")  # "(KNA 19.11.21)"
     parts = [p for segment in _segments(text, w) for p in w.conjunction.split(segment)]
     for part in parts:
         part = part.strip(" .:()[]")
         if part and (credit := find_credit(part)):
-            credits.append(credit.name)
-        elif part and not _INITIALS.match(part) and not _WIRE_ID.match(part):
-            return []  # not an editor's initials ("dsw") or a wire story id ("dpa:201230-99-1")
-    return _dedupe(credits)
+            # "Quelle: SWR" cites another outlet's report; an agency's line credits the agency
+            if not source or credit.is_agency:
+                credits.append(credit.name)
+        elif part and _WIRE_ID.match(part):
+            wire_id = True
+        elif part and not _INITIALS.match(part):
+            return []  # not initials ("dsw", "DR": the site's or an editor's) or a wire story's id
+    return _dedupe(credits) if wire_id or not copyright else []
 
 
 # Reporters named the CJK way: "선수민 기자" (the title after a Korean name), "記者巫其倫" and
@@ -440,7 +460,11 @@ def _read_segment(
         if len(tokens) <= 3 and (desk := _leading_outlet(tokens)):
             out.credits.append(desk.name)  # "CNN Business", "Reuters Staff": an outlet's desk
             continue
-        name = _without_place(_without_ui(_before_site_name(piece, site.every_name), w), w)
+        if len(tokens) >= 3 and (tail := _trailing_outlet(tokens)):
+            outlet, size = tail  # "Tom Davies Associated Press": a name, then the agency
+            out.credits.append(outlet.name)
+            piece = " ".join(tokens[:-size])
+        name = _without_place(_without_ui(_before_site_name(piece, site.every_name), w), w).strip(_TRIM)
         if name and _is_name(name, site, w, visible) and (single_ok or len(name.split()) > 1):
             out.people.append(name)
 
@@ -498,6 +522,14 @@ def _leading_outlet(run: list[str]) -> Outlet | None:
     for end in range(len(run), 0, -1):
         if outlet := find_credit(" ".join(run[:end])):
             return outlet
+    return None
+
+
+def _trailing_outlet(tokens: list[str]) -> tuple[Outlet, int] | None:
+    """An agency or outlet of two or more words ending the tokens, after at least two others."""
+    for size in range(min(4, len(tokens) - 2), 1, -1):
+        if outlet := find_credit(" ".join(tokens[-size:])):
+            return outlet, size
     return None
 
 
@@ -586,11 +618,12 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
 
 
 def _desk_of(tokens: list[str], site: str) -> bool:
-    """The site's one-word brand ("Telegraph" of "The Telegraph", "telegraph.co.uk") opens the name."""
-    brand = re.sub(r"^the\s+", "", site.casefold().strip())
-    # a brand, not a domain: "Helge.at" is Helge Fahrnberger's own site
-    one_word = len(brand) > 2 and not re.search(r"[\s.]", brand)
-    return one_word and tokens[0].casefold() == brand and len(tokens) < 4
+    """The site's written name opens a longer name: "Telegraph Sport" on The Telegraph, "Andalucía
+    Información Andalucía" on Andalucía Información (a desk, a place)."""
+    brand = re.sub(r"^the\s+", "", site.casefold().strip()).split()
+    if not brand or "." in site or len(tokens) <= len(brand) or len(tokens) > len(brand) + 2:
+        return False  # "Helge.at" is Helge Fahrnberger's own site
+    return len("".join(brand)) > 2 and [t.casefold() for t in tokens[: len(brand)]] == brand
 
 
 def _same_name(name: str, site: str) -> bool:
