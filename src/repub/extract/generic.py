@@ -35,10 +35,6 @@ _CREDIT = [
     ),
 ]
 _WORDS = re.compile(r"\w+")
-_BYLINE_SELECTORS = (
-    '[class*="byline" i]', '[itemprop="author"]', '[class*="post-author" i]', '[class*="author-name" i]',
-    '[class*="entry-author" i]',
-)
 _WIRE_CREDIT = re.compile(r"^\(?(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\s", re.I)
 _DISCLAIMER = re.compile(
     r"\b(?:views|opinions|statements)\b.{0,60}\bexpressed\b.{0,120}\b(?:do not|does not|may not|don't)\b"
@@ -57,7 +53,8 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
         extractor="generic",
         title=meta.title,
         authors=list(meta.authors),
-        byline=find_byline(tree, meta.authors),
+        credits=list(meta.credits),
+        byline=meta.byline,
         section=meta.section,
         published=meta.published,
         modified=meta.modified,
@@ -117,23 +114,6 @@ def body_text(
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
     return drop_read_also(page, fix_start(page, body, title))
-
-
-def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:
-    """The byline as printed: the innermost short byline/author element, naming an author when known."""
-    for selector in _BYLINE_SELECTORS:
-        for node in tree.css(selector):
-            marks = (node.attributes.get("class") or "").lower()
-            # Skip author bios and containers whose inner byline element is the real one (lexbor's
-            # node.css() includes the node itself, hence "more than one").
-            if "bio" in marks or len(node.css(selector)) > 1:
-                continue
-            text = squash(node.text(deep=True))
-            if not text or len(text) > 150:
-                continue
-            if not authors or any(a.lower() in text.lower() for a in authors):
-                return text
-    return None
 
 
 def dom_tags(tree: LexborHTMLParser) -> list[str]:
