@@ -22,8 +22,9 @@ import pytest
 
 from fixturedata import all_fixtures, fixture_hosts
 from repub.cli import main
+from repub.crawl import CrawlSettings
+from repub.crawl.outcomes import is_transient, retry_after_seconds, retry_delay
 from repub.errors import FetchError
-from repub.fetch.retry import is_transient, retry_after_seconds, retry_delay
 from repub.store import Store
 from repub.store.runs import run_lock
 from webserver import Response, TestWeb
@@ -226,20 +227,24 @@ def test_a_second_run_exits_busy_while_the_lock_is_held(
 
 
 def test_two_overlapping_processes(env: dict[str, str], web: TestWeb, tmp_path: Path) -> None:
-    served = threading.Event()
+    served, release = threading.Event(), threading.Event()
 
-    def slow(handler: BaseHTTPRequestHandler) -> Response:
+    def held(handler: BaseHTTPRequestHandler) -> Response:  # answers once the second run is over
         served.set()
-        time.sleep(2)
+        release.wait(60)
         return web.static(handler.path)
 
-    web.route(NATO_PATH, slow)
+    web.route(NATO_PATH, held)
     sources = sources_file(tmp_path, include="nato-at-75", follow=False, sitemaps=False, listings=False)
     first = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    assert served.wait(15)
-    second = subprocess.run([REPUB, "ingest", "--sources", sources], env=env, capture_output=True, text=True)
-    out, err = first.communicate(timeout=30)
+    try:
+        assert served.wait(60)
+        second = subprocess.run([REPUB, "ingest", "--sources", sources], env=env, capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        release.set()
+    out, err = first.communicate(timeout=60)
     assert (second.returncode, second.stdout) == (4, "")
     assert "another repub run is using" in second.stderr
     assert first.returncode == 0, err
@@ -412,14 +417,14 @@ def test_transient_errors_and_retry_after() -> None:
 def test_retry_delay_shared_by_ingest_and_workers() -> None:
     busy = FetchError("https://x.org/", "http", "m", status=503, retry_after="7")
     timeout = FetchError("https://x.org/", "timeout", "m")
-    kw = {"backoff": 2.0, "max_retry_after": 300.0, "jitter": 0.0}
-    assert [retry_delay(timeout, tries, 4, **kw) for tries in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, None]
-    assert retry_delay(timeout, 3, 4, max_backoff=5.0, **kw) == 5.0
-    assert retry_delay(busy, 1, 4, **kw) == 7.0  # the server's Retry-After, as asked
-    assert retry_delay(busy, 1, 4, backoff=2.0, max_retry_after=5.0) is None  # too long: final
-    assert retry_delay(FetchError("https://x.org/", "http", "m", status=404), 1, 4, **kw) is None
-    spread = {round(retry_delay(timeout, 1, 4, backoff=2.0, max_retry_after=1.0, jitter=0.25) or 0, 6)
-              for _ in range(50)}
+    crawl = CrawlSettings(retries=3, backoff=2.0, max_retry_after=300.0, jitter=0.0)
+    assert [retry_delay(timeout, tries, crawl) for tries in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, None]
+    assert retry_delay(timeout, 3, crawl.override(max_backoff=5.0)) == 5.0
+    assert retry_delay(busy, 1, crawl) == 7.0  # the server's Retry-After, as asked
+    assert retry_delay(busy, 1, crawl.override(max_retry_after=5.0)) is None  # too long: final
+    assert retry_delay(FetchError("https://x.org/", "http", "m", status=404), 1, crawl) is None
+    jittered = crawl.override(jitter=0.25)
+    spread = {round(retry_delay(timeout, 1, jittered) or 0, 6) for _ in range(50)}
     assert len(spread) > 1 and all(1.5 <= d <= 2.5 for d in spread)
 
 

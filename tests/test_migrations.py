@@ -17,7 +17,7 @@ from repub.store.models import Base
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _tables(path: Path) -> set[str]:
@@ -58,7 +58,11 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0004")  # one step down: only 0005's column goes
+    downgrade(url, "0005")  # one step down: only 0006's columns go
+    with sqlite3.connect(path) as conn:
+        assert {row[1] for row in conn.execute("PRAGMA table_info(host_slots)")} == {
+            "host", "next_allowed_at", "interval"}
+    downgrade(url, "0004")  # then 0005's column
     assert _tables(path) == TABLES
     with sqlite3.connect(path) as conn:
         assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}

@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from ..discover import DEFAULT_SOURCES_PATH, SourcesConfig, load_sources
 from ..normalize import utc_now
 from ..resync import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PER_HOST,
     DIFF_FIELDS,
     ReextractReport,
     Resyncer,
@@ -54,6 +55,25 @@ from .common import (
 AGAINST_ORIGINAL_FIELDS = ("title", "authors", "lead_image_caption", "body_text")
 
 
+def positive_rate(text: str) -> float:
+    """``--rate``: request starts per second, above 0 (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+def sources_or_defaults(path: Path) -> SourcesConfig:
+    """The sources file's politeness; the built-in defaults when there is no such file (resync needs
+    no sources: a file that exists but is broken is refused, exit 3)."""
+    if not path.exists() and path == DEFAULT_SOURCES_PATH:
+        return SourcesConfig(sources=())
+    return load_sources(path)
+
+
 def _duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
@@ -76,8 +96,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                     help="check at most N articles, least recent first")
     rs.add_argument("--concurrency", type=whole_number, default=DEFAULT_CONCURRENCY, metavar="N",
                     help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
-    rs.add_argument("--per-host", type=whole_number, default=DEFAULT_PER_HOST, metavar="N",
-                    help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
+    rs.add_argument("--per-host", type=whole_number, metavar="N",
+                    help="checks in flight per host (default: the host's `concurrency` in the sources "
+                         "file, else 2; 1 = one page at a time)")
+    rs.add_argument("--rate", type=positive_rate, metavar="R",
+                    help="request starts per second per host (default: the host's `rate` in the sources "
+                         "file, else 1); robots.txt's Crawl-delay and a Retry-After still apply")
+    rs.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH",
+                    help="the politeness of each host: its source's, else [crawl] (default ./sources.toml;"
+                         " without the file, the built-in defaults)")
     rs.add_argument("--processes", type=whole_number, metavar="N",
                     help="split the hosts over N processes (default: one per core for runs of "
                          f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
@@ -189,19 +216,21 @@ def _cmd_resync(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         error("--limit must be at least 1")
         return EXIT_USAGE
-    if args.concurrency < 1 or args.per_host < 1:
+    if args.concurrency < 1 or (args.per_host is not None and args.per_host < 1):
         error("--concurrency and --per-host must be at least 1")
         return EXIT_USAGE
     if args.processes is not None and args.processes < 1:
         error("--processes must be at least 1")
         return EXIT_USAGE
     settings = settings_from(args)
+    config = sources_or_defaults(args.sources)
     urls = [lookup_key(u) for u in args.url]
     options = {
         "site": args.site, "older_than": args.older_than.total_seconds() if args.older_than else None,
         "url": urls, "originals_only": args.originals_only, "limit": args.limit,
-        "concurrency": args.concurrency, "per_host": args.per_host,
+        "concurrency": args.concurrency, "per_host": args.per_host, "rate": args.rate,
     }
+    args.crawl_for = config.crawl_for
     with open_store(settings) as store:
         try:
             with run_lock(store), sigterm_as_interrupt():
@@ -232,7 +261,7 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
             # forked first: before this process has a thread (the progress bar's) or an event loop
             for part in parts[1:]:
                 children.append(Part(PartJob(database or "", settings, run_id, args.concurrency,
-                                             args.per_host, part)))
+                                             args.per_host, part, args.rate, args.crawl_for)))
             # the bar follows this process's part (the children's counts reach the run's figures)
             with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
 
@@ -241,7 +270,7 @@ def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[st
                     update_run(store, run_id, now_known.figures(len(targets)))
 
                 resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
-                                    per_host=args.per_host)
+                                    per_host=args.per_host, rate=args.rate, crawl_for=args.crawl_for)
                 resyncer.run(parts[0] if parts else [], report=own, on_done=advance, on_flush=flushed)
         except BaseException:  # interrupted, or a fork failed: the children started stop too
             for child in children:

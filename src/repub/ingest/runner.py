@@ -1,6 +1,7 @@
 """One ``repub ingest`` run: lock, discover, import what is new (and its originals), record the figures.
 
-Fetching is asynchronous across hosts (one task per article, each host limited by ``PoliteFetcher``);
+Fetching is asynchronous across hosts (one task per article, each host limited by
+``repub.crawl.PoliteFetcher`` with each source's ``[crawl]`` settings);
 at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are between the start of
 their request (once their host admits it) and the end of their save, so memory stays flat however many
 URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
@@ -27,6 +28,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ..config import Settings
+from ..crawl import DEFAULTS, CrawlSettings
+from ..crawl.polite import PoliteFetcher
 from ..discover import Discovered, Source, SourcesConfig
 from ..discover.robots import refused_by_robots
 from ..errors import ExtractError, FetchError, RepubError
@@ -40,7 +43,6 @@ from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
 from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
-from .politeness import PoliteFetcher, Politeness
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
@@ -87,9 +89,9 @@ class Ingest:
     """``Ingest(store, settings, config, options).run()``; raises RunLocked when another run is live."""
 
     def __init__(self, store: Store, settings: Settings, config: SourcesConfig, options: IngestOptions,
-                 *, politeness: Politeness | None = None, progress: Progress | None = None) -> None:
+                 *, crawl: CrawlSettings | None = None, progress: Progress | None = None) -> None:
         self.store, self.settings, self.config, self.options = store, settings, config, options
-        self.politeness = politeness or Politeness()
+        self.crawl = crawl or config.crawl or DEFAULTS  # for hosts no source names
         self.progress = progress or (lambda _done, _total: None)
         self.sources = [config.get(options.source)] if options.source else list(config.sources)
         self.figures = RunFigures()
@@ -163,7 +165,8 @@ class Ingest:
         self._slots = asyncio.Semaphore(
             IN_FLIGHT_PER_REQUEST * max(1, sum(s.concurrency for s in self.sources)))
         try:
-            async with PoliteFetcher(self.settings.fetch, self.politeness, self._log_attempt) as fetcher:
+            polite = PoliteFetcher(self.settings.fetch, self.crawl, on_attempt=self._log_attempt)
+            async with polite as fetcher:
                 self.fetcher = fetcher
                 async with asyncio.TaskGroup() as group:
                     tasks = [group.create_task(self._source(s, previous.get(s.name))) for s in self.sources]
@@ -241,7 +244,7 @@ class Ingest:
         return walk
 
     async def _fetch_doc(self, source: Source, url: str, accept: Any) -> Page:
-        return await self.fetcher.fetch(url, accept=accept, rate=source.rate, concurrency=source.concurrency)
+        return await self.fetcher.fetch(url, accept=accept, crawl=source.crawl)
 
     async def _known_urls(self, urls: list[str]) -> set[str]:
         return await self._db(self._known_now, urls)
@@ -300,8 +303,7 @@ class Ingest:
 
     async def _fetch_held(self, source: Source, url: str) -> Page:
         """Fetch an article page holding one of the run's slots: release it once the page is saved."""
-        return await self.fetcher.fetch(url, rate=source.rate, concurrency=source.concurrency,
-                                        hold=self._slots_())
+        return await self.fetcher.fetch(url, crawl=source.crawl, hold=self._slots_())
 
     def _slots_(self) -> asyncio.Semaphore:
         assert self._slots is not None

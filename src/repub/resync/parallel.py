@@ -25,20 +25,20 @@ import signal
 import threading
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
-from urllib.parse import urlsplit
 
 from ..config import Settings
+from ..crawl.polite import host_key
 from ..lifeline import exit_with
 from ..store import Store
 from ..store.history import Target
-from .engine import Resyncer, ResyncReport
+from .engine import CrawlFor, Resyncer, ResyncReport
 
 MIN_TARGETS_PER_PROCESS = 100  # a forked child costs ~0.05 s (its own connection and HTTP client)
 
 
 def host_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    """The host a target's politeness is counted on (``repub.crawl``): never split over processes."""
+    return host_key(url)
 
 
 def processes_for(targets: list[Target], requested: int | None = None) -> int:
@@ -70,8 +70,10 @@ class PartJob:
     settings: Settings
     run_id: int
     concurrency: int
-    per_host: int
+    per_host: int | None
     targets: list[Target]
+    rate: float | None = None
+    crawl_for: CrawlFor | None = None  # forked, not pickled: any callable goes
 
 
 class Part:
@@ -149,7 +151,7 @@ def _serve(job: PartJob, conn: Connection, parent: int) -> None:
     kind, message = "done", None
     with Store.open(job.url, migrate=False) as store:
         resyncer = Resyncer(store, job.settings, run_id=job.run_id, concurrency=job.concurrency,
-                            per_host=job.per_host)
+                            per_host=job.per_host, rate=job.rate, crawl_for=job.crawl_for)
         threading.Thread(target=_stop_on_request, args=(conn, resyncer), daemon=True).start()
         try:
             resyncer.run(job.targets, report=report, on_flush=lambda: send("progress"))

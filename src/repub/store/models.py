@@ -214,11 +214,18 @@ class QueueItem(Base):
 
 
 class HostSlot(Base):
-    """Per-host politeness shared by every worker: no request to ``host`` starts before
-    ``next_allowed_at``; a claim moves it on by ``interval`` seconds in the claim's transaction."""
+    """Per-host politeness shared by every worker (``repub.store.hosts``): no request to ``host``
+    starts before ``next_allowed_at``; each start books the next one ``interval`` seconds on."""
 
     __tablename__ = "host_slots"
 
     host: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     next_allowed_at: Mapped[datetime]
     interval: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    # a server's Retry-After holds every worker off the host until then (0006)
+    paused_until: Mapped[datetime | None]
+    # the host's robots.txt, read once for all workers: its text, or why it could not be read
+    robots_read_at: Mapped[datetime | None]
+    robots_text: Mapped[str | None] = mapped_column(sa.Text)
+    robots_error_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    robots_error: Mapped[str | None] = mapped_column(sa.Text)

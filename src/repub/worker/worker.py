@@ -3,9 +3,10 @@ extract and store it through the Importer, mark it done or failed, and enqueue t
 links to. The lease is renewed while a URL takes long; a worker killed outright simply lets its
 lease expire, and another worker takes the URL again.
 
-Each worker reads a host's robots.txt before its first URL there (kept ``robots_ttl`` seconds): a
-refused URL fails with "refused by robots.txt", and a Crawl-delay widens the host's shared slot in
-the database, so every worker keeps to it."""
+Pages are fetched through ``repub.crawl.PoliteFetcher`` with the host state in the database: a
+host's robots.txt is read once for all workers (kept ``robots_ttl`` seconds; a refused URL fails with
+"refused by robots.txt"), its Crawl-delay widens the host's shared slot and a Retry-After pauses the
+host for every worker. Whether a failure is retried, and when, is ``repub.crawl.outcomes``'s call."""
 
 from __future__ import annotations
 
@@ -22,13 +23,14 @@ from dataclasses import dataclass
 from types import FrameType
 
 from ..config import Settings
-from ..discover.robots import REFUSED, ROBOTS_TYPES, RobotsPolicy, policy_after_failure, robots_url
+from ..crawl import CrawlSettings
+from ..crawl.hosts import DatabaseHosts
+from ..crawl.outcomes import retry_delay
+from ..crawl.polite import PoliteFetcher
 from ..errors import FetchError, RepubError
-from ..fetch import Fetcher
-from ..fetch.retry import retry_delay
 from ..fetch.types import Page
 from ..normalize import canonical_url
-from ..pipeline import Importer
+from ..pipeline import Importer, fetch_log_entry
 from ..store import Store
 from ..store import queue as q
 
@@ -56,6 +58,12 @@ class WorkerOptions:
     robots_ttl: float = 3600.0  # seconds a host's robots.txt is trusted before it is read again
     max_crawl_delay: float = 30.0  # robots.txt Crawl-delay is honoured up to this
 
+    def crawl(self) -> CrawlSettings:
+        """These options in the crawl namespace (repub.crawl.settings)."""
+        return CrawlSettings(retries=self.attempts - 1, backoff=self.backoff, jitter=0.25,
+                             max_retry_after=self.max_retry_after, robots_ttl=self.robots_ttl,
+                             max_crawl_delay=self.max_crawl_delay)
+
 
 @dataclass
 class WorkerResult:
@@ -79,7 +87,7 @@ class Worker:
         self.stopping = False
         self._held: int | None = None
         self._renewer_stop = threading.Event()
-        self._robots: dict[str, tuple[RobotsPolicy, float]] = {}  # robots.txt URL -> (policy, read at)
+        self.crawl = self.options.crawl()
 
     def stop(self, *_args: object) -> None:
         self.stopping = True
@@ -92,7 +100,10 @@ class Worker:
         renewer.start()
         # one HTTP client for the worker's life (a client per page costs more than the page)
         self._loop = asyncio.new_event_loop()
-        self._fetcher = Fetcher(self.settings.fetch)
+        # the claim booked the host's slot already (paced=False); a pause, robots.txt and its
+        # Crawl-delay are the hosts' shared state in the database
+        self._fetcher = PoliteFetcher(self.settings.fetch, self.crawl, hosts=DatabaseHosts(self.store),
+                                      on_attempt=self._log_attempt, retry=False, paced=False)
         self._loop.run_until_complete(self._fetcher.__aenter__())
         try:
             while not self.stopping:
@@ -127,20 +138,17 @@ class Worker:
             if self._held is not None:
                 q.release(self.store, self.owner, [self._held])
             self._restore_signals(previous)
-            self._loop.run_until_complete(self._fetcher.aclose())
+            self._loop.run_until_complete(self._fetcher.__aexit__())
             self._loop.close()
             result.seconds = time.monotonic() - started
         return result
 
     def _process(self, item: q.Claim) -> str | _Retry | None:
         imp = self.importer
-        refused = self._obey_robots(item)
-        if refused is not None:
-            return refused
         try:
             page = self._fetch(item.url)
         except FetchError as err:
-            wait = self._retry_wait(err, item.attempts)
+            wait = retry_delay(err, item.attempts, self.crawl)
             if wait is not None:
                 return _Retry(wait, str(err))
             return self._failed(item, err)
@@ -167,62 +175,12 @@ class Worker:
                 self.importer.original_failed(item.url, err)
         return str(err) or type(err).__name__
 
-    def _obey_robots(self, item: q.Claim) -> str | _Retry | None:
-        """None when robots.txt lets the worker fetch ``item``; else the URL's failure or retry."""
-        policy = self._robots_policy(item)
-        if isinstance(policy, FetchError):  # unreachable robots.txt: assume disallow, try again later
-            message = f"robots.txt unreadable, nothing fetched from this host: {policy.message}"
-            err = FetchError(item.url, policy.kind, message, status=policy.status,
-                             retry_after=policy.retry_after)
-            self.importer.log_failure(err)
-            wait = self._retry_wait(err, item.attempts)
-            return _Retry(wait, str(err)) if wait is not None else self._failed(item, err)
-        if not policy.allowed(item.url):
-            err = FetchError(item.url, "robots", REFUSED)
-            self.importer.log_failure(err)
-            return self._failed(item, err)
-        return None
-
-    def _robots_policy(self, item: q.Claim) -> RobotsPolicy | FetchError:
-        """The host's robots.txt policy, read at most once per ``robots_ttl``; the fetch error when it
-        cannot be read. Both the read and its failure are in the fetch log."""
-        url = robots_url(item.url)
-        cached = self._robots.get(url)
-        if cached is not None and time.monotonic() - cached[1] < self.options.robots_ttl:
-            return cached[0]
-        agent = self.settings.fetch.user_agent
-        try:
-            page = self._loop.run_until_complete(self._fetcher.fetch(url, accept=ROBOTS_TYPES))
-        except FetchError as err:
-            self.importer.log_failure(err)
-            found = policy_after_failure(err, agent)
-            if found is None:
-                return err
-            policy = found
-        else:
-            self.importer.log_page(page)
-            policy = RobotsPolicy.from_text(page.text, agent)
-        self._robots[url] = (policy, time.monotonic())
-        if policy.crawl_delay:
-            q.widen_host(self.store, item.host, min(policy.crawl_delay, self.options.max_crawl_delay))
-        return policy
-
-    def _retry_wait(self, err: FetchError, attempts: int) -> float | None:
-        """Seconds before another try of a transient failure; None when the failure is final."""
-        opts = self.options
-        return retry_delay(err, attempts, opts.attempts, backoff=opts.backoff,
-                           max_retry_after=opts.max_retry_after, jitter=0.25)
-
     def _fetch(self, url: str) -> Page:
-        """``Importer.fetch`` with the worker's long-lived client: logged either way."""
-        url = canonical_url(url)
-        try:
-            page = self._loop.run_until_complete(self._fetcher.fetch(url))
-        except FetchError as err:
-            self.importer.log_failure(err)
-            raise
-        self.importer.log_page(page)
-        return page
+        """The page, politely (robots.txt, a pause of the host): every request in the fetch log."""
+        return self._loop.run_until_complete(self._fetcher.fetch(canonical_url(url)))
+
+    def _log_attempt(self, outcome: Page | FetchError) -> None:
+        self.store.log_fetch(fetch_log_entry(outcome, self.importer.run_id))
 
     def _renew_loop(self) -> None:
         period = max(0.2, self.options.lease / 3)
