@@ -49,7 +49,7 @@ def test_every_command_is_found_in_the_module_registering_it() -> None:
 def test_import_repub_cli_loads_no_command() -> None:
     loaded = set(json.loads(_python("import json, sys, repub.cli; print(json.dumps(sorted(sys.modules)))")))
     assert {m for m in loaded if m.startswith("repub")} == {"repub", "repub.cli", "repub.cli.common",
-                                                             "repub.errors"}
+                                                             "repub.errors", "repub.interrupt"}
     assert not loaded & {"sqlalchemy", "httpx", "alembic", "trafilatura", "selectolax", "feedparser"}
 
 

@@ -21,9 +21,8 @@ import contextlib
 import functools
 import logging
 import signal
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -34,13 +33,14 @@ from ..discover import Discovered, Source, SourcesConfig
 from ..discover.robots import refused_by_robots
 from ..errors import ExtractError, FetchError, RepubError
 from ..fetch.types import Page
-from ..normalize import canonical_url, utc_now
+from ..normalize import canonical_url
 from ..normalize.types import Record
 from ..pipeline import Importer, fetch_log_entry, rejected_log_entry, save_item
+from ..run import Run, RunResult
 from ..store import SaveResult, Store
 from ..store.known import UrlState, url_states
 from ..store.queue import Enqueue, enqueue
-from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
+from ..store.runs import RunFigures, list_runs
 from .discovery import Walk, discover
 from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
 from .writer import Writer
@@ -70,13 +70,9 @@ class IngestOptions:
 
 
 @dataclass
-class IngestResult:
-    run_id: int
-    status: str  # ok, capped (max_new reached: the next run goes on), interrupted, failed
-    figures: RunFigures
-    seconds: float
-    error: str | None = None
-    errors: list[str] = field(default_factory=list)  # per-document and per-article failures
+class IngestResult(RunResult):
+    """How the run ended (``repub.run.RunResult``); status ok, capped (max_new reached: the next run
+    goes on), interrupted or failed."""
 
     def summary(self) -> str:
         f = self.figures
@@ -107,38 +103,42 @@ class Ingest:
         self._importer: Importer | None = None
         self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
-        self._figures_at = 0.0  # time.monotonic() of the last update_run
+        self._run: Run | None = None
 
     # -- the run --------------------------------------------------------------------------------------
 
     def run(self) -> IngestResult:
-        with run_lock(self.store):
-            started = time.monotonic()
+        """The whole run (``repub.run.Run``: lock, record, SIGTERM as Ctrl-C); RunLocked at once when
+        another run holds the database."""
+        previous: dict[str, str | None] = {}
+
+        def before_start() -> None:  # the lock is held: how this source's last run ended is settled
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
             if not self.options.enqueue and budgets > pool_min_urls():
                 warm_up()  # the run may need the worker processes: their fork server starts meanwhile
-            previous = {s.name: self._previous_status(s) for s in self.sources}
-            self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
+            previous.update({s.name: self._previous_status(s) for s in self.sources})
+
+        run = self._run = Run(self.store, "ingest", self.options.record(self.sources), every=FIGURES_EVERY,
+                              before_start=before_start)
+        with run:
+            self.run_id = run.run_id
             self._importer = Importer(self.store, self.settings, run_id=self.run_id)
-            status, error = "ok", None
             try:
                 walks = asyncio.run(self._main(previous))
-                status, error = self._status(walks)
-            except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
-                status = "interrupted"
+                run.status, run.error = self._status(walks)
             except RepubError as err:
-                status, error = "failed", str(err)
+                run.status, run.error = "failed", str(err)
             finally:
                 if self._extractor is not None:
                     self._extractor.shutdown()
                 # queued writes (at most one per article in flight) finish: no half-recorded article
                 if self._writer is not None:
                     self._writer.shutdown()
+                run.figures = self.figures
                 if self.interrupted:
-                    status = "interrupted"
-                finish_run(self.store, self.run_id, self.figures, status=status, now=utc_now(), error=error)
-            return IngestResult(self.run_id, status, self.figures, time.monotonic() - started, error,
-                                self.errors)
+                    run.status = "interrupted"
+        return IngestResult(run_id=run.run_id, command="ingest", status=run.status, figures=self.figures,
+                            seconds=run.seconds, error=run.error, errors=self.errors)
 
     def _status(self, walks: list[Walk]) -> tuple[str, str | None]:
         if self.interrupted:
@@ -197,10 +197,11 @@ class Ingest:
         """After a batch of saves (writer thread), at most every FIGURES_EVERY seconds: a killed run
         still shows what it did, give or take the last moment (a transaction per batch cost ~7% of
         the writer thread); the end of each source and of the run write them exactly."""
-        now = time.monotonic()
-        if now - self._figures_at >= FIGURES_EVERY:
-            self._figures_at = now
-            update_run(self.store, self.run_id, self.figures)
+        self._run_().update(self.figures)
+
+    def _run_(self) -> Run:
+        assert self._run is not None
+        return self._run
 
     # -- one source -----------------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ class Ingest:
             if source.follow_originals:
                 for copy_url, original_url, outlet in pending:
                     group.create_task(self._pending_original(source, copy_url, original_url, outlet))
-        await self._db(update_run, self.store, self.run_id, self.figures)
+        await self._db(self._run_().update, self.figures, force=True)
         return walk
 
     async def _fetch_doc(self, source: Source, url: str, accept: Any) -> Page:
