@@ -1,4 +1,4 @@
-"""The tables, as SQLAlchemy 2.0 typed declarative models. Migration 0001 creates exactly these."""
+"""The tables, as SQLAlchemy 2.0 typed declarative models. The migrations, replayed, create exactly these."""
 
 from __future__ import annotations
 
@@ -78,7 +78,6 @@ class Article(Base):
     original_url: Mapped[str | None] = mapped_column(URL, index=True)
     original_outlet: Mapped[str | None] = mapped_column(sa.String(255))
     original_published_at: Mapped[str | None] = mapped_column(sa.String(40))
-    original_signal: Mapped[str | None] = mapped_column(sa.String(255))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
     error: Mapped[str | None] = mapped_column(sa.Text)
     http_status: Mapped[int | None]
@@ -88,6 +87,12 @@ class Article(Base):
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
     diverged_since: Mapped[datetime | None]
+    # Added by migration 0006, hence last (a migrated table and one made from these models must match).
+    # NULL on rows extracted before credits existed: read back as [].
+    credits: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # Why the row is taken for a copy: [{"kind", "detail"}] (repub.evidence), and how sure (0-1).
+    original_evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    original_confidence: Mapped[float | None] = mapped_column(sa.Float)
 
 
 class ArticleVersion(Base):
@@ -222,7 +227,7 @@ class HostSlot(Base):
     host: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     next_allowed_at: Mapped[datetime]
     interval: Mapped[float] = mapped_column(sa.Float, default=1.0)
-    # a server's Retry-After holds every worker off the host until then (0006)
+    # a server's Retry-After holds every worker off the host until then (0007)
     paused_until: Mapped[datetime | None]
     # the host's robots.txt, read once for all workers: its text, or why it could not be read
     robots_read_at: Mapped[datetime | None]
