@@ -31,6 +31,7 @@ HOST = "polite.example"
 SITE = f"https://{HOST}"
 CRAWL_DELAY = 0.3
 PAUSE = 1.0  # the Retry-After sent by /busy/
+LAG = 0.1  # how late a request may leave after its start on a loaded machine
 IN_FLIGHT = 0.25  # a request sent before the client read the 429 may still arrive this late
 PAGES = ["/a/1/", "/a/2/", "/busy/", "/a/3/"]
 PRIVATE = "/private/4/"
@@ -109,9 +110,11 @@ def assert_polite(site: PoliteSite, log: list[tuple[float, str]], caplog: pytest
     assert PRIVATE not in paths  # disallowed: never asked
     pages = [(at, path) for at, path in log if path in PAGES]
     assert sorted(p for _at, p in pages) == sorted([*PAGES, "/busy/"])  # each once, /busy/ twice
-    # Crawl-delay: 0.3 s between the starts (the rate asked for, 1000/s, would allow them all at once)
+    # Crawl-delay: 0.3 s between the starts (the rate asked for, 1000/s, would allow them all at once).
+    # Arrivals are the starts plus the sender's lag, which on a machine shared with other jobs can
+    # reach tens of milliseconds: each gap within LAG of the delay, and all of them together no less
     gaps = [round(b - a, 3) for (a, _), (b, _) in zip(pages, pages[1:], strict=False)]
-    assert min(gaps) >= CRAWL_DELAY - 0.05, gaps
+    assert min(gaps) >= CRAWL_DELAY - LAG and sum(gaps) >= len(gaps) * CRAWL_DELAY - LAG, gaps
     # Retry-After: nothing reaches the host during the pause but what was already on its way
     assert site.paused_at is not None and site.paused_at > 0
     inside = [(round(at - site.paused_at, 2), path) for at, path in log
@@ -156,17 +159,18 @@ def test_resync_is_polite(site: PoliteSite, tmp_path: Path, caplog: pytest.LogCa
     assert (refused.error_kind, refused.error, refused.status) == ("robots", "refused by robots.txt", None)
 
 
-def test_workers_are_polite(site: PoliteSite, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    from repub.store import queue as q
+def test_workers_are_polite(site: PoliteSite, pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from repub.store.jobs import defer
     from repub.worker import Worker, WorkerOptions
+    from repub.worker.jobs import page_job
 
     site.route_busy()
     caplog.set_level(logging.INFO, logger="repub.crawl")
-    settings = build_settings(db=str(tmp_path / "repub.db"))
-    with Store.open(f"sqlite:///{tmp_path / 'repub.db'}") as store:
-        q.enqueue(store, [q.Enqueue(f"{SITE}{p}", "polite") for p in [*PAGES, PRIVATE]], rate=1000.0)
-        options = WorkerOptions(exit_when_empty=True, lease=5, idle_sleep=0.01)
-        result = Worker(store, settings, options).run()
+    settings = build_settings(db=pg_url)
+    crawl = CrawlSettings(rate=1000, concurrency=4)  # four lanes on the host: a worker for each
+    with Store.open(pg_url) as store:
+        defer(store, [page_job(f"{SITE}{p}", "polite", crawl) for p in [*PAGES, PRIVATE]])
+        result = Worker(store, settings, WorkerOptions(exit_when_empty=True, concurrency=4)).run()
     assert (result.done, result.failed) == (4, 1)
     assert_polite(site, site.log, caplog)
 

@@ -53,7 +53,8 @@ SOURCE_KEYS = (
     *KEYS,  # a source's own politeness, over [crawl]
 )
 SETTINGS_KEYS = ("user_agent", "contact")
-TOP_KEYS = ("settings", "crawl", "source")
+TOP_KEYS = ("settings", "crawl", "schedule", "source")
+SCHEDULE_KEYS = ("ingest", "resync", "resync_older_than", "resync_limit")
 _START_KEYS = ("feeds", "sitemaps", "listings")
 _CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -85,12 +86,23 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """``[schedule]``: what ``repub worker --schedule`` runs and when, as crontab lines say it."""
+
+    ingest: str | None = None  # cron expression, e.g. "*/15 * * * *"
+    resync: str | None = None
+    resync_older_than: str | None = None  # e.g. "24h" (repub.resync.when.parse_duration)
+    resync_limit: int | None = None
+
+
+@dataclass(frozen=True)
 class SourcesConfig:
     sources: tuple[Source, ...]
     user_agent: str | None = None  # None: the command's default user agent
     contact: str | None = None
     path: Path | None = None
     crawl: CrawlSettings = DEFAULTS  # the [crawl] table over the built-in defaults
+    schedule: Schedule = Schedule()
 
     def crawl_for(self, url: str) -> CrawlSettings:
         """The politeness for ``url``'s host: the first source whose site is on that host, else
@@ -224,6 +236,7 @@ class _Checker:
                 )
         user_agent, contact = self._settings()
         crawl = self._crawl()
+        schedule = self._schedule()
         sources: list[Source] = []
         tables = self.data.get("source", [])
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -236,7 +249,44 @@ class _Checker:
             source = self._source(index, table, seen, crawl)
             if source is not None:
                 sources.append(source)
-        return SourcesConfig(tuple(sources), user_agent=user_agent, contact=contact, path=path, crawl=crawl)
+        return SourcesConfig(tuple(sources), user_agent=user_agent, contact=contact, path=path, crawl=crawl,
+                             schedule=schedule)
+
+    def _schedule(self) -> Schedule:
+        """The [schedule] table: cron expressions as crontab takes them (croniter checks them)."""
+        table = self.data.get("schedule", {})
+        header, keys = self.lines.table("schedule")
+        if not isinstance(table, dict):
+            self.add(self.lines.table("")[1].get("schedule"), "'schedule' must be a table")
+            return Schedule()
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            line = keys.get(key, header)
+            if key not in SCHEDULE_KEYS:
+                self.add(line, f"unknown key {key!r} in [schedule]" + _suggest(key, SCHEDULE_KEYS))
+            elif key == "resync_limit":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.add(line, f"resync_limit in [schedule] must be an integer > 0, not {value!r}")
+                else:
+                    values[key] = value
+            elif not isinstance(value, str) or not value.strip():
+                self.add(line, f"{key} in [schedule] must be a non-empty string")
+            elif key == "resync_older_than":
+                from ..resync.when import parse_duration
+
+                try:
+                    parse_duration(value)
+                    values[key] = value
+                except ValueError as err:
+                    self.add(line, f"resync_older_than in [schedule]: {err}")
+            else:
+                from croniter import croniter
+
+                if croniter.is_valid(value):
+                    values[key] = value
+                else:
+                    self.add(line, f"{key} in [schedule] is not a cron expression: {value!r}")
+        return Schedule(**values)
 
     def _crawl(self) -> CrawlSettings:
         """The [crawl] table: politeness every source starts from."""

@@ -38,8 +38,8 @@ from ..normalize.types import Record
 from ..pipeline import Importer, fetch_log_entry, rejected_log_entry, save_item
 from ..run import Run, RunResult
 from ..store import SaveResult, Store
+from ..store.jobs import defer, require_postgresql
 from ..store.known import UrlState, url_states
-from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, list_runs
 from .discovery import Walk, discover
 from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
@@ -109,7 +109,9 @@ class Ingest:
 
     def run(self) -> IngestResult:
         """The whole run (``repub.run.Run``: lock, record, SIGTERM as Ctrl-C); RunLocked at once when
-        another run holds the database."""
+        another run holds the database; ConfigError with --enqueue on SQLite (no work queue there)."""
+        if self.options.enqueue:
+            require_postgresql(self.store)
         previous: dict[str, str | None] = {}
 
         def before_start() -> None:  # the lock is held: how this source's last run ended is settled
@@ -290,11 +292,13 @@ class Ingest:
 
     def _enqueue(self, source: Source, todo: list[Discovered],
                  pending: list[tuple[str, str, str | None]]) -> int:
-        """--enqueue: the URLs go to the database queue; `repub worker` processes fetch them."""
-        items = [Enqueue(canonical_url(i.url), source.name) for i in todo]
+        """--enqueue: the URLs become jobs of the work queue; `repub worker` processes fetch them."""
+        from ..worker.jobs import original_job, page_job
+
+        jobs = [page_job(canonical_url(i.url), source.name, source.crawl) for i in todo]
         if source.follow_originals:
-            items += [Enqueue(o, source.name, "original", c, outlet) for c, o, outlet in pending]
-        return enqueue(self.store, items, rate=source.rate)
+            jobs += [original_job(o, c, outlet, source.name, source.crawl) for c, o, outlet in pending]
+        return defer(self.store, jobs)
 
     # -- one article ----------------------------------------------------------------------------------
 

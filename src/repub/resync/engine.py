@@ -122,6 +122,7 @@ class Resyncer:
         self.concurrency, self.batch = concurrency, batch
         self.per_host, self.rate = per_host, rate
         self._crawl_for: CrawlFor = crawl_for or (lambda _url: DEFAULTS)
+        self.raise_transient = False  # check() raises a transient failure instead of counting it
         self._writer: ThreadPoolExecutor | None = None
         self._touches: list[Touch] = []
         self._log: list[FetchLogEntry] = []
@@ -185,14 +186,21 @@ class Resyncer:
             for _ in range(min(self.concurrency, len(targets))):
                 group.create_task(worker(fetcher))
 
+    async def check_one(self, fetcher: PoliteFetcher, target: Target) -> tuple[Outcome, str | None]:
+        """``check`` outside ``run`` (a worker's job): its bookkeeping written before it returns."""
+        try:
+            return await self.check(fetcher, target)
+        finally:
+            await asyncio.to_thread(self._flush)
+
     def _log_attempt(self, outcome: Page | FetchError) -> None:
         """Every request (robots.txt and retries too) goes to the fetch log, with the next batch."""
         self._buffer(fetch_log_entry(outcome, self.run_id))
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the writer thread (all database work and extraction go through it)."""
-        if self._writer is None:  # check() called on its own, outside run()
-            return fn(*args, **kwargs)
+        if self._writer is None:  # check() called on its own, outside run(): a thread of the loop's
+            return await asyncio.to_thread(fn, *args, **kwargs)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
 
@@ -230,6 +238,8 @@ class Resyncer:
                                        crawl=self.crawl_for(target.url))
         except FetchError as err:  # its fetch-log line is written (on_attempt)
             verdict = judge(err)
+            if self.raise_transient and verdict.transient:
+                raise  # the worker's engine retries it (repub.worker.tasks)
             if verdict.name == "gone":
                 await self._db(mark_gone, self.store, target.url, utc_now(), http_status=err.status,
                                error=str(err), run_id=self.run_id)

@@ -32,10 +32,11 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _row(s: Session, host: str, interval: float = 0.0) -> HostSlot:
-    """The host's row, locked for this transaction; made when the host is new."""
+def _row(s: Session, host: str) -> HostSlot:
+    """The host's row, locked for this transaction; made when the host is new. Its ``interval`` is
+    the floor robots.txt's Crawl-delay set; each booking brings the rate of the job it books for."""
     insert_ignoring_conflicts(s, HostSlot.__table__,  # type: ignore[arg-type]
-                              [{"host": host, "next_allowed_at": EPOCH, "interval": interval}], "host")
+                              [{"host": host, "next_allowed_at": EPOCH, "interval": 0.0}], "host")
     row = s.scalar(sa.select(HostSlot).where(HostSlot.host == host).with_for_update())
     assert row is not None
     return row
@@ -46,7 +47,7 @@ def book(store: Store, host: str, interval: float) -> float:
     previous start, after any pause. Returns the seconds to wait before starting."""
     with store._write() as s:
         now = _now(s)
-        row = _row(s, host, interval)
+        row = _row(s, host)
         start = max(now, _aware(row.next_allowed_at) or now, _aware(row.paused_until) or now)
         row.next_allowed_at = start + timedelta(seconds=max(interval, row.interval))
         return (start - now).total_seconds()
@@ -75,7 +76,7 @@ def widen(store: Store, host: str, interval: float) -> None:
     booked with the old interval, moves on too. A host's interval only ever grows."""
     with store._write() as s:
         now = _now(s)
-        row = _row(s, host, interval)
+        row = _row(s, host)
         if interval > row.interval:
             row.interval = interval
             not_before = now + timedelta(seconds=interval)

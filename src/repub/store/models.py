@@ -195,29 +195,6 @@ class ArticleEvent(Base):
     run_id: Mapped[int | None]
 
 
-class QueueItem(Base):
-    """One URL of the work queue (``repub ingest --enqueue`` / ``repub worker``). ``status``: queued,
-    leased (a worker holds it until ``lease_expires_at``; an expired lease is claimable again), done,
-    failed. ``kind`` "original" items carry the copy that links to them."""
-
-    __tablename__ = "queue"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    url: Mapped[str] = mapped_column(URL, unique=True)
-    host: Mapped[str] = mapped_column(sa.String(255), index=True)
-    source: Mapped[str | None] = mapped_column(sa.String(255))
-    kind: Mapped[str] = mapped_column(sa.String(16), default="page")  # page, original
-    copy_url: Mapped[str | None] = mapped_column(URL)
-    outlet: Mapped[str | None] = mapped_column(sa.String(255))
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    lease_owner: Mapped[str | None] = mapped_column(sa.String(255))
-    lease_expires_at: Mapped[datetime | None]
-    enqueued_at: Mapped[datetime]
-    done_at: Mapped[datetime | None] = mapped_column(index=True)
-    error: Mapped[str | None] = mapped_column(sa.Text)
-
-
 class HostSlot(Base):
     """Per-host politeness shared by every worker (``repub.store.hosts``): no request to ``host``
     starts before ``next_allowed_at``; each start books the next one ``interval`` seconds on."""
