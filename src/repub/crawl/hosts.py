@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -51,12 +52,17 @@ class HostState(Protocol):
     async def save_robots(self, host: str, text: str | None, error: tuple[str, str] | None) -> None: ...
 
 
+STARTS_KEPT = 64
+
+
 @dataclass
 class _Host:
     next_start: float = 0.0  # monotonic time of the next allowed start
     paused_until: float = 0.0
     interval: float = 0.0  # the widest asked by robots.txt so far
     robots: tuple[str | None, tuple[str, str] | None, float] | None = None  # text, error, read at
+    # the limiter's last decisions (monotonic start times granted), so spacing can be checked exactly
+    starts: deque[float] = field(default_factory=lambda: deque(maxlen=STARTS_KEPT))
 
 
 class MemoryHosts:
@@ -77,6 +83,7 @@ class MemoryHosts:
         start = max(now, h.next_start, h.paused_until)
         # reserved before the caller sleeps, so concurrent requests queue behind it
         h.next_start = start + max(interval, h.interval)
+        h.starts.append(start)
         return start - now
 
     async def paused_for(self, host: str) -> float:
