@@ -14,7 +14,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RepubError
-from ..interrupt import sigterm_as_interrupt  # noqa: F401  (the commands' own, re-exported)
+from ..interrupt import sigterm_as_interrupt as sigterm_as_interrupt  # the commands' own, re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings

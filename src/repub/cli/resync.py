@@ -330,7 +330,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(f"  diverged from its original since {view.diverged_since}")
     for row in rows:
         mark = "*" if row["version"] == view.version else " "
-        what = ", ".join(row["changed"]) if row["changed"] else "first version"
+        changed: list[str] = row["changed"]  # type: ignore[assignment]
+        what = ", ".join(changed) if changed else "first version"
         print(f"{mark} v{row['version']:<3} {row['first_seen_at']} .. {row['last_seen_at']}  {what}")
         print(f"         {row['title'] or '(no title)'}")
     for e in evs:

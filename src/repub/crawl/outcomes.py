@@ -118,5 +118,5 @@ def retry_delay(err: FetchError, tries: int, settings: CrawlSettings,
         return None
     if verdict.asked is not None:
         return None if verdict.asked > settings.max_retry_after else verdict.asked
-    base = min(settings.max_backoff, settings.backoff * 2 ** (tries - 1))
+    base: float = min(settings.max_backoff, settings.backoff * 2.0 ** (tries - 1))
     return base * (rng or random).uniform(1 - settings.jitter, 1 + settings.jitter)

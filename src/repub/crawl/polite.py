@@ -185,8 +185,12 @@ class PoliteFetcher:
                 text, error = await self._read_robots(url, key, host)
                 await self.state.save_robots(key, text, error)
             host.robots_error = _error_from(robots_url(url), error) if error is not None else None
-            host.robots = RobotsPolicy.from_text(DISALLOW_ALL if error else text, agent) if (
-                error or text is not None) else RobotsPolicy.allow_all(agent)
+            if error is not None:
+                host.robots = RobotsPolicy.from_text(DISALLOW_ALL, agent)
+            elif text is not None:
+                host.robots = RobotsPolicy.from_text(text, agent)
+            else:
+                host.robots = RobotsPolicy.allow_all(agent)
             host.robots_age = loop.time()
             delay = host.robots.crawl_delay
             if delay and error is None:

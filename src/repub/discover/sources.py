@@ -403,7 +403,7 @@ class _Checker:
                 keys.get("follow_originals", anchor), f"follow_originals of {label} must be true or false"
             )
 
-        if len(self.problems) > before:
+        if len(self.problems) > before or not isinstance(name, str) or not isinstance(site, str):
             return None
         return Source(
             name=name,

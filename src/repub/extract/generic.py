@@ -87,12 +87,16 @@ def body_text(
 
     # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
     cleaned, page_words = clean_page(_copy(tree, html) if tree is not None else LexborHTMLParser(html))
-    options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
-               "deduplicate": False}
-    text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
+    def run(precision: bool) -> str:
+        found: str | None = trafilatura.extract(
+            cleaned, url=url, include_comments=False, include_tables=True, include_images=False,
+            deduplicate=False, favor_precision=precision, favor_recall=not precision)
+        return found or ""
+
+    text = run(precision=True)
     words = len(_WORDS.findall(text))
     if words < 0.15 * page_words:
-        retry = trafilatura.extract(cleaned, favor_recall=True, **options) or ""
+        retry = run(precision=False)
         if len(_WORDS.findall(retry)) > words:
             text = retry
     body = _paragraphs(text)

@@ -257,9 +257,9 @@ def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[
         _first_text(art.get("inLanguage")),
         html_node.attributes.get("lang") if html_node else None,
         html_node.attributes.get("xml:lang") if html_node else None,
-        (meta.get("og:locale") or [None])[0],
-        (meta.get("content-language") or [None])[0],
-        (meta.get("language") or [None])[0],
+        _first(meta.get("og:locale")),
+        _first(meta.get("content-language")),
+        _first(meta.get("language")),
     ]
     for value in candidates:
         if value:
@@ -436,3 +436,7 @@ def _dedupe(items: Any) -> list[str]:
             seen.add(item.lower())
             out.append(item)
     return out
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None

@@ -35,7 +35,7 @@ def _aware(value: datetime | None) -> datetime | None:
 def _row(s: Session, host: str) -> HostSlot:
     """The host's row, locked for this transaction; made when the host is new. Its ``interval`` is
     the floor robots.txt's Crawl-delay set; each booking brings the rate of the job it books for."""
-    insert_ignoring_conflicts(s, HostSlot.__table__,  # type: ignore[arg-type]
+    insert_ignoring_conflicts(s, HostSlot.__table__,
                               [{"host": host, "next_allowed_at": EPOCH, "interval": 0.0}], "host")
     row = s.scalar(sa.select(HostSlot).where(HostSlot.host == host).with_for_update())
     assert row is not None

@@ -80,8 +80,11 @@ def apply_engine_schema(conn: sa.Connection, name: str = ENGINE_SCHEMA) -> None:
         return
     raw = conn.connection.dbapi_connection
     assert raw is not None
-    with raw.cursor() as cursor:
+    cursor = raw.cursor()
+    try:
         cursor.execute(engine_schema_sql(name))
+    finally:
+        cursor.close()
 
 
 _DEFER = sa.text("""
@@ -104,7 +107,7 @@ def defer(store: Store, jobs: Iterable[Job]) -> int:
     with store._begin() as conn:
         for start in range(0, len(rows), CHUNK):
             result = conn.execute(_DEFER, {"queue": QUEUE, "jobs": json.dumps(rows[start:start + CHUNK])})
-            added += result.rowcount or 0  # type: ignore[attr-defined]
+            added += result.rowcount or 0
     return added
 
 

@@ -14,6 +14,8 @@ for (``Worker.db``), not given up on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
@@ -55,10 +57,14 @@ class CrawlRetry(BaseRetryStrategy):
                 return None
             crawl = from_json(job.task_kwargs.get("crawl"))  # type: ignore[arg-type]
             delay = retry_delay(exception.error, job.attempts + 1, crawl)
-            return None if delay is None else RetryDecision(retry_in={"seconds": delay})
+            return None if delay is None else RetryDecision(retry_at=_after(delay))
         if isinstance(exception, RepubError) and job.attempts + 1 < DATABASE_TRIES:
-            return RetryDecision(retry_in={"seconds": DATABASE_RETRY})
+            return RetryDecision(retry_at=_after(DATABASE_RETRY))
         return None
+
+
+def _after(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
 def _worker(context: JobContext) -> Worker:
@@ -149,13 +155,15 @@ def build_app(connector: Any, *, schedule: dict[str, str] | None = None) -> proc
     defers are unique per task and time)."""
     app = procrastinate.App(connector=connector)
     retry = CrawlRetry()
-    for name, fn in ((jobs.FETCH_PAGE, fetch_page), (jobs.FETCH_ORIGINAL, fetch_original),
-                     (jobs.RESYNC_ARTICLE, resync_article)):
+    fetching: tuple[tuple[str, Callable[..., Any]], ...] = (
+        (jobs.FETCH_PAGE, fetch_page), (jobs.FETCH_ORIGINAL, fetch_original),
+        (jobs.RESYNC_ARTICLE, resync_article))
+    for name, fn in fetching:
         app.task(name=name, queue=QUEUE, pass_context=True, retry=retry)(fn)
     app.task(name=jobs.DISCOVER_SOURCE, queue=QUEUE, pass_context=True, lock=jobs.RUN_LOCK)(discover_source)
     for what, cron in (schedule or {}).items():
-        fn = scheduled_ingest if what == "ingest" else scheduled_resync
+        scheduled: Callable[..., str] = scheduled_ingest if what == "ingest" else scheduled_resync
         task = app.task(name=f"repub.scheduled_{what}", queue=QUEUE, pass_context=True, lock=jobs.RUN_LOCK,
-                        queueing_lock=f"scheduled:{what}")(fn)
+                        queueing_lock=f"scheduled:{what}")(scheduled)
         app.periodic(cron=cron, periodic_id=what)(task)
     return app

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -46,6 +46,9 @@ from ..store import FetchLogEntry, Store
 from ..store import jobs as store_jobs
 from ..store.history import Target, resync_targets
 from . import jobs
+
+if TYPE_CHECKING:
+    from ..resync.engine import Resyncer
 
 log = logging.getLogger("repub.worker")
 T = TypeVar("T")
@@ -179,7 +182,7 @@ class Worker:
         found = resync_targets(self.store, urls=[url])
         return found[0] if found else None
 
-    def resyncer(self, crawl: dict[str, Any] | None) -> Any:
+    def resyncer(self, crawl: dict[str, Any] | None) -> Resyncer:
         from ..resync.engine import Resyncer
 
         settings = from_json(crawl)
