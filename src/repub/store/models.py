@@ -208,7 +208,7 @@ class HostSlot(Base):
     interval: Mapped[float] = mapped_column(sa.Float, default=1.0)
     # a server's Retry-After holds every worker off the host until then (0007)
     paused_until: Mapped[datetime | None]
-    # the host's robots.txt, read once for all workers: its text, or why it could not be read
+    # the host's robots.txt, shared by all workers: its text, or why it could not be read
     robots_read_at: Mapped[datetime | None]
     robots_text: Mapped[str | None] = mapped_column(sa.Text)
     robots_error_kind: Mapped[str | None] = mapped_column(sa.String(32))

@@ -3,7 +3,7 @@ page, fetch an original, resync an article, discover a source; and, with ``repub
 the scheduled ingest and resync as the engine's periodic tasks.
 
 Every fetch goes through ``repub.crawl.PoliteFetcher`` with the host state in the database: robots.txt
-read once for the cluster, the host's rate kept by its shared slot, a Retry-After pausing the host for
+shared through the database, the host's rate kept by its shared slot, a Retry-After pausing the host for
 every worker. A failed fetch is not retried in the job: it raises ``Failed`` and the engine's retry
 strategy (``CrawlRetry``, the same ``repub.crawl.outcomes.retry_delay`` as ingest's) schedules the job
 again, or lets it fail for good. The CPU and database work of a page runs in a thread, so one worker
@@ -86,12 +86,12 @@ async def fetch_page(context: JobContext, url: str, source: str | None = None,
         return "stored already"
     try:
         page = await w.fetch(url, crawl)
-        record, _saved = await w.db(w.importer.save_page, page, requested_url=url)
+        record, saved = await w.db(w.save, page, url)
     except RepubError as err:
         final = _final(err, context)
         w.count("failed" if final else "retry", err)
         raise Failed(err, final) from None
-    found = await w.db(w.follow, record, source, crawl)
+    found = await w.db(w.follow, record, saved, source, crawl)
     w.count("done")
     return f"stored{'; original queued' if found else ''}"
 
@@ -104,7 +104,7 @@ async def fetch_original(context: JobContext, url: str, copy_url: str, outlet: s
         return "stored already: linked"
     try:
         page = await w.fetch(url, crawl)
-        await w.db(w.importer.save_original, page, copy_url=copy_url, original_url=url, outlet=outlet)
+        await w.db(w.save, page, url, copy_url=copy_url, outlet=outlet)
     except RepubError as err:
         final = _final(err, context)
         if final:  # the copy's stub keeps the failure

@@ -37,14 +37,15 @@ from ..crawl.hosts import DatabaseHosts
 from ..crawl.polite import PoliteFetcher
 from ..crawl.settings import from_json
 from ..discover import DEFAULT_SOURCES_PATH, SourcesConfig, load_sources
-from ..errors import ConfigError, FetchError, StoreError
+from ..errors import ConfigError, ExtractError, FetchError, StoreError
 from ..fetch.types import Page
 from ..normalize import canonical_url
 from ..normalize.types import Record
 from ..pipeline import Importer, fetch_log_entry
-from ..store import FetchLogEntry, Store
+from ..store import FetchLogEntry, SaveResult, Store
 from ..store import jobs as store_jobs
 from ..store.history import Target, resync_targets
+from ..store.known import url_states
 from . import jobs
 
 if TYPE_CHECKING:
@@ -143,37 +144,75 @@ class Worker:
                 pause = min(5.0, pause * 2)
 
     async def fetch(self, url: str, crawl: dict[str, Any] | None) -> Page:
+        """The page; its requests' fetch-log lines go with its save (or at once when it failed)."""
         try:
             return await self.fetcher.fetch(canonical_url(url), crawl=from_json(crawl))
-        finally:
+        except FetchError:
             await self.db(self._write_log)
+            raise
+
+    def save(self, page: Page, url: str, *, copy_url: str | None = None,
+             outlet: str | None = None) -> tuple[Record, SaveResult]:
+        """Extract and store ``page`` (a copy, with its original's stub; or, with ``copy_url``, the
+        original it names, linked to it) with the fetch-log lines waiting, in one transaction, as
+        ingest's writer does. ExtractError when the page holds no article (its line is logged)."""
+        from ..ingest.extraction import prepare_page
+        from ..pipeline import rejected_log_entry, save_item
+
+        try:
+            ready = prepare_page(page)
+        except ExtractError as err:
+            self._log_attempt_entry(rejected_log_entry(page, err, None))
+            self._write_log()
+            raise
+        link: dict[str, Any] = ({"copy_url": copy_url, "original_url": url, "outlet": outlet} if copy_url
+                                else {"stub_original": True})
+        item = save_item(ready.record, page, requested_url=url, raw=ready.raw,
+                         content_hash=ready.content_hash, **link)
+        with self._log_lock:
+            lines, self._log = self._log, []
+        try:
+            (saved,) = self.store.save_many([item], lines)
+        except BaseException:
+            with self._log_lock:
+                self._log[:0] = lines
+            raise
+        if isinstance(saved, StoreError):
+            raise saved
+        return ready.record, saved
 
     def _log_attempt(self, outcome: Page | FetchError) -> None:
+        self._log_attempt_entry(fetch_log_entry(outcome, None))
+
+    def _log_attempt_entry(self, entry: FetchLogEntry) -> None:
         with self._log_lock:
-            self._log.append(fetch_log_entry(outcome, None))
+            self._log.append(entry)
 
     def _write_log(self) -> None:
         with self._log_lock:
             entries, self._log = self._log, []
-        for entry in entries:
-            try:
-                self.store.log_fetch(entry)
-            except BaseException:
-                with self._log_lock:  # not lost: written with the next
-                    self._log[:0] = entries[entries.index(entry):]
-                raise
+        if not entries:
+            return
+        try:
+            self.store.save_many([], entries)
+        except BaseException:
+            with self._log_lock:  # not lost: written with the next
+                self._log[:0] = entries
+            raise
 
     def stored(self, url: str) -> bool:
-        view = self.store.get(canonical_url(url))
-        return view is not None and view.status == "ok"
+        key = canonical_url(url)
+        return url_states(self.store, [key])[key].status == "ok"
 
-    def follow(self, record: Record, source: str | None, crawl: dict[str, Any] | None) -> bool:
-        """Queue the original a saved copy names, unless it is stored already."""
-        original_url = self.importer.original_to_follow(record)
-        if original_url is None or self.stored(original_url):
+    def follow(self, record: Record, saved: SaveResult, source: str | None,
+               crawl: dict[str, Any] | None) -> bool:
+        """Queue the original a saved copy names (its stub is saved with the copy), unless it is
+        stored already."""
+        original = record.original
+        if original is None or not original.url or saved.original_id is None or saved.original_status == "ok":
             return False
-        outlet = record.original.outlet if record.original else None
-        return self.defer([jobs.original_job(original_url, record.url, outlet, source, from_json(crawl))]) > 0
+        job = jobs.original_job(original.url, record.url, original.outlet, source, from_json(crawl))
+        return self.defer([job]) > 0
 
     def defer(self, items: list[store_jobs.Job]) -> int:
         return store_jobs.defer(self.store, items)
