@@ -330,3 +330,21 @@ def test_queued_work_on_sqlite_becomes_stubs_resync_fetches(tmp_path: Path) -> N
     assert rows == [("https://a.example/new/", "a.example", "pending", 0),
                     ("https://www.b.example/orig/", "b.example", "pending", 0)]
     assert "queue" not in tables
+
+
+def test_a_freed_lane_is_announced_as_procrastinate_announces_a_new_job() -> None:
+    """Worker.announce leans on the engine's notification protocol (its channel per queue and the
+    payload its workers wake up for): this fails if procrastinate changes either."""
+    import inspect
+
+    from procrastinate import worker as engine
+    from procrastinate.jobs import JobInserted
+    from procrastinate.manager import get_channel_for_queues
+
+    from repub.store.jobs import QUEUE
+    from repub.worker.worker import FREED, FREED_CHANNEL
+
+    assert list(get_channel_for_queues([QUEUE])) == [FREED_CHANNEL]
+    payload = json.loads(FREED)
+    assert set(payload) == set(JobInserted.__annotations__) and payload["type"] == "job_inserted"
+    assert 'notification["type"] == "job_inserted"' in inspect.getsource(engine.Worker._handle_notification)

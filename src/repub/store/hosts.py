@@ -42,9 +42,27 @@ def _row(s: Session, host: str) -> HostSlot:
     return row
 
 
+# PostgreSQL: the booking in one statement, on the server's clock (a worker books every page)
+_BOOK = sa.text("""
+    UPDATE host_slots SET next_allowed_at = GREATEST(next_allowed_at, clock_timestamp(),
+                                                     COALESCE(paused_until, clock_timestamp()))
+                                            + make_interval(secs => GREATEST(interval, :interval))
+    WHERE host = :host
+    RETURNING EXTRACT(EPOCH FROM next_allowed_at - clock_timestamp()) - GREATEST(interval, :interval)
+""")
+
+
 def book(store: Store, host: str, interval: float) -> float:
     """Reserve the host's next start: at least ``interval`` (or the host's own wider one) after the
     previous start, after any pause. Returns the seconds to wait before starting."""
+    if store.engine.dialect.name == "postgresql":
+        with store._begin() as conn:
+            wait = conn.execute(_BOOK, {"host": host, "interval": interval}).scalar()
+            if wait is None:  # a new host: its row, then the booking
+                insert_ignoring_conflicts(conn, HostSlot.__table__, [
+                    {"host": host, "next_allowed_at": EPOCH, "interval": 0.0}], "host")
+                wait = conn.execute(_BOOK, {"host": host, "interval": interval}).scalar_one()
+        return max(0.0, float(wait))
     with store._write() as s:
         now = _now(s)
         row = _row(s, host)

@@ -13,8 +13,9 @@ for (``Worker.db``), not given up on.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,19 @@ def _after(seconds: float) -> datetime:
 
 def _worker(context: JobContext) -> Worker:
     return context.additional_context["repub"]  # type: ignore[no-any-return]
+
+
+def _announced(fn: Callable[..., Awaitable[str]]) -> Callable[..., Awaitable[str]]:
+    """``fn``'s end, whatever it is, announced (``Worker.announce``): its host lane is free."""
+
+    @functools.wraps(fn)
+    async def wrapper(context: JobContext, **kwargs: Any) -> str:
+        try:
+            return await fn(context, **kwargs)
+        finally:
+            _worker(context).announce()
+
+    return wrapper
 
 
 def _final(err: RepubError, context: JobContext) -> bool:
@@ -159,7 +173,7 @@ def build_app(connector: Any, *, schedule: dict[str, str] | None = None) -> proc
         (jobs.FETCH_PAGE, fetch_page), (jobs.FETCH_ORIGINAL, fetch_original),
         (jobs.RESYNC_ARTICLE, resync_article))
     for name, fn in fetching:
-        app.task(name=name, queue=QUEUE, pass_context=True, retry=retry)(fn)
+        app.task(name=name, queue=QUEUE, pass_context=True, retry=retry)(_announced(fn))
     app.task(name=jobs.DISCOVER_SOURCE, queue=QUEUE, pass_context=True, lock=jobs.RUN_LOCK)(discover_source)
     for what, cron in (schedule or {}).items():
         scheduled: Callable[..., str] = scheduled_ingest if what == "ingest" else scheduled_resync

@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("repub.worker")
 T = TypeVar("T")
+FREED_CHANNEL = f"procrastinate_queue_v1#{store_jobs.QUEUE}"  # procrastinate.manager.get_channel_for_queues
+# what procrastinate's worker wakes up for (its Worker._handle_notification)
+FREED = '{"type": "job_inserted", "job_id": 0}'
+ANNOUNCE_AFTER = 0.02  # seconds: the engine records a job's end right after it returns
 
 
 @dataclass(frozen=True)
@@ -66,9 +70,9 @@ class WorkerOptions:
     sources: Path = DEFAULT_SOURCES_PATH  # for discovery jobs, the schedule and hosts' politeness
     db_wait: float = 600.0  # seconds a job waits for an unreachable database before failing
     poll: float = 0.5  # seconds between two looks at the queue (exit_when_empty, stalled jobs)
-    # seconds between two asks for a job when none could be had: a host lane freed by a job that ended
-    # is not announced (only new jobs are), so a short poll keeps the lanes busy
-    fetch_poll: float = 0.05
+    # seconds between two asks for a job when none could be had (a fallback: new jobs, and host lanes
+    # freed by a job that ended, are announced; see Worker.announce)
+    fetch_poll: float = 1.0
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Worker:
         self._log_lock = threading.Lock()
         self._config: SourcesConfig | None = None
         self._stop: asyncio.Event | None = None
+        self._notify: Callable[[], None] | None = None
         self.fetcher: PoliteFetcher  # made by run(), for the event loop's life
 
     # -- what jobs use ------------------------------------------------------------------------------
@@ -250,6 +255,16 @@ class Worker:
             return f"skipped: {err}"
         return result.summary()
 
+    def announce(self) -> None:
+        """A job of this worker ends: its host lane (a procrastinate ``lock``) is free once the engine
+        has recorded the end, a moment later. procrastinate announces new jobs only, and a worker
+        that found every lane of the waiting jobs busy would otherwise wait for its next poll: each
+        end is announced on the queue's channel, as a new job is (``FREED_CHANNEL``/``FREED``: the
+        engine's own channel and payload, checked by tests/test_workers.py against procrastinate's
+        code), ``ANNOUNCE_AFTER`` seconds later."""
+        if self._notify is not None:
+            asyncio.get_running_loop().call_later(ANNOUNCE_AFTER, self._notify)
+
     def count(self, outcome: str, error: object = None) -> None:
         """A job's end: "done", "failed" (for good) or "retry" (the engine tries it again)."""
         if outcome == "done":
@@ -288,6 +303,19 @@ class Worker:
         connector = PsycopgConnector(conninfo=store_jobs.conninfo(self.store), min_size=1, max_size=size,
                                      kwargs={"prepare_threshold": None})
         app = build_app(connector, schedule=schedule)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def freed() -> None:
+            with contextlib.suppress(Exception):  # an announcement lost: the poll finds the lane
+                await connector.execute_query_async("SELECT pg_notify(%(c)s, %(p)s)", c=FREED_CHANNEL,
+                                                    p=FREED)
+
+        def notify() -> None:
+            task = asyncio.ensure_future(freed())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        self._notify = notify
         self.fetcher = PoliteFetcher(self.settings.fetch, hosts=_WaitingHosts(self), retry=False,
                                      on_attempt=self._log_attempt)
         async with self.fetcher:
