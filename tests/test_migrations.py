@@ -23,8 +23,11 @@ from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0006"
+TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
+TABLES = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
+ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
+                 "procrastinate_workers"}
+HEAD = "0008"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -58,7 +61,6 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
-        "ix_queue_host", "ix_queue_status", "ix_queue_done_at",
     }
     engine = create_engine(url)
     try:
@@ -66,10 +68,16 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
+    downgrade(url, "0007")  # one step down: the home-made queue table is back, empty
+    assert _tables(path) == TABLES_0004
+    downgrade(url, "0006")  # then 0007's columns go
+    with sqlite3.connect(path) as conn:
+        assert {row[1] for row in conn.execute("PRAGMA table_info(host_slots)")} == {
+            "host", "next_allowed_at", "interval"}
     downgrade(url, "0005")  # 0006 adds and drops columns only
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0004
     downgrade(url, "0004")  # then only 0005's column goes
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0004
     with sqlite3.connect(path) as conn:
         assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     downgrade(url, "0003")  # then 0004's tables
@@ -160,7 +168,8 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
     finally:
         engine.dispose()
     fresh, migrated = schema(any_db_url), schema(replayed)
-    assert set(fresh) == TABLES | {"alembic_version"}
+    engine_tables = ENGINE_TABLES if any_db_url.startswith("postgresql") else set()
+    assert set(fresh) == TABLES | engine_tables | {"alembic_version"}
     assert fresh == migrated
 
 

@@ -95,19 +95,24 @@ def body_text(
         return ""
     root = root.clone() if tree is not None else root
     cleaned, page_words = clean_page(root)
-    options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
-               "deduplicate": False}
-    text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
+
+    def run(precision: bool, recall: bool) -> str:
+        found: str | None = trafilatura.extract(
+            cleaned, url=url, include_comments=False, include_tables=True, include_images=False,
+            deduplicate=False, favor_precision=precision, favor_recall=recall)
+        return found or ""
+
+    text = run(precision=True, recall=False)
     words = len(_WORDS.findall(text))
     if words < 0.15 * page_words:
-        retry = trafilatura.extract(cleaned, favor_recall=True, **options) or ""
+        retry = run(precision=False, recall=True)
         if len(_WORDS.findall(retry)) > words:
             text = retry
     body = _paragraphs(text)
     page = PageText(root)
     if stopped_at_caption(page, body):
         # favor_precision ended the body at a figure in its middle: the default mode reads on.
-        retry = _paragraphs(trafilatura.extract(cleaned, **options) or "")
+        retry = _paragraphs(run(precision=False, recall=False))
         if len(retry) > len(body) and body[:60] in retry:
             body = retry
     # trafilatura keeps the <h1> when it sits inside the article element; the title is its own field.

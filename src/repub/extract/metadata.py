@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.authors import read_authorship
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
@@ -103,6 +103,7 @@ def read_metadata(
               m("dc.title"), squash(title_tag.text(deep=True)) if title_tag else None]
     site_names = _site_names(site_name, m("application-name"), url)
     printed = find_headline(tree, titles, site_names)
+    headline: LexborNode | None
     if printed is not None:
         title: str | None = printed.title
         headline = printed.node
@@ -246,7 +247,7 @@ def _all(meta: dict[str, list[str]], keys: tuple[str, ...]) -> list[str | None]:
     return [v for k in keys for v in meta.get(k.lower(), [])]
 
 
-def _dates(values: list[str | None]) -> list[date | datetime]:
+def _dates(values: list[str | None]) -> list[PageDate]:
     return [d for d in map(parse_page_date, values) if d is not None]
 
 
@@ -306,7 +307,7 @@ def _locale(tree: LexborHTMLParser, meta: dict[str, list[str]]) -> str | None:
     """The page's language tag with its region when it gives one ("en-US"): <html lang>, og:locale."""
     html_node = tree.css_first("html")
     lang = html_node.attributes.get("lang") if html_node else None
-    return lang or (meta.get("og:locale") or [None])[0]
+    return lang or _first(meta.get("og:locale"))
 
 
 def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[str]]) -> str | None:
@@ -315,9 +316,9 @@ def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[
         _first_text(art.get("inLanguage")),
         html_node.attributes.get("lang") if html_node else None,
         html_node.attributes.get("xml:lang") if html_node else None,
-        (meta.get("og:locale") or [None])[0],
-        (meta.get("content-language") or [None])[0],
-        (meta.get("language") or [None])[0],
+        _first(meta.get("og:locale")),
+        _first(meta.get("content-language")),
+        _first(meta.get("language")),
     ]
     # The first label that names a language ("utf-8" and "x-default" do not), as its primary code;
     # extract() then checks it against the text (repub.extract.language).
@@ -427,3 +428,7 @@ def _dedupe(items: Any) -> list[str]:
             seen.add(item.lower())
             out.append(item)
     return out
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None
