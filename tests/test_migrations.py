@@ -17,14 +17,16 @@ from repub.extract import extract
 from repub.fetch.charset import decode_html
 from repub.normalize import normalize
 from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
+from repub.store.fts import SQLITE_TABLES, not_the_index
 from repub.store.history import RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0006"
+TABLES_0006 = TABLES_0003 | {"queue", "host_slots"}
+TABLES = TABLES_0006 | set(SQLITE_TABLES)  # on SQLite, the full-text index (0007) adds its tables
+HEAD = "0007"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -66,10 +68,14 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
+    downgrade(url, "0006")  # 0007's full-text index goes
+    assert _tables(path) == TABLES_0006
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
     downgrade(url, "0005")  # 0006 adds and drops columns only
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0006
     downgrade(url, "0004")  # then only 0005's column goes
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0006
     with sqlite3.connect(path) as conn:
         assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     downgrade(url, "0003")  # then 0004's tables
@@ -109,7 +115,8 @@ def test_models_match_migration(tmp_path: Path) -> None:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "include_name": not_the_index})
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -124,8 +131,8 @@ def schema(url: str) -> dict[str, object]:
         found: dict[str, object] = {}
         for table in sorted(inspector.get_table_names()):
             found[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
-                            for c in inspector.get_columns(table)],
+                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")),
+                             str(c.get("computed"))) for c in inspector.get_columns(table)],
                 "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
                 "foreign_keys": sorted((fk["name"] or "", tuple(fk["constrained_columns"]),
                                         fk["referred_table"], tuple(fk["referred_columns"]),
@@ -139,6 +146,11 @@ def schema(url: str) -> dict[str, object]:
             }
         with engine.connect() as conn:
             found["alembic_version"] = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+            if conn.dialect.name == "sqlite":  # triggers and virtual tables: the inspector does not show them
+                objects = conn.execute(sa.text("SELECT type, name, sql FROM sqlite_master "
+                                               "WHERE type = 'trigger' OR name LIKE '%fts%'"))
+                found["sqlite_master"] = sorted((kind, name, " ".join((sql or "").split()))
+                                                for kind, name, sql in objects)
         return found
     finally:
         engine.dispose()
@@ -160,7 +172,13 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
     finally:
         engine.dispose()
     fresh, migrated = schema(any_db_url), schema(replayed)
-    assert set(fresh) == TABLES | {"alembic_version"}
+    if any_db_url.startswith("sqlite"):
+        assert set(fresh) == TABLES | {"alembic_version", "sqlite_master"}
+        assert {name for _, name, _ in fresh["sqlite_master"]} >= {
+            "articles_fts", "articles_fts_insert", "articles_fts_update", "articles_fts_delete"}
+    else:
+        assert set(fresh) == TABLES_0006 | {"alembic_version"}
+        assert "search_vector" in [c[0] for c in fresh["articles"]["columns"]]  # type: ignore[index]
     assert fresh == migrated
 
 
