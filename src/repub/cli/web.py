@@ -64,7 +64,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     search = add_command(commands, "search", "full-text search of the stored articles", description=(
         "Full-text search of the stored articles: title, byline, authors, credits and body.\n"
         'QUERY: words (all must be found), "a phrase", a OR b, -excluded, prefix*, (groups);\n'
-        '"" lists every article. The same search as `repub serve` (docs/web.md).'))
+        '"" lists every article; a query starting with "-" goes after "--" (repub search -- -word x).\n'
+        "The same search as `repub serve` (docs/web.md)."))
     search.add_argument("query", metavar="QUERY", help='what to find ("" for everything)')
     add_search_filters(search)
     search.add_argument("--sort", choices=("relevance", "newest", "oldest", "seen", "title"),

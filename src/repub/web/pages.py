@@ -103,8 +103,8 @@ def compare_page(request: Request) -> Response:
         copy = find(store, url)
         if copy is None:
             return missing(request, url)
-        link = copy.original or {}
-        original = find(store, link["url"]) if link.get("url") else None
+        named = copy.original or {}
+        original = find(store, named["url"]) if named.get("url") else None
     except StoreError as err:
         return problem(request, 503, "Database unavailable", str(err))
     if not copy.original:
@@ -112,7 +112,7 @@ def compare_page(request: Request) -> Response:
                        f"{copy.url} names no original: there is nothing to compare it with.")
     rows = align(original.body_text, copy.body_text) if original is not None and original.version else []
     others = [c for c in (original.republications if original is not None else []) if c["url"] != copy.url]
-    return render(request, "compare.html", copy=copy, original=original, link=link, rows=rows,
+    return render(request, "compare.html", copy=copy, original=original, named=named, rows=rows,
                   counts=counts(rows), others=others)
 
 
