@@ -17,10 +17,10 @@ from repub.extract import extract
 from repub.fetch.charset import decode_html
 from repub.normalize import normalize
 from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
-from repub.store.fts import SQLITE_TABLES, not_the_index
 from repub.store.history import RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Base
+from repub.store.searchindex import SQLITE_TABLES, not_the_index
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
@@ -61,6 +61,7 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
         "ix_queue_host", "ix_queue_status", "ix_queue_done_at",
+        "ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets",  # 0007
     }
     engine = create_engine(url)
     try:
@@ -68,8 +69,10 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0006")  # 0007's full-text index goes
+    downgrade(url, "0006")  # 0007's search index goes
     assert _tables(path) == TABLES_0006
+    assert not _indexes(path) & {"ix_articles_published_at", "ix_articles_diverged_since",
+                                 "ix_articles_facets"}
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
     downgrade(url, "0005")  # 0006 adds and drops columns only

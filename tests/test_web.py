@@ -71,9 +71,7 @@ def test_search_finds_by_author_and_counts_each_facet(served: Served, web_world:
     assert facets["site"] == {s: sum(1 for u in by_fowdy if records[u]["site"] == s)
                               for s in {records[u]["site"] for u in by_fowdy}}
     assert facets["kind"] == {"copy": sum(1 for u in by_fowdy if records[u]["original"]),
-                              "original": sum(1 for u in by_fowdy if records[u]["republications"]),
-                              "other": sum(1 for u in by_fowdy if not records[u]["original"]
-                                           and not records[u]["republications"])}
+                              "original": sum(1 for u in by_fowdy if records[u]["republications"])}
 
 
 def test_filters_sort_and_pages(served: Served, web_world: World) -> None:

@@ -2,13 +2,16 @@
 
 SQLite: an FTS5 table ``articles_fts`` over title, byline, authors, credits and body (external content:
 the text is not stored twice), three triggers that keep it in step with ``articles`` in the writing
-transaction, and the rows stored so far indexed (the backfill, FTS5's 'rebuild'). ``authors`` and
+transaction, and the rows stored so far indexed (the backfill, FTS5's 'rebuild'); ``article_counts``
+(articles per site, status, copy or not, diverged or not) kept by triggers too, and an index of the
+columns facets read (``ix_articles_facets``), for the search page's counts. ``authors`` and
 ``credits`` are indexed as their JSON text; lists written before this revision escaped non-ASCII
 letters ("M\\u00fcller"), so those lists are first written again as text ("Müller"), as the store now
 writes them. PostgreSQL: a generated ``tsvector`` column ``articles.search_vector`` (computed for every
-stored row when it is added) and its GIN index.
-The statements are ``repub.store.fts``'s as of this revision, frozen here: a migration must not change
-when the code does. A fresh database gets the same from ``repub.store.fts.install``
+stored row when it is added) and its GIN index. Both: indexes on ``published_at`` (lists by date) and
+``diverged_since`` (the diverged copies).
+The statements are ``repub.store.searchindex``'s as of this revision, frozen here: a migration must not change
+when the code does. A fresh database gets the same from ``repub.store.searchindex.install``
 (tests/test_migrations.py compares the two).
 
 Revision ID: 0007
@@ -32,6 +35,14 @@ _COLUMNS = "title, byline, authors, credits, body_text"
 _NEW = "new.id, new.title, new.byline, new.authors, new.credits, new.body_text"
 _OLD = "'delete', old.id, old.title, old.byline, old.authors, old.credits, old.body_text"
 
+
+def _count(row: str, step: str) -> str:
+    return ("INSERT INTO article_counts (site, status, copy, diverged, n) VALUES ("
+            f"coalesce({row}.site, ''), {row}.status, {row}.original_url IS NOT NULL OR "
+            f"{row}.original_outlet IS NOT NULL, {row}.diverged_since IS NOT NULL, {step}) "
+            f"ON CONFLICT (site, status, copy, diverged) DO UPDATE SET n = n + {step};")
+
+
 SQLITE = (
     f"CREATE VIRTUAL TABLE articles_fts USING fts5({_COLUMNS}, content='articles', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')",
@@ -44,9 +55,32 @@ SQLITE = (
     "OR old.credits IS NOT new.credits OR old.body_text IS NOT new.body_text BEGIN "
     f"INSERT INTO articles_fts(articles_fts, rowid, {_COLUMNS}) VALUES ({_OLD}); "
     f"INSERT INTO articles_fts(rowid, {_COLUMNS}) VALUES ({_NEW}); END",
+    "CREATE TABLE article_counts (site VARCHAR(255) NOT NULL, status VARCHAR(16) NOT NULL, "
+    "copy BOOLEAN NOT NULL, diverged BOOLEAN NOT NULL, n INTEGER NOT NULL, "
+    "PRIMARY KEY (site, status, copy, diverged)) WITHOUT ROWID",
+    f"CREATE TRIGGER article_counts_insert AFTER INSERT ON articles BEGIN {_count('new', '1')} END",
+    f"CREATE TRIGGER article_counts_delete AFTER DELETE ON articles BEGIN {_count('old', '-1')} END",
+    "CREATE TRIGGER article_counts_update AFTER UPDATE OF site, status, original_url, original_outlet, "
+    "diverged_since ON articles WHEN coalesce(old.site, '') IS NOT coalesce(new.site, '') "
+    "OR old.status IS NOT new.status "
+    "OR (old.original_url IS NOT NULL OR old.original_outlet IS NOT NULL) IS NOT "
+    "(new.original_url IS NOT NULL OR new.original_outlet IS NOT NULL) "
+    "OR (old.diverged_since IS NULL) IS NOT (new.diverged_since IS NULL) "
+    f"BEGIN {_count('old', '-1')} {_count('new', '1')} END",
+    "CREATE INDEX ix_articles_facets ON articles (id, site, status, published_at, first_seen_at, "
+    "diverged_since, original_id, original_outlet, original_url)",
+    # the rows stored before this revision: the index read from the articles, the counts counted
     "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+    "INSERT INTO article_counts (site, status, copy, diverged, n) "
+    "SELECT coalesce(site, ''), status, original_url IS NOT NULL OR original_outlet IS NOT NULL, "
+    "diverged_since IS NOT NULL, count(*) FROM articles GROUP BY 1, 2, 3, 4",
 )
 SQLITE_DOWN = (
+    "DROP INDEX IF EXISTS ix_articles_facets",
+    "DROP TRIGGER IF EXISTS article_counts_update",
+    "DROP TRIGGER IF EXISTS article_counts_delete",
+    "DROP TRIGGER IF EXISTS article_counts_insert",
+    "DROP TABLE IF EXISTS article_counts",
     "DROP TRIGGER IF EXISTS articles_fts_update",
     "DROP TRIGGER IF EXISTS articles_fts_delete",
     "DROP TRIGGER IF EXISTS articles_fts_insert",
@@ -54,13 +88,18 @@ SQLITE_DOWN = (
 )
 
 
+# "Russia’s" would be one word to PostgreSQL: typographic apostrophes are made ASCII first
+_PLAIN = "translate({}, '’‘', '" + "'" * 4 + "')"
+
+
 def _vector(column: str, weight: str) -> str:
-    return f"setweight(to_tsvector('simple'::regconfig, coalesce({column}, '')), '{weight}')"
+    text = _PLAIN.format(f"coalesce({column}, '')")
+    return f"setweight(to_tsvector('simple'::regconfig, {text}), '{weight}')"
 
 
 def _names(column: str) -> str:
-    return (f"setweight(json_to_tsvector('simple'::regconfig, coalesce({column}, '[]'::json), "
-            f"'[\"string\"]'::jsonb), 'B')")
+    text = _PLAIN.format(f"coalesce({column}, '[]'::json)::text")
+    return f"setweight(json_to_tsvector('simple'::regconfig, {text}::json, '[\"string\"]'::jsonb), 'B')"
 
 
 POSTGRESQL = (
@@ -97,6 +136,9 @@ def _unescape_names(conn: sa.Connection) -> None:
 
 def upgrade() -> None:
     conn = op.get_bind()
+    # lists by date and the diverged copies, on every backend
+    op.create_index("ix_articles_published_at", "articles", ["published_at"])
+    op.create_index("ix_articles_diverged_since", "articles", ["diverged_since"])
     if conn.dialect.name == "sqlite":
         _unescape_names(conn)
     statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(conn.dialect.name, ())
@@ -108,3 +150,5 @@ def downgrade() -> None:
     statements = {"sqlite": SQLITE_DOWN, "postgresql": POSTGRESQL_DOWN}.get(op.get_bind().dialect.name, ())
     for statement in statements:
         op.execute(statement)
+    op.drop_index("ix_articles_diverged_since", table_name="articles")
+    op.drop_index("ix_articles_published_at", table_name="articles")

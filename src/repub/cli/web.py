@@ -35,8 +35,8 @@ def _port(text: str) -> int:
 def add_search_filters(parser: argparse.ArgumentParser) -> None:
     """The filters ``repub search`` and ``repub export`` share with the web app's search."""
     parser.add_argument("--site", help="only this site (e.g. transcend.org)")
-    parser.add_argument("--kind", choices=("copy", "original", "other"),
-                        help="copies (name an original), originals (have copies stored), or neither")
+    parser.add_argument("--kind", choices=("copy", "original"),
+                        help="copies (name an original) or originals (have copies stored)")
     parser.add_argument("--status", help="only articles of this status (ok, failed, gone, pending, moved)")
     parser.add_argument("--from", dest="published_from", metavar="DATE",
                         help="published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")

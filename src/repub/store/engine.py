@@ -29,7 +29,7 @@ SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
 )
 
 # JSON columns hold text as written ("Jürgen", not "J\u00fcrgen"): the full-text index reads the names in
-# ``authors`` and ``credits`` off their JSON text (repub.store.fts), and the text is shorter.
+# ``authors`` and ``credits`` off their JSON text (repub.store.searchindex), and the text is shorter.
 json_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 # Execution option that marks an engine whose transactions will write (see ``write_engine``).

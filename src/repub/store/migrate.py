@@ -123,7 +123,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
     checks that both paths give the same schema, names included (later migrations and downgrades
     address indexes and constraints by name), on SQLite and PostgreSQL. It cannot see rows: a future
     migration that also writes rows (0006 only rewrites rows that exist) must have them written here too."""
-    from repub.store import fts
+    from repub.store import searchindex
     from repub.store.models import Base
 
     try:
@@ -132,7 +132,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
             if sa.inspect(conn).get_table_names():
                 return False
             Base.metadata.create_all(conn)
-            fts.install(conn)  # the full-text index: not a model (see repub.store.fts)
+            searchindex.install(conn)  # the search index: not a model (see repub.store.searchindex)
             conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
                                  "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
             conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})

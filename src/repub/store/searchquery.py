@@ -214,17 +214,19 @@ def fts5(node: Node) -> str:
 # -- PostgreSQL tsquery ------------------------------------------------------------------------------
 
 
-CONFIG = "simple"  # no stemming, as FTS5's unicode61 (repub.store.fts)
+CONFIG = "simple"  # no stemming, as FTS5's unicode61 (repub.store.searchindex)
+APOSTROPHES = "’‘"  # as repub.store.searchindex.APOSTROPHES (this module is imported without the store)
 
 
 def tsquery(node: Node) -> sa.ColumnElement[Any]:
-    """A ``tsquery`` expression; every word is a bound parameter run through PostgreSQL's own parser."""
+    """A ``tsquery`` expression; every word is a bound parameter run through PostgreSQL's own parser,
+    its typographic apostrophes made ASCII as the indexed text's are (repub.store.searchindex)."""
     config = sa.literal_column(f"'{CONFIG}'::regconfig")
     if isinstance(node, Term):
+        word = sa.func.translate(sa.bindparam(None, node.text, sa.Text()), APOSTROPHES, "''")
         if node.prefix:
-            return sa.func.to_tsquery(config, sa.func.quote_literal(sa.bindparam(None, node.text, sa.Text()))
-                                      .concat(":*"))
-        return sa.func.phraseto_tsquery(config, sa.bindparam(None, node.text, sa.Text()))
+            return sa.func.to_tsquery(config, sa.func.quote_literal(word).concat(":*"))
+        return sa.func.phraseto_tsquery(config, word)
     if isinstance(node, Not):
         return sa.func.tsquery_not(tsquery(node.item))
     combine = sa.func.tsquery_or if isinstance(node, Or) else sa.func.tsquery_and
