@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.clean import clean_page
+from repub.extract.edges import PageText, drop_read_also, fix_start, stopped_at_caption
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.original import is_attribution_line
 from repub.extract.textutil import squash
@@ -74,19 +75,29 @@ def body_text(
 ) -> str:
     """The article's paragraphs separated by one blank line ("" when none found).
 
-    Steps, each measured on the 181-page extraction benchmark (bench/eval_extraction.py; shingle F1,
-    trafilatura default 0.960): clean the tree by structure first (clean.clean_tree: same F1, 1.35x
-    faster, and joins bodies split by ads; a given ``tree``, the page already parsed, is cloned
-    instead of parsing again), then trafilatura with favor_precision and tables kept
-    (+0.005), then a favor_recall retry when it kept under 15% of the page's paragraph words (+0.005).
+    Steps, each measured on the 181-page Zyte set and on trafilatura's 933-page snippet set
+    (bench/eval_extraction.py, figures in bench/README.md): clean the tree by structure first
+    (clean.clean_page: 1.35x faster, joins bodies split by ads; a given ``tree``, the page already
+    parsed, is cloned instead of parsing again), then trafilatura with favor_precision and tables kept,
+    then a favor_recall retry when it kept under 15% of the page's paragraph words, or a default-mode
+    retry when it stopped at a caption with more text after it; then the edges (``repub.extract.edges``):
+    links before the first paragraph dropped, a drop cap put back, the lead added, "read also" lines
+    dropped.
     """
     # Imported here, not at the top: trafilatura costs ~0.1 s to import, and most processes that
     # import this module never call it (`repub ingest` extracts in worker processes, whose fork server
     # preloads it; pages of sites with rules never come here).
     import trafilatura
 
-    # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(_copy(tree, html) if tree is not None else LexborHTMLParser(html))
+    # The page is parsed once: a given tree's <html> element is cloned (cheaper than a parse) and cleaned.
+    # Not the whole document: lexbor cannot copy a doctype with a system id and no public id
+    # (`<!DOCTYPE html SYSTEM "about:legacy-compat">`, sent by real XSLT-built pages), and
+    # LexborHTMLParser.clone() raises on it; the doctype is nothing the body step reads.
+    root = tree.root if tree is not None else LexborHTMLParser(html).root
+    if root is None:
+        return ""
+    root = root.clone() if tree is not None else root
+    cleaned, page_words = clean_page(root)
     options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
                "deduplicate": False}
     text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
@@ -96,20 +107,16 @@ def body_text(
         if len(_WORDS.findall(retry)) > words:
             text = retry
     body = _paragraphs(text)
+    page = PageText(root)
+    if stopped_at_caption(page, body):
+        # favor_precision ended the body at a figure in its middle: the default mode reads on.
+        retry = _paragraphs(trafilatura.extract(cleaned, **options) or "")
+        if len(retry) > len(body) and body[:60] in retry:
+            body = retry
     # trafilatura keeps the <h1> when it sits inside the article element; the title is its own field.
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
-    return body
-
-
-def _copy(tree: LexborHTMLParser, html: str) -> LexborHTMLParser:
-    """A copy of the parsed page to clean in place. lexbor cannot clone a document whose doctype has a
-    system id but no public id (``<!DOCTYPE html SYSTEM "about:legacy-compat">``, which real pages
-    send: "Can't create a new document"); such a page is parsed again."""
-    try:
-        return tree.clone()
-    except SelectolaxError:
-        return LexborHTMLParser(html)
+    return drop_read_also(page, fix_start(page, body, title))
 
 
 def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
+from repub.normalize.dates import instant
 from repub.normalize.types import Record, record_json
 from repub.store.columns import record_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
@@ -333,6 +334,11 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     return exact_first(s.scalars(sa.select(Article).where(url_or_alias(urls))), urls)
 
 
+def _date_order(published_at: str | None, article_id: int) -> tuple[bool, datetime, int]:
+    moment = instant(published_at)
+    return moment is None, moment or datetime.min.replace(tzinfo=UTC), article_id
+
+
 def _view(s: Session, a: Article) -> ArticleView:
     return build_views(s, [a])[0]
 
@@ -340,12 +346,8 @@ def _view(s: Session, a: Article) -> ArticleView:
 VIEW_BATCH = 500  # rows whose originals and copies are read in one query each (bounded IN lists)
 _LINKED = sa.select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.outlet, ARTICLES.c.published_at,
                     ARTICLES.c.title, ARTICLES.c.status, ARTICLES.c.error)
-_COPIES = (
-    sa.select(ARTICLES.c.original_id, ARTICLES.c.url, ARTICLES.c.site, ARTICLES.c.published_at)
-    # Undated copies last, on every backend (SQLite and PostgreSQL sort NULLs differently).
-    .order_by(ARTICLES.c.original_id, ARTICLES.c.published_at.is_(None), ARTICLES.c.published_at,
-              ARTICLES.c.id)
-)
+_COPIES = sa.select(ARTICLES.c.original_id, ARTICLES.c.url, ARTICLES.c.site, ARTICLES.c.published_at,
+                    ARTICLES.c.id)
 
 
 def build_views(conn: sa.Connection | Session, rows: Sequence[Any]) -> list[ArticleView]:
@@ -357,10 +359,16 @@ def build_views(conn: sa.Connection | Session, rows: Sequence[Any]) -> list[Arti
         batch = rows[start:start + VIEW_BATCH]
         linked_ids = list({r.original_id for r in batch if r.original_id is not None})
         linked = {row.id: row for row in conn.execute(_LINKED.where(ARTICLES.c.id.in_(linked_ids)))}
-        copies: dict[int, list[dict[str, Any]]] = {}
-        for original_id, url, site, published in conn.execute(
-                _COPIES.where(ARTICLES.c.original_id.in_([r.id for r in batch]))):
-            copies.setdefault(original_id, []).append({"url": url, "site": site, "published_at": published})
+        found: dict[int, list[Any]] = {}
+        for row in conn.execute(_COPIES.where(ARTICLES.c.original_id.in_([r.id for r in batch]))):
+            found.setdefault(row.original_id, []).append(row)
+        copies = {
+            # By the instant each date stands for, not its text: dates keep their page's own UTC offset,
+            # so "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
+            original_id: [{"url": r.url, "site": r.site, "published_at": r.published_at}
+                          for r in sorted(its_copies, key=lambda r: _date_order(r.published_at, r.id))]
+            for original_id, its_copies in found.items()
+        }
         views += [_view_of(a, linked.get(a.original_id), copies.get(a.id, [])) for a in batch]
     return views
 
