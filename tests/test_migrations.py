@@ -24,9 +24,13 @@ from repub.store.searchindex import SQLITE_TABLES, not_the_index
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-TABLES_0006 = TABLES_0003 | {"queue", "host_slots"}
-TABLES = TABLES_0006 | set(SQLITE_TABLES)  # on SQLite, the full-text index (0007) adds its tables
-HEAD = "0007"
+TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
+TABLES = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
+ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
+                 "procrastinate_workers"}
+SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0010) adds its tables
+SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0010
+HEAD = "0010"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -54,31 +58,34 @@ def test_up_down_up(tmp_path: Path) -> None:
     url = f"sqlite:///{path}"
 
     assert upgrade(url) is True
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
     assert _indexes(path) == {
         "ix_articles_site", "ix_articles_original_id", "ix_articles_original_url", "ix_articles_status",
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
-        "ix_queue_host", "ix_queue_status", "ix_queue_done_at",
-        "ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets",  # 0007
-    }
+    } | SEARCH_INDEXES
     engine = create_engine(url)
     try:
         assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
-    downgrade(url, "0006")  # 0007's search index goes
-    assert _tables(path) == TABLES_0006
-    assert not _indexes(path) & {"ix_articles_published_at", "ix_articles_diverged_since",
-                                 "ix_articles_facets"}
+    downgrade(url, "0008")  # 0010's search index goes: its tables, indexes and triggers
+    assert _tables(path) == TABLES
+    assert not _indexes(path) & SEARCH_INDEXES
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+    downgrade(url, "0007")  # one step down: the home-made queue table is back, empty
+    assert _tables(path) == TABLES_0004
+    downgrade(url, "0006")  # then 0007's columns go
+    with sqlite3.connect(path) as conn:
+        assert {row[1] for row in conn.execute("PRAGMA table_info(host_slots)")} == {
+            "host", "next_allowed_at", "interval"}
     downgrade(url, "0005")  # 0006 adds and drops columns only
-    assert _tables(path) == TABLES_0006
+    assert _tables(path) == TABLES_0004
     downgrade(url, "0004")  # then only 0005's column goes
-    assert _tables(path) == TABLES_0006
+    assert _tables(path) == TABLES_0004
     with sqlite3.connect(path) as conn:
         assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     downgrade(url, "0003")  # then 0004's tables
@@ -92,7 +99,7 @@ def test_up_down_up(tmp_path: Path) -> None:
     assert _indexes(path) == set()
 
     assert upgrade(url) is True
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
 
 
 def test_upgrade_is_idempotent(tmp_path: Path) -> None:
@@ -100,14 +107,14 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert upgrade(url) is True
     assert upgrade(url) is False
     assert upgrade(url) is False
-    assert _tables(tmp_path / "repub.db") == TABLES
+    assert _tables(tmp_path / "repub.db") == SQLITE_HEAD_TABLES
 
 
 def test_store_open_migrates_and_creates_parent_dir(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "repub.db"
     with Store.open(f"sqlite:///{path}") as store:
         assert current_revision(store.engine) == HEAD
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
     with Store.open(f"sqlite:///{path}") as store:  # second open: nothing to do
         assert store.list_articles() == []
 
@@ -176,11 +183,11 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
         engine.dispose()
     fresh, migrated = schema(any_db_url), schema(replayed)
     if any_db_url.startswith("sqlite"):
-        assert set(fresh) == TABLES | {"alembic_version", "sqlite_master"}
+        assert set(fresh) == SQLITE_HEAD_TABLES | {"alembic_version", "sqlite_master"}
         assert {name for _, name, _ in fresh["sqlite_master"]} >= {
             "articles_fts", "articles_fts_insert", "articles_fts_update", "articles_fts_delete"}
     else:
-        assert set(fresh) == TABLES_0006 | {"alembic_version"}
+        assert set(fresh) == TABLES | ENGINE_TABLES | {"alembic_version"}
         assert "search_vector" in [c[0] for c in fresh["articles"]["columns"]]  # type: ignore[index]
     assert fresh == migrated
 
@@ -255,6 +262,8 @@ def test_0006_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: s
                 "go-to-original": 0.95, "text-line": 0.9, "canonical": 0.8, "syndication-source": 0.75,
                 "byline-credit": 0.65}[kinds[url]]
             view["original"].update({k: old["original"][k] for k in ("evidence", "confidence")})
+        # 0005 has no credits column: going down drops them (the next extraction fills them again)
+        assert view.pop("credits") == [] and isinstance(old.pop("credits"), list), url
         assert view == old, url
 
 

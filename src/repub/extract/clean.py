@@ -100,7 +100,7 @@ def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | Non
     children moved, in page order, into the first of them, so the extractor sees one body, not one part.
     """
     cls = (main.attributes.get("class") or "").strip() if main is not None else ""
-    if main is None or not cls or main.tag in _NEVER:
+    if main is None or not cls or main.tag is None or main.tag in _NEVER:
         return
     same = [n for n in tree.css(main.tag) if (n.attributes.get("class") or "").strip() == cls]
     parts = [n for n in same if any(c.tag == "p" and c.text(strip=True) for c in n.iter())]

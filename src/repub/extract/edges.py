@@ -239,7 +239,7 @@ def _read_also(paragraph: str) -> re.Match[str] | None:
 
 def _bare_label(paragraph: str) -> bool:
     match = _read_also(paragraph)
-    return bool(match) and not (match.group("rest") or match.group("title"))
+    return match is not None and not (match.group("rest") or match.group("title"))
 
 
 def drop_read_also(page: PageText, body: str) -> str:

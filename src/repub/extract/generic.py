@@ -35,10 +35,6 @@ _CREDIT = [
     ),
 ]
 _WORDS = re.compile(r"\w+")
-_BYLINE_SELECTORS = (
-    '[class*="byline" i]', '[itemprop="author"]', '[class*="post-author" i]', '[class*="author-name" i]',
-    '[class*="entry-author" i]',
-)
 _WIRE_CREDIT = re.compile(r"^\(?(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\s", re.I)
 _DISCLAIMER = re.compile(
     r"\b(?:views|opinions|statements)\b.{0,60}\bexpressed\b.{0,120}\b(?:do not|does not|may not|don't)\b"
@@ -57,7 +53,8 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
         extractor="generic",
         title=meta.title,
         authors=list(meta.authors),
-        byline=find_byline(tree, meta.authors),
+        credits=list(meta.credits),
+        byline=meta.byline,
         section=meta.section,
         published=meta.published,
         modified=meta.modified,
@@ -98,42 +95,30 @@ def body_text(
         return ""
     root = root.clone() if tree is not None else root
     cleaned, page_words = clean_page(root)
-    options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
-               "deduplicate": False}
-    text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
+
+    def run(precision: bool, recall: bool) -> str:
+        found: str | None = trafilatura.extract(
+            cleaned, url=url, include_comments=False, include_tables=True, include_images=False,
+            deduplicate=False, favor_precision=precision, favor_recall=recall)
+        return found or ""
+
+    text = run(precision=True, recall=False)
     words = len(_WORDS.findall(text))
     if words < 0.15 * page_words:
-        retry = trafilatura.extract(cleaned, favor_recall=True, **options) or ""
+        retry = run(precision=False, recall=True)
         if len(_WORDS.findall(retry)) > words:
             text = retry
     body = _paragraphs(text)
     page = PageText(root)
     if stopped_at_caption(page, body):
         # favor_precision ended the body at a figure in its middle: the default mode reads on.
-        retry = _paragraphs(trafilatura.extract(cleaned, **options) or "")
+        retry = _paragraphs(run(precision=False, recall=False))
         if len(retry) > len(body) and body[:60] in retry:
             body = retry
     # trafilatura keeps the <h1> when it sits inside the article element; the title is its own field.
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
     return drop_read_also(page, fix_start(page, body, title))
-
-
-def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:
-    """The byline as printed: the innermost short byline/author element, naming an author when known."""
-    for selector in _BYLINE_SELECTORS:
-        for node in tree.css(selector):
-            marks = (node.attributes.get("class") or "").lower()
-            # Skip author bios and containers whose inner byline element is the real one (lexbor's
-            # node.css() includes the node itself, hence "more than one").
-            if "bio" in marks or len(node.css(selector)) > 1:
-                continue
-            text = squash(node.text(deep=True))
-            if not text or len(text) > 150:
-                continue
-            if not authors or any(a.lower() in text.lower() for a in authors):
-                return text
-    return None
 
 
 def dom_tags(tree: LexborHTMLParser) -> list[str]:

@@ -24,7 +24,7 @@ and the columns facets and sorts read, so a search's matches are counted without
 PostgreSQL reads its narrow rows (long text is stored apart) and counts live.
 
 None of this is a model: ``install`` runs after the models' tables are created (``Store.open`` on an
-empty database, ``repub.store.migrate.create_at_head``), and migration 0007 runs the same statements,
+empty database, ``repub.store.migrate.create_at_head``), and migration 0010 runs the same statements,
 frozen in its own text (tests/test_migrations.py checks that both give the same schema). A later
 migration that rebuilds ``articles`` (SQLite batch mode) drops the triggers with it and must create
 them again.

@@ -14,8 +14,8 @@ The statements are ``repub.store.searchindex``'s as of this revision, frozen her
 when the code does. A fresh database gets the same from ``repub.store.searchindex.install``
 (tests/test_migrations.py compares the two).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
