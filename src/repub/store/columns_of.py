@@ -16,10 +16,10 @@ class Columns:
 
     def __init__(self, table: sa.Table, *, bare: bool) -> None:
         self.table = table
-        self._columns: dict[str, Any] = (
+        self._columns: dict[str, sa.ColumnElement[Any]] = (
             {c.name: sa.column(c.name, c.type) for c in table.columns} if bare else dict(table.c.items()))
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> sa.ColumnElement[Any]:
         try:
             return self._columns[name]
         except KeyError:

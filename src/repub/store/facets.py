@@ -82,10 +82,13 @@ def is_original(cols: Columns) -> sa.ColumnElement[bool]:
 
 
 def facet_condition(name: str, value: Any, cols: Columns) -> sa.ColumnElement[bool]:
+    equal: sa.ColumnElement[bool]  # (``==`` on a column is typed Any)
     if name == "site":
-        return cols.site == value
+        equal = cols.site == value
+        return equal
     if name == "status":
-        return cols.status == value
+        equal = cols.status == value
+        return equal
     if name == "diverged":
         return cols.diverged_since.is_not(None)
     return is_copy(cols) if value == "copy" else is_original(cols)

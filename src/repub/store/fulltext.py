@@ -35,7 +35,7 @@ class Text:
             self.fts = sa.table("articles_fts", sa.column("rowid"))
             self.match = sa.text("articles_fts MATCH :fts_query").bindparams(fts_query=fts5(tree))
         elif dialect == "postgresql":
-            self.vector = sa.literal_column("articles.search_vector")
+            self.vector: sa.ColumnElement[Any] = sa.literal_column("articles.search_vector")
             self.tsquery = tsquery(tree)
         else:
             raise StoreError(f"full-text search is not available on {dialect}")
@@ -46,14 +46,15 @@ class Text:
         if self.dialect == "sqlite":
             return sa.select(self.fts.c.rowid).where(self.match)
         matching = A.alias("matching")
-        vector = sa.literal_column("matching.search_vector")
+        vector: sa.ColumnElement[Any] = sa.literal_column("matching.search_vector")
         return sa.select(matching.c.id).where(vector.op("@@")(self.tsquery))
 
     def matches(self, cols: Columns) -> sa.ColumnElement[bool]:
         """The condition "matches the words" on the articles (``cols``: how they are named)."""
         if self.dialect == "sqlite":
             return cols.id.in_(self.ids())
-        return self.vector.op("@@")(self.tsquery)
+        matched: sa.ColumnElement[bool] = self.vector.bool_op("@@")(self.tsquery)
+        return matched
 
     def best(self, kept: sa.Select[Any] | None, where: list[sa.ColumnElement[bool]], limit: int,
              offset: int) -> sa.Select[Any]:

@@ -221,7 +221,7 @@ APOSTROPHES = "’‘"  # as repub.store.searchindex.APOSTROPHES (this module is
 def tsquery(node: Node) -> sa.ColumnElement[Any]:
     """A ``tsquery`` expression; every word is a bound parameter run through PostgreSQL's own parser,
     its typographic apostrophes made ASCII as the indexed text's are (repub.store.searchindex)."""
-    config = sa.literal_column(f"'{CONFIG}'::regconfig")
+    config: sa.ColumnElement[Any] = sa.literal_column(f"'{CONFIG}'::regconfig")
     if isinstance(node, Term):
         word = sa.func.translate(sa.bindparam(None, node.text, sa.Text()), APOSTROPHES, "''")
         if node.prefix:
