@@ -16,8 +16,9 @@ from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0004"
+TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
+TABLES = TABLES_0004 | {"warc_files"}
+HEAD = "0005"
 
 
 def _tables(path: Path) -> set[str]:
@@ -50,7 +51,7 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
-        "ix_queue_host", "ix_queue_status", "ix_queue_done_at",
+        "ix_queue_host", "ix_queue_status", "ix_queue_done_at", "ix_raw_pages_warc_payload_digest",
     }
     engine = create_engine(url)
     try:
@@ -58,7 +59,12 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0003")  # one step down: only 0004's tables go
+    downgrade(url, "0004")  # one step down: 0005's table and raw-page columns go
+    assert _tables(path) == TABLES_0004
+    with sqlite3.connect(path) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(raw_pages)")}
+    assert {"status_line", "headers", "warc_payload_digest"} & columns == set()
+    downgrade(url, "0003")  # then 0004's tables
     assert _tables(path) == TABLES_0003
     downgrade(url, "0002")  # then 0003's table
     assert _tables(path) == TABLES_0003 - {"article_events"}
