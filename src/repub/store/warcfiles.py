@@ -102,6 +102,14 @@ def finish_file(store: Store, file_id: int, *, status: str, offset: int, records
             finished_at=now or datetime.now(UTC)))
 
 
+def stop_file(store: Store, file_id: int, *, status: str, error: str | None = None) -> None:
+    """The import stopped (interrupted, or the database failed): the status only; the offset and
+    counts stay those committed with the last batch."""
+    with store._begin() as conn:
+        conn.execute(WF.update().where(WF.c.id == file_id).values(status=status, error=error,
+                                                                  finished_at=datetime.now(UTC)))
+
+
 def mark_stopped(store: Store, file_ids: Sequence[int], status: str = "interrupted") -> None:
     """Rows of files whose import was stopped (its process killed) and are still marked running."""
     if not file_ids:

@@ -1,0 +1,142 @@
+"""WARC commands: ``repub import --warc FILE...`` (its options are registered by ``import``, in
+``repub.cli.articles``, which hands the run over here) and ``repub export``. See docs/warc.md.
+
+``repub export`` writes one output format per run: ``--warc OUT`` now; tabular formats are meant to
+join it as ``--format`` in the same mutually exclusive group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_command,
+    add_db_option,
+    error,
+    open_store,
+    positive_int,
+    settings_from,
+)
+
+if TYPE_CHECKING:
+    from ..warc.run import Progress
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    exp = add_command(commands, "export", "write the kept raw pages out as a WARC file", description=(
+        "Write the kept raw pages out as a WARC file (docs/warc.md): a warcinfo record, then a\n"
+        "response record per kept page (status line and headers as received, WARC-Date = fetch time),\n"
+        "with --with-records a metadata record per page holding its extracted record as JSON."))
+    fmt = exp.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--warc", type=Path, metavar="OUT",
+                     help="the WARC file to write (OUT.warc.gz: gzip per record; OUT.warc: plain)")
+    exp.add_argument("--site", help="only pages of this site's articles (e.g. rt.com)")
+    exp.add_argument("--since", type=_since, metavar="DATE",
+                     help="only pages first fetched at or after DATE: YYYY-MM-DD (midnight UTC) or an "
+                          "ISO date-time")
+    exp.add_argument("--with-records", action="store_true",
+                     help="a metadata record (application/json) after each response: the article's record")
+    add_db_option(exp)
+    exp.set_defaults(run=cmd_export)
+
+
+def add_import_options(imp: argparse.ArgumentParser) -> None:
+    """``repub import``'s WARC options."""
+    imp.add_argument("--warc", nargs="+", action="extend", type=Path, default=[], metavar="FILE",
+                     help="import the pages of WARC files (.warc or .warc.gz) instead of fetching URLs")
+    imp.add_argument("--processes", type=positive_int, metavar="N",
+                     help="with --warc: files imported at once, or a large file's extraction processes "
+                          "(default: one per core)")
+    imp.add_argument("--fetch-originals", action="store_true",
+                     help="with --warc: then fetch the originals the copies name that no WARC held")
+    imp.add_argument("--again", action="store_true",
+                     help="with --warc: import files already imported again from their first record")
+
+
+def _since(text: str) -> datetime:
+    from .ingest import _since as parse  # the one date rule of the command line
+
+    return parse(text)
+
+
+def cmd_import_warc(args: argparse.Namespace) -> int:
+    from ..warc.importer import ImportOptions
+    from ..warc.run import import_warcs
+
+    settings = settings_from(args)
+    processes = args.processes or os.cpu_count() or 1
+    options = ImportOptions(max_bytes=settings.fetch.max_bytes, again=args.again)
+    with open_store(settings) as store, _progress() as progress:
+        def report(result: object) -> None:
+            from ..warc.importer import FileResult
+
+            assert isinstance(result, FileResult)
+            if result.status in ("failed", "busy") and result.error:
+                error(result.error)
+            _print_above(result.summary())
+
+        run = import_warcs(store, settings, list(args.warc), options, processes=processes,
+                           fetch_originals=args.fetch_originals, progress=progress, report=report)
+    for line in run.originals_failed:
+        error(f"original not fetched: {line}")
+    print(run.summary())
+    if run.interrupted:
+        error("interrupted: the next `repub import --warc` of the same files resumes where this stopped")
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if run.failed else EXIT_OK
+
+
+_BAR: list[object] = []  # the live progress bar, so lines print above it
+
+
+def _print_above(line: str) -> None:
+    if _BAR:
+        _BAR[0].console.print(line, markup=False, highlight=False)  # type: ignore[attr-defined]
+    else:
+        print(line, flush=True)
+
+
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """A rich progress bar over the files' bytes on a terminal; nothing otherwise."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("import --warc"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("warc", total=None)
+        _BAR.append(bar)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        try:
+            yield update
+        finally:
+            _BAR.clear()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..warc.export import ExportError, export_warc
+
+    with open_store(settings_from(args)) as store:
+        try:
+            report = export_warc(store, args.warc, site=args.site, since=args.since,
+                                 with_records=args.with_records)
+        except ExportError as err:
+            error(str(err))
+            return EXIT_FAILED
+    print(report.summary())
+    return EXIT_OK
