@@ -197,7 +197,7 @@ class FileImport:
                 self._read(claim.offset, size)
             except WarcFileError as err:
                 status, error = "failed", str(err)
-                log.warning("%s", err)
+                log.info("%s", err)
             self._drain(wait=True)
             self._commit()
         except KeyboardInterrupt:
@@ -343,12 +343,12 @@ class FileImport:
             return future.result()
         except BrokenProcessPool as err:
             if self._pool is not None:
-                log.error("the extraction workers failed (%s): extracting in this process", err)
+                log.info("the extraction workers failed (%s): extracting in this process", err)
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
             return self._outcome(self._submit(page, None), page)
         except Exception as err:  # noqa: BLE001
-            log.warning("%s: extraction failed: %s: %s", page.url, type(err).__name__, err)
+            log.info("%s: extraction failed: %s: %s", page.url, type(err).__name__, err)
             return Failure("no-article", f"extraction failed: {type(err).__name__}: {err}")
 
     def _commit(self) -> None:
@@ -369,7 +369,7 @@ class FileImport:
         results = self.store.save_many(self._items, self._log, then=then)
         for slot, result in zip(self._item_slots, results, strict=True):
             if isinstance(result, StoreError):
-                log.warning("%s: not stored: %s", slot.uri, result)
+                log.info("%s: not stored: %s", slot.uri, result)
         self.counts = counted[0]
         self._durable_offset = offset
         self._items, self._item_slots, self._log = [], [], []

@@ -55,7 +55,7 @@ def classify(record: WarcRecord, max_bytes: int) -> Page | Revisit | Skip:
     if record.warc_type not in ("response", "revisit") and record.problem is None:
         return Skip("other-records", f"{record.warc_type} record", log=False)
     if record.problem is not None:
-        kind = "truncated" if "truncated" in record.problem else "broken"
+        kind = "truncated" if "missing" in record.problem else "broken"
         return Skip(kind, f"broken WARC record: {record.problem}")
     truncated = record.headers.get("warc-truncated")
     if truncated is not None:

@@ -114,6 +114,11 @@ def read_records(stream: IO[bytes], name: str, *, start: int = 0, size: int | No
         if failure is not None:  # (not past the record itself when warcio failed inside it)
             current.next_offset = max(failure.offset, current.offset)
         elif following is None:
+            if current.problem is not None and current.headers.get("warc-truncated") is None:
+                # only the last record can meet the file's end: a file cut short (a download
+                # that stopped, a Content-Length longer than what is left)
+                raise WarcFileError(name, current.offset, f"the file ends inside a record: truncated "
+                                                          f"({current.problem})")
             current.next_offset = _end(iterator, name, start, size)
         else:
             current.next_offset = following.offset
@@ -170,8 +175,9 @@ def _read(record: Any, offset: int, max_bytes: int) -> WarcRecord:
             return out
         parts.append(block)
     out.payload = b"".join(parts)
-    if _unread(record.raw_stream):
-        out.problem = "the file ends inside it: truncated"
+    owed = _unread(record.raw_stream)
+    if owed:
+        out.problem = f"{owed} bytes of its content missing"
     return out
 
 
@@ -189,8 +195,8 @@ def _end(iterator: ArchiveIterator, name: str, start: int, size: int | None) -> 
     as a record (a file cut inside a record's headers, junk at the end)."""
     end = start + iterator.offset
     if size is not None and end < size:
-        raise WarcFileError(name, end, f"the file ends with {size - end} bytes that are not a whole WARC "
-                                       "record (truncated?)")
+        raise WarcFileError(name, end, f"the file ends inside a record: truncated ({size - end} bytes "
+                                       "that are not a whole WARC record)")
     return end
 
 
@@ -200,7 +206,8 @@ def _load_failed(err: ArchiveLoadFailed) -> str:
         return ("not a WARC with one gzip member per record (a whole-file gzip): "
                 "`warcio recompress FILE NEW.warc.gz` writes one that can be read")
     if text.startswith("Unknown archive format"):
-        return "not a WARC record here: " + text.split(",", 1)[1].strip()[:120]
+        first = text.split(",", 1)[1].strip().removeprefix("first line:").strip()
+        return f"not a WARC record here (it starts {first[:60]}{'…' if len(first) > 60 else ''})"
     return text[:200] or "not a WARC file"
 
 
