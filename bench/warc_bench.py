@@ -129,7 +129,11 @@ def _response(writer: object, url: str, body: bytes, when: dt.datetime) -> None:
     writer.write_record(record)  # type: ignore[attr-defined]
 
 
-WORDS = ["river", "town", "council", "bridge", "farm", "road", "station", "spring", "water", "school", "hall", "market", "mayor", "budget", "harvest", "rain", "winter", "report", "meeting", "decision", "villagers", "engineers", "repair", "flood", "bank"]
+WORDS = [
+    "river", "town", "council", "bridge", "farm", "road", "station", "spring", "water", "school",
+    "hall", "market", "mayor", "budget", "harvest", "rain", "winter", "report", "meeting", "decision",
+    "villagers", "engineers", "repair", "flood", "bank",
+]
 
 
 def write_synthetic_warc(path: Path, records: int, seed: int = 5) -> None:
