@@ -12,8 +12,8 @@ Writes bench/results/warc-<date>.md. Figures, each run interleaved so the machin
   (w3) trafilatura over the same records: warcio reads the WARC, `trafilatura.extract` runs on each HTML
        payload in a pool of one process per core (the same cores repub gets; nothing is stored);
   (w4) peak memory (summed PSS of the command and every process under it) of `repub import --warc` over
-       synthetic WARCs of 1k, 10k, 100k generic article records (~7 KB each): flat means the same
-       figure at every size.
+       synthetic WARCs of 1k, 10k, 100k records as crawlers write them (a quarter generic article pages
+       of ~7 KB, a quarter images, half request records): flat means the same figure at every size.
 """
 
 from __future__ import annotations
@@ -136,24 +136,47 @@ WORDS = [
 ]
 
 
-def write_synthetic_warc(path: Path, records: int, seed: int = 5) -> None:
-    """``records`` generic article pages (~7 KB, no site rule, no canonical link), distinct URLs."""
+def write_synthetic_warc(path: Path, records: int, seed: int = 5) -> int:
+    """``records`` records as a crawler writes them, in fours: a generic article page (~7 KB, no site
+    rule, no canonical link, a distinct URL), its request, an image and its request. Returns the pages."""
+    from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     rng = random.Random(seed)
     when = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    image = bytes(rng.randrange(256) for _ in range(5000))
+    pages = 0
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "bench/warc_bench.py"}))
         for n in range(records):
+            at = when + dt.timedelta(seconds=n)
+            url = f"https://news{n // 4 % 7}.example.org/{n // 4000}/report-{n // 4}/"
+            if n % 4 == 2:
+                url += "lead.jpg"
+            if n % 2 == 1:
+                request = StatusAndHeaders("GET / HTTP/1.1", [("Host", url.split("/")[2])],
+                                           is_http_request=True)
+                writer.write_record(writer.create_warc_record(
+                    url, "request", http_headers=request,
+                    warc_headers_dict={"WARC-Date": at.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                continue
+            if n % 4 == 2:
+                http = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg"),
+                                                   ("Content-Length", str(len(image)))], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(
+                    url, "response", payload=io.BytesIO(image), http_headers=http,
+                    warc_headers_dict={"WARC-Date": at.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                continue
             paragraphs = "".join(
                 "<p>" + " ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 110))).capitalize()
                 + ".</p>" for _ in range(8))
             body = (f"<!DOCTYPE html><html><head><title>Report {n} on the {rng.choice(WORDS)}</title>"
                     f"<meta name=\"author\" content=\"Reporter {n % 97}\"></head><body><article>"
                     f"<h1>Report {n}</h1>{paragraphs}</article></body></html>").encode()
-            _response(writer, f"https://news{n % 7}.example.org/{n // 1000}/report-{n}/", body,
-                      when + dt.timedelta(seconds=n))
+            _response(writer, url, body, at)
+            pages += 1
+    return pages
 
 
 # -- figures ----------------------------------------------------------------------------------------
@@ -272,15 +295,15 @@ def bench_memory(work: Path, sizes: list[int]) -> list[str]:
     for size in sizes:
         warc = work / f"synthetic-{size}.warc.gz"
         started = time.perf_counter()
-        write_synthetic_warc(warc, size)
+        pages = write_synthetic_warc(warc, size)
         made = time.perf_counter() - started
         wall, memory, out = repub_import(warc, work / "memory.db")
         stored = count(work / "memory.db", "SELECT count(*) FROM articles")
-        if stored != size:
-            raise RuntimeError(f"stored {stored} of {size}: {out}")
-        rows.append(f"| (w4) `repub import --warc`, {size} synthetic records "
+        if stored != pages:
+            raise RuntimeError(f"stored {stored} of {pages}: {out}")
+        rows.append(f"| (w4) `repub import --warc`, {size} synthetic records, {pages} of them pages "
                     f"({warc.stat().st_size / 2**20:.0f} MB) | {memory / 2**20:.1f} MB peak PSS | "
-                    f"{size / wall:.1f} pages/s, written in {made:.0f} s |")
+                    f"{pages / wall:.1f} pages/s, {size / wall:.0f} records/s (written in {made:.0f} s) |")
         print(rows[-1], file=sys.stderr)
         warc.unlink()
     return rows
