@@ -16,6 +16,7 @@ import pytest
 
 from repub.errors import FetchError
 from repub.fetch import Fetcher, FetchSettings, Page, fetch_page, parse_host_map
+from repub.ingest.discovery import SITEMAP_TYPES
 from webserver import TestWeb
 
 HOST = "www.example.com"
@@ -292,6 +293,40 @@ def test_other_types_when_asked_for(web: TestWeb) -> None:
     assert (page.content_type, page.body, page.text) == ("application/rss+xml", feed, feed.decode())
     err = fetch_error(f"{REAL}/feed", settings(web))
     assert (err.kind, err.message) == ("not-html", "not HTML: application/rss+xml")
+
+
+URLSET = (b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+          b"<url><loc>https://www.example.com/2026/01/caf\xc3\xa9/</loc></url></urlset>")
+
+
+@pytest.mark.parametrize("ctype", ["application/x-gzip", "application/gzip", "application/octet-stream"])
+def test_gzipped_document_served_as_a_file_is_inflated(web: TestWeb, ctype: str) -> None:
+    """An .xml.gz sent as it lies on disk (no Content-Encoding) is a document, not a binary article."""
+    web.route(f"/{HOST}/sitemap-posts-1.xml.gz", html(gzip.compress(URLSET), ctype))
+    page = fetch_page(f"{REAL}/sitemap-posts-1.xml.gz", settings(web), accept=SITEMAP_TYPES)
+    assert (page.status, page.content_type, page.body) == (200, ctype, URLSET)
+    assert (page.charset, page.text) == ("utf-8", URLSET.decode())
+    # an article URL answering the same bytes is still refused: articles are HTML
+    err = fetch_error(f"{REAL}/sitemap-posts-1.xml.gz", settings(web))
+    assert (err.kind, err.message) == ("not-html", f"not HTML: {ctype}")
+
+
+def test_gzipped_document_is_inflated_under_the_same_cap(web: TestWeb) -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * 300_000, compresslevel=9)  # ~1 KB that inflates to 300 KB
+    web.route(f"/{HOST}/bomb.xml.gz", html(bomb, "application/gzip"))
+    web.route(f"/{HOST}/cut.xml.gz", html(gzip.compress(URLSET)[:-12], "application/gzip"))
+    err = fetch_error(f"{REAL}/bomb.xml.gz", settings(web), accept=SITEMAP_TYPES)
+    assert (err.kind, err.status, err.message) == (
+        "too-large", 200, "decompressed body exceeds the limit of 100000 bytes")
+    assert err.nbytes == len(bomb)
+    err = fetch_error(f"{REAL}/cut.xml.gz", settings(web), accept=SITEMAP_TYPES)
+    assert (err.kind, err.message) == ("encoding", "truncated gzip data")
+
+
+def test_document_of_an_unexpected_type_is_not_called_html(web: TestWeb) -> None:
+    web.route(f"/{HOST}/robots.txt", html(b"<html><body>Welcome</body></html>", "text/html"))
+    err = fetch_error(f"{REAL}/robots.txt", settings(web), accept={"text/plain"})
+    assert (err.kind, err.status, err.message) == ("wrong-type", 200, "unexpected Content-Type: text/html")
 
 
 def test_empty_body(web: TestWeb) -> None:

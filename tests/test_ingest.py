@@ -255,13 +255,18 @@ def test_robots_disallowed_url_is_logged_and_not_fetched(
     web.route("/www.transcend.org/robots.txt", lambda _h: text(b"User-agent: *\nDisallow: /tms/2024/\n"))
     sources = sources_file(tmp_path, follow=False, sitemaps=False, listings=False)
     code, out, _ = ingest(capsys, sources)
-    assert code == 0 and ", new 7, updated 0, failed 3," in out  # NATO refused + the two 404s
+    # NATO refused: the site's wish, not a failure (the two 404s are)
+    assert code == 0 and ", new 7, updated 0, failed 2, refused 1, " in out
     assert NATO_PATH not in web.hits
     with Store.open(f"sqlite:///{env['REPUB_DB']}") as store:
         (entry,) = store.fetch_log(NATO)
     assert (entry.error_kind, entry.error, entry.status, entry.run_id) == (
         "robots", "refused by robots.txt", None, 1
     )
+    # --backfill asks every URL again (the 404s too): the refused one is still refused, not failed
+    code, out, _ = ingest(capsys, sources, "--backfill")
+    assert code == 0 and ", new 0, updated 0, failed 2, refused 1, " in out
+    assert [(r["failed"], r["refused"]) for r in runs(capsys)] == [(2, 1), (2, 1)]
 
 
 def test_page_without_an_article_is_a_failure_with_an_extract_line_in_the_fetch_log(

@@ -18,7 +18,7 @@ TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
 TABLES = TABLES_0004 | {"warc_files"}
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _tables(path: Path) -> set[str]:
@@ -59,11 +59,15 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0004")  # one step down: 0005's table and raw-page columns go
+    downgrade(url, "0005")  # one step down: 0006's table and raw-page columns go
     assert _tables(path) == TABLES_0004
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(raw_pages)")}
     assert {"status_line", "headers", "warc_payload_digest"} & columns == set()
+    downgrade(url, "0004")  # then only 0005's column goes
+    assert _tables(path) == TABLES_0004
+    with sqlite3.connect(path) as conn:
+        assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     downgrade(url, "0003")  # then 0004's tables
     assert _tables(path) == TABLES_0003
     downgrade(url, "0002")  # then 0003's table

@@ -20,12 +20,12 @@ def test_run_figures_round_trip(tmp_path: Path) -> None:
         run_id = start_run(store, "ingest", {"source": "tms"}, now=T0)
         update_run(store, run_id, RunFigures(discovered=5, new=2))
         assert list_runs(store)[0].status == "running"
-        finish_run(store, run_id, RunFigures(5, 2, 1, 1, 1), status="ok", now=T0 + timedelta(seconds=3))
+        finish_run(store, run_id, RunFigures(5, 2, 1, 1, 1, 3), status="ok", now=T0 + timedelta(seconds=3))
         (run,) = list_runs(store)
     assert run.to_json() == {
         "id": run_id, "command": "ingest", "status": "ok", "started_at": "2026-11-26T12:00:00Z",
         "finished_at": "2026-11-26T12:00:03Z", "seconds": 3.0, "options": {"source": "tms"},
-        "discovered": 5, "new": 2, "updated": 1, "unchanged": 1, "failed": 1, "error": None,
+        "discovered": 5, "new": 2, "updated": 1, "unchanged": 1, "failed": 1, "refused": 3, "error": None,
     }
 
 

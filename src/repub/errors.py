@@ -16,7 +16,9 @@ class FetchError(RepubError):
 
     ``kind`` is a short machine-readable reason (``timeout``, ``http``, ``not-html``, ``too-large``,
     ``connect``, ``bad-url``, ``redirects``, ``empty``, ``blocked``, ``protocol`` (the server broke
-    HTTP, e.g. closed mid-body), ``encoding`` (unsupported or corrupt Content-Encoding)), ``status`` the
+    HTTP, e.g. closed mid-body), ``encoding`` (unsupported or corrupt Content-Encoding, or a corrupt gzip
+    file), ``wrong-type`` (a discovery document of a type not asked for), ``bot-wall`` (a bot-protection
+    challenge or block page, see ``repub.fetch.botwall``)), ``status`` the
     HTTP status when one was received, ``bytes`` what was read before giving up.
     """
 

@@ -70,6 +70,78 @@ UNCLOSED_TITLE_PAGE = (
 NO_ARTICLE_PAGE = b"<html><head><script>var a = 1;</script></head><body><div> </div><nav></nav></body></html>"
 GARBAGE = bytes((i * 37 + 11) % 256 for i in range(4096)).replace(b"<", b"\x00")
 
+# Bot walls, modelled on the pages and headers real services send (their shapes as captured in public
+# detectors and bug reports: see src/repub/fetch/botwalls.toml); tokens and ids are made up.
+CLOUDFLARE_CHALLENGE = (
+    b'<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
+    b'<meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta name="robots" '
+    b'content="noindex,nofollow"><meta name="viewport" content="width=device-width,initial-scale=1">'
+    b'<link href="/cdn-cgi/styles/challenges.css" rel="stylesheet"></head><body class="no-js">'
+    b'<div class="main-wrapper" role="main"><div class="main-content"><noscript><div class="h2">'
+    b'<span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></noscript>'
+    b"</div></div><script>(function(){window._cf_chl_opt={cvId: '3',cZone: 'hostile.example',cType: "
+    b"'managed',cRay: '8f0a1b2c3d4e5f60',cH: 'x0x0',cUPMDTk: \"/?__cf_chl_tk=x0x0\"};var cpo="
+    b"document.createElement('script');cpo.src='/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"
+    b"?ray=8f0a1b2c3d4e5f60';document.getElementsByTagName('head')[0].appendChild(cpo);}());</script>"
+    b"</body></html>"
+)
+CLOUDFLARE_BLOCK = (
+    b'<!DOCTYPE html><html lang="en-US"><head><title>Attention Required! | Cloudflare</title></head>'
+    b'<body><div id="cf-wrapper"><div id="cf-error-details"><h1>Sorry, you have been blocked</h1>'
+    b"<h2>You are unable to access hostile.example</h2><p>This website is using a security service to "
+    b"protect itself from online attacks.</p><p>Cloudflare Ray ID: 8f0a1b2c3d4e5f60</p></div></div>"
+    b"</body></html>"
+)
+DATADOME_CHALLENGE = (
+    b'<html lang="en"><head><title>hostile.example</title><style>#cmsg{animation: A 1.5s;}</style>'
+    b'</head><body style="margin:0"><p id="cmsg">Please enable JS and disable any ad blocker</p>'
+    b"<script data-cfasync=\"false\">var dd={'rt':'c','cid':'AHrlqAAAAAMAx0x0','hsh':'0A0A0A0A',"
+    b"'t':'bv','s':12345,'e':'x0x0','host':'geo.captcha-delivery.com'}</script>"
+    b'<script data-cfasync="false" src="https://ct.captcha-delivery.com/c.js"></script></body></html>'
+)
+PERIMETERX_BLOCK = (
+    b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Access to this page has been '
+    b"denied.</title></head><body><div class=\"px-container\"><h1>Access to this page has been denied"
+    b"</h1><p>Press &amp; Hold to confirm you are a human (and not a bot).</p><div id=\"px-captcha\">"
+    b"</div><p>Reference ID 0a0a0a0a-0000-11ee-0000-000000000000</p></div><script>window._pxAppId = "
+    b"'PX0a0a0a0a';window._pxJsClientSrc = '/0a0a0a0a/init.js';</script>"
+    b'<script src="https://captcha.px-cdn.net/PX0a0a0a0a/captcha.js?a=c&m=0"></script></body></html>'
+)
+AKAMAI_DENIED = (
+    b"<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n \n"
+    b'You don\'t have permission to access "http&#58;&#47;&#47;hostile&#46;example&#47;akamai" on this '
+    b"server.<P>\nReference&#32;&#35;18&#46;0a0a0a0a&#46;1700000000&#46;0a0a0a0a\n<P>https&#58;&#47;"
+    b"&#47;errors&#46;edgesuite&#46;net&#47;18&#46;0a0a0a0a&#46;1700000000&#46;0a0a0a0a</P>\n"
+    b"</BODY>\n</HTML>\n"
+)
+SUCURI_BLOCK = (
+    b'<!DOCTYPE html>\n<html lang="en"><head><link rel="stylesheet" '
+    b'href="https://cdn.sucuri.net/sucuri-firewall-block.css" /><title>Sucuri WebSite Firewall - Access '
+    b"Denied</title></head><body><div id=\"main-container\"><h1>Access Denied - Sucuri Website Firewall"
+    b"</h1><table><tr><td>Block ID:</td><td><span>FBP007</span></td></tr><tr><td>Block reason:</td><td>"
+    b"<span>Fake bot access.</span></td></tr></table></div></body></html>"
+)
+SUCURI_CHALLENGE = (
+    b"<html><title>You are being redirected...</title><noscript>Javascript is required. Please enable "
+    b"javascript before you are allowed to see this page.</noscript><script>var s={},u,c,U,r,i,l=0,a,e="
+    b"eval,w=String.fromCharCode,sucuri_cloudproxy_js='',S='cz0iMCIgKyAiMCI7';L=S.length;"
+    b"document.cookie='sucuri_cloudproxy_uuid_0a0a0a0a0=0a0a;path=/;max-age=86400';"
+    b"location.reload();</script></html>"
+)
+# An ordinary page of a site behind Cloudflare: its script and cookie are on every page, no wall.
+CLOUDFLARE_FRONTED_ARTICLE = ARTICLE.replace(
+    b"</body>", b"<script>(function(){window.__CF$cv$params={r:'8f0a1b2c3d4e5f60',t:'MTcwMDAwMDAwMA=='};"
+    b"var a=document.createElement('script');a.src='/cdn-cgi/challenge-platform/scripts/jsd/main.js';"
+    b"document.getElementsByTagName('head')[0].appendChild(a);})();</script></body>")
+CLOUDFLARE_HEADERS = {"Server": "cloudflare", "CF-RAY": "8f0a1b2c3d4e5f60-FRA",
+                      "Set-Cookie": "__cf_bm=x0x0; path=/; domain=.hostile.example; HttpOnly; Secure"}
+
+# for `repub ingest`: a good article and a challenge, side by side
+SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    f"<url><loc>{REAL}/article</loc></url><url><loc>{REAL}/cf-challenge</loc></url></urlset>"
+).encode()
+
 ORIGINAL_PAGE = (
     "<html><head><title>{title}</title>{head}</head><body><article><h1>{title}</h1>"
     f"<p>{ARTICLE_TEXT}</p><p>{ARTICLE_TEXT}</p>{{tail}}</article></body></html>"
@@ -158,6 +230,26 @@ class HostileServer:
             "/secret": lambda _h: _html(b"<html><body><p>internal secret</p></body></html>"),
             "/to-metadata": lambda _h: _html(self._copy("Go to Original", METADATA_URL)),
             "/to-private": lambda _h: _html(self._copy("canonical", PRIVATE_URL)),
+            "/cf-challenge": lambda _h: _html(CLOUDFLARE_CHALLENGE, **CLOUDFLARE_HEADERS),
+            "/cf-challenge-403": lambda _h: (403, {"Content-Type": "text/html; charset=UTF-8",
+                                                   "cf-mitigated": "challenge", **CLOUDFLARE_HEADERS},
+                                             CLOUDFLARE_CHALLENGE),
+            "/cf-block": lambda _h: (403, {"Content-Type": "text/html; charset=UTF-8", **CLOUDFLARE_HEADERS},
+                                     CLOUDFLARE_BLOCK),
+            "/cf-fronted": lambda _h: _html(CLOUDFLARE_FRONTED_ARTICLE, **CLOUDFLARE_HEADERS),
+            "/datadome": lambda _h: (403, {"Content-Type": "text/html;charset=utf-8", "Server": "DataDome",
+                                           "X-DataDome": "protected", "X-DD-B": "2"}, DATADOME_CHALLENGE),
+            "/datadome-no-headers": lambda _h: (403, {"Content-Type": "text/html"}, DATADOME_CHALLENGE),
+            "/perimeterx": lambda _h: (403, {"Content-Type": "text/html"}, PERIMETERX_BLOCK),
+            "/akamai": lambda _h: (403, {"Content-Type": "text/html", "Server": "AkamaiGHost"},
+                                   AKAMAI_DENIED),
+            "/sucuri": lambda _h: (403, {"Content-Type": "text/html", "Server": "Sucuri/Cloudproxy",
+                                         "X-Sucuri-ID": "19002", "X-Sucuri-Block": "FBP007"}, SUCURI_BLOCK),
+            "/sucuri-challenge": lambda _h: _html(SUCURI_CHALLENGE, "text/html; charset=UTF-8",
+                                                  Server="Sucuri/Cloudproxy"),
+            "/cf-challenge-503": lambda _h: (503, {"Content-Type": "text/html", **CLOUDFLARE_HEADERS},
+                                             CLOUDFLARE_CHALLENGE),
+            "/sitemap.xml": lambda _h: _html(SITEMAP, "application/xml"),
             "/500": lambda _h: (500, {"Content-Type": "text/html"}, b"<html><body>oops</body></html>"),
             "/404": lambda _h: (404, {"Content-Type": "text/html"}, b"<html><body>gone</body></html>"),
         }

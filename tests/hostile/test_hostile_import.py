@@ -115,6 +115,19 @@ REFUSED = [
     ("/ssrf-redirect", (), None, "blocked", "refused: 127.0.0.1 is a loopback address"),
     ("/500", (), 500, "http", "HTTP 500 Internal Server Error"),
     ("/404", (), 404, "http", "HTTP 404 Not Found"),
+    *((case, (), status, "bot-wall", f"bot wall: {vendor} answered with a challenge or block page "
+       f"(HTTP {status}, {sign})") for case, status, vendor, sign in [
+        ("/cf-challenge", 200, "Cloudflare", 'title "Just a moment..."'),
+        ("/cf-challenge-403", 403, "Cloudflare", "header cf-mitigated: challenge"),
+        ("/cf-challenge-503", 503, "Cloudflare", 'title "Just a moment..."'),
+        ("/cf-block", 403, "Cloudflare", 'title "Attention Required! | Cloudflare"'),
+        ("/datadome", 403, "DataDome", "header server: DataDome"),
+        ("/datadome-no-headers", 403, "DataDome", "marker var dd={ + captcha-delivery.com"),
+        ("/perimeterx", 403, "PerimeterX (HUMAN)", 'title "Access to this page has been denied."'),
+        ("/akamai", 403, "Akamai", "marker errors&#46;edgesuite&#46;net"),
+        ("/sucuri", 403, "Sucuri", "header x-sucuri-block"),
+        ("/sucuri-challenge", 200, "Sucuri", "marker sucuri_cloudproxy_js"),
+    ]),
 ]
 
 
@@ -160,8 +173,9 @@ def test_bomb_is_stopped_by_its_decoded_size(db: Path, capsys: pytest.CaptureFix
         ("/cp1251", CYRILLIC_TITLE, CYRILLIC_TEXT),
         ("/nocharset", NOCHARSET_TITLE, NOCHARSET_TEXT),
         ("/broken", "Ships collide in fog", BROKEN_TEXT),
+        ("/cf-fronted", "Flood in the valley", ARTICLE_TEXT),
     ],
-    ids=["cp1251-labelled-utf8", "no-charset", "broken-html"],
+    ids=["cp1251-labelled-utf8", "no-charset", "broken-html", "behind-cloudflare-no-wall"],
 )
 def test_stored_and_decoded_right(db: Path, capsys: pytest.CaptureFixture[str], connections: list[object],
                                   srv: HostileServer, case: str, title: str, text: str) -> None:
@@ -250,8 +264,12 @@ def test_original_inside_the_network_is_refused(
         ("/bomb", f"decompressed body exceeds the limit of {MAX_BYTES} bytes"),
         ("/no-article", "no article text found (no title and no body)"),
         ("/pdf", "not HTML: application/pdf"),
+        ("/cf-challenge", 'bot wall: Cloudflare answered with a challenge or block page (HTTP 200, title '
+                          '"Just a moment...")'),
+        ("/cf-challenge-403", "bot wall: Cloudflare answered with a challenge or block page (HTTP 403, "
+                              "header cf-mitigated: challenge)"),
     ],
-    ids=["500", "garbage", "empty", "bomb", "no-article", "pdf"],
+    ids=["500", "garbage", "empty", "bomb", "no-article", "pdf", "cf-challenge", "cf-challenge-403"],
 )
 def test_stored_article_survives_a_bad_reimport(
     srv: HostileServer, db: Path, capsys: pytest.CaptureFixture[str], mode: str, message: str

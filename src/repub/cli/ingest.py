@@ -95,7 +95,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = build_settings(db=args.db, host_maps=args.host_map, user_agent=agent, timeout=args.timeout)
     options = IngestOptions(source=args.source, max_new=args.max_new, since=args.since,
                             backfill=args.backfill, enqueue=args.enqueue)
-    with _log_file(args.log_file) as logger, open_store(settings) as store, _progress() as progress:
+    with (_log_file(args.log_file) as logger, _warnings_on_stderr(args.log_file is not None),
+          open_store(settings) as store, _progress() as progress):
         ingest = Ingest(store, settings, config, options, progress=progress)
         try:
             result = ingest.run()
@@ -153,6 +154,24 @@ def _log_file(path: Path | None) -> Iterator[logging.Logger]:
 
 
 @contextmanager
+def _warnings_on_stderr(log_file: bool) -> Iterator[None]:
+    """The run's warnings on stderr, one ``repub: `` line each (cron mails them). With --log-file only
+    the discovery warnings (a start point or child sitemap that failed): each page's failure is in the
+    file and counted in the summary."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("repub: %(message)s"))
+    if log_file:
+        handler.addFilter(lambda record: record.name == "repub.ingest.discovery")
+    logger = logging.getLogger("repub.ingest")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextmanager
 def _progress() -> Iterator[Progress | None]:
     """A rich progress bar on a terminal; nothing under cron (stdout not a terminal)."""
     if not sys.stdout.isatty():
@@ -181,7 +200,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         f = run.figures
         seconds = f"{run.seconds:.1f}s" if run.seconds is not None else "-"
         print(f"{run.id:>5} {run.command:<7} {run.status:<11} {run.started_at or '-':<20} {seconds:>8}  "
-              f"discovered {f.discovered}, new {f.new}, updated {f.updated}, failed {f.failed}"
+              f"discovered {f.discovered}, new {f.new}, updated {f.updated}, failed {f.failed}, "
+              f"refused {f.refused}"
               + (f"  ({run.error})" if run.error else ""))
     return EXIT_OK
 

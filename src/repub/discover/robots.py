@@ -11,6 +11,13 @@ from repub.errors import FetchError
 
 # robots.txt is plain text; anything else served for it (an HTML error page, say) is not a policy
 ROBOTS_TYPES = frozenset({"text/plain"})
+REFUSED = "refused by robots.txt"  # the message of a URL a host's robots.txt disallows (kind "robots")
+
+
+def refused_by_robots(err: FetchError) -> bool:
+    """Whether ``err`` is a URL robots.txt disallows: the site's wish, counted apart from failures
+    (a robots.txt that cannot be read is a failure of its host)."""
+    return err.kind == "robots" and err.message == REFUSED
 
 
 def robots_url(url: str) -> str:
@@ -67,6 +74,6 @@ def policy_after_failure(err: FetchError, user_agent: str) -> RobotsPolicy | Non
     reports as the host's problem rather than as a refusal of each URL."""
     if err.kind == "http" and err.status is not None and 400 <= err.status < 500:
         return RobotsPolicy.allow_all(user_agent)
-    if err.kind in ("not-html", "empty"):  # served, but not as text: nothing to obey
+    if err.kind in ("wrong-type", "not-html", "empty"):  # served, but not as text: nothing to obey
         return RobotsPolicy.allow_all(user_agent)
     return None

@@ -7,26 +7,26 @@ Handles <urlset> and <sitemapindex> (sitemaps.org 0.9), gzipped files, Google Ne
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
+from ..fetch.body import GZIP_MAGIC, BadGzip, TooLarge
+from ..fetch.body import gunzip_capped as _gunzip
 from .safety import entity_declaration_error
 from .types import Discovered, DiscoveryResult
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def parse_sitemap(content: bytes, base_url: str, *, max_bytes: int = MAX_SITEMAP_BYTES) -> DiscoveryResult:
     """URLs (urlset) or child sitemaps (sitemapindex) of one sitemap document; never raises."""
     result = DiscoveryResult()
-    if content[:2] == _GZIP_MAGIC:
-        # servers send .xml.gz as application/gzip without Content-Encoding, so the fetcher hands us
-        # the compressed bytes; decompress here, capped so a small "gzip bomb" cannot fill memory
+    if content.startswith(GZIP_MAGIC):
+        # the fetcher inflates an .xml.gz served as a file; bytes handed over another way may still be
+        # compressed: decompress here, capped so a small "gzip bomb" cannot fill memory
         try:
             content = gunzip_capped(content, max_bytes)
         except ValueError as exc:
@@ -66,6 +66,9 @@ def parse_sitemap(content: bytes, base_url: str, *, max_bytes: int = MAX_SITEMAP
             if url and url not in seen:
                 seen.add(url)
                 result.sitemaps.append(url)
+                lastmod = _w3c_date(_text(node, "lastmod"))
+                if lastmod is not None:
+                    result.sitemap_lastmod[url] = lastmod
     elif kind == "urlset":
         seen = set()
         for node in _children(root, "url"):
@@ -86,24 +89,10 @@ def parse_sitemap(content: bytes, base_url: str, *, max_bytes: int = MAX_SITEMAP
 
 def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
     """Decompress gzip ``data`` (possibly several members); ValueError past ``max_bytes`` or if corrupt."""
-    out = bytearray()
-    while data:
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            out += inflater.decompress(data, max_bytes + 1 - len(out))
-            if len(out) > max_bytes:
-                raise ValueError(f"decompressed size exceeds {max_bytes} bytes")
-            out += inflater.flush()
-        except zlib.error as exc:
-            raise ValueError(f"corrupt gzip data: {exc}") from exc
-        if len(out) > max_bytes:
-            raise ValueError(f"decompressed size exceeds {max_bytes} bytes")
-        if not inflater.eof:
-            raise ValueError("truncated gzip data")
-        data = inflater.unused_data
-        if not data.startswith(_GZIP_MAGIC):
-            break  # trailing padding after the last member, as some servers write
-    return bytes(out)
+    try:
+        return _gunzip(data, max_bytes)
+    except (TooLarge, BadGzip) as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def _local(node: etree._Element) -> str:

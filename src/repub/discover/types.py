@@ -22,5 +22,7 @@ class DiscoveryResult:
 
     urls: list[Discovered] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)  # child sitemaps of an index, to fetch next
+    # each child's <lastmod> where the index gives one (aware, UTC when no zone): walk order and --since
+    sitemap_lastmod: dict[str, datetime] = field(default_factory=dict)
     next_page: str | None = None  # the next listing page, for paginated category pages
     errors: list[str] = field(default_factory=list)

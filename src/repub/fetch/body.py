@@ -9,10 +9,42 @@ from __future__ import annotations
 import zlib
 
 ACCEPT_ENCODING = "gzip, deflate"  # only what we can inflate with a bound
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class UnsupportedEncoding(Exception):
     pass
+
+
+class TooLarge(Exception):
+    """Inflating would go past the limit."""
+
+
+class BadGzip(Exception):
+    """Corrupt or cut-short gzip data; ``str()`` says which."""
+
+
+def gunzip_capped(data: bytes, limit: int) -> bytes:
+    """Inflate a gzip file (possibly several members), never past ``limit`` bytes: TooLarge beyond it,
+    BadGzip when the data is corrupt or cut short. For files served as they are on disk (an
+    ``.xml.gz`` sent as application/gzip), which no Content-Encoding announces."""
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+            if len(out) <= limit:
+                out += inflater.flush()
+        except zlib.error as exc:
+            raise BadGzip(f"corrupt gzip data: {exc}") from None
+        if len(out) > limit:
+            raise TooLarge(f"decompressed size exceeds {limit} bytes")
+        if not inflater.eof:
+            raise BadGzip("truncated gzip data")
+        data = inflater.unused_data
+        if not data.startswith(GZIP_MAGIC):
+            break  # trailing padding after the last member, as some servers write
+    return bytes(out)
 
 
 class _Inflater:

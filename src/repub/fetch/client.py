@@ -22,8 +22,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from repub.errors import FetchError
-from repub.fetch.body import ACCEPT_ENCODING, BodyDecoder, UnsupportedEncoding
-from repub.fetch.charset import decode_html, looks_binary
+from repub.fetch.body import (
+    ACCEPT_ENCODING,
+    GZIP_MAGIC,
+    BadGzip,
+    BodyDecoder,
+    TooLarge,
+    UnsupportedEncoding,
+    gunzip_capped,
+)
+from repub.fetch.botwall import HEAD_CHARS, WALL_STATUSES, wall_by_headers, wall_by_page
+from repub.fetch.charset import decode_document, decode_html, looks_binary
 from repub.fetch.guard import BlockedPeer, check_url_async, peer_check
 from repub.fetch.hostmap import to_real, to_wire
 from repub.fetch.transport import Transport, release
@@ -35,6 +44,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<div", b"<p>")
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+_PEEK_SECONDS = 2.0  # at most, reading the head of an error answer for a bot wall's signs
 
 
 def validate_url(url: str, *, what: str = "URL") -> None:
@@ -217,12 +227,21 @@ class Fetcher:
             if _CONDITIONAL & {name.lower() for name in sent}:
                 return page(mime)
             raise progress.error("http", f"{reason} to a request that was not conditional", url)
+        wall = wall_by_headers(headers)
+        if wall is None and (status in WALL_STATUSES or (mime in HTML_TYPES and mime not in progress.accept)):
+            # an error or an unexpected HTML answer: its head is read for a wall's page
+            wall = wall_by_page(await self._peek(response, headers.get("content-encoding", ""), progress))
+        if wall is not None:
+            raise progress.error("bot-wall", wall.message(status), url)
         if status >= 300:
             err = progress.error("http", reason if status >= 400 else f"{reason} without a Location", url)
             err.retry_after = headers.get("retry-after")  # a polite caller waits before asking again
             raise err
+        articles = progress.accept == HTML_TYPES  # else a discovery document (feed, sitemap, robots.txt)
         if mime and mime not in progress.accept:
-            raise progress.error("not-html", f"not HTML: {mime}", url)
+            if articles:
+                raise progress.error("not-html", f"not HTML: {mime}", url)
+            raise progress.error("wrong-type", f"unexpected Content-Type: {mime}", url)
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > s.max_bytes:
             message = f"Content-Length {length} exceeds the limit of {s.max_bytes} bytes"
@@ -230,13 +249,60 @@ class Fetcher:
         body = await self._read(url, response, headers.get("content-encoding", ""), progress)
         if not body:
             raise progress.error("empty", "empty body", url)
-        if not mime and not (progress.accept & HTML_TYPES and looks_like_html(body)):
+        sniffed = not mime and bool(progress.accept & HTML_TYPES) and looks_like_html(body)
+        html = mime in HTML_TYPES or sniffed
+        if not html and not articles:
+            # A document is not an article: no HTML sniffing or binary check. An .xml.gz served as a
+            # file (application/gzip, no Content-Encoding) is still compressed: inflated here, under
+            # the same cap as a Content-Encoding.
+            body = self._gunzip_file(url, body, progress)
+            text, charset = decode_document(body, ctype)
+            return page(mime, charset, body, text)
+        if not html:
             raise progress.error("not-html", "not HTML: no Content-Type and the body does not look like HTML",
                                  url)
         text, charset = decode_html(body, ctype)
         if looks_binary(text) and not looks_like_html(body):  # an image or archive labelled text/html
             raise progress.error("not-html", "not HTML: the body is binary data", url)
+        wall = wall_by_page(text)  # a challenge sent as a 200 ("Just a moment...") is no article
+        if wall is not None:
+            raise progress.error("bot-wall", wall.message(status), url)
         return page(mime or "text/html", charset, body, text)
+
+    async def _peek(self, response: httpx.Response, encoding: str, progress: _Progress) -> str:
+        """The head of an answer's body (up to ``HEAD_CHARS`` bytes, decoded) when it comes promptly:
+        "" when it cannot be read. For the signs of a bot wall on an answer not otherwise read."""
+        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if mime and mime not in HTML_TYPES:
+            return ""
+        try:
+            decoder = BodyDecoder(encoding, HEAD_CHARS)
+        except UnsupportedEncoding:
+            return ""
+        parts: list[bytes] = []
+        try:
+            async with asyncio.timeout(_PEEK_SECONDS):
+                async for chunk in response.aiter_raw():
+                    progress.nbytes += len(chunk)
+                    parts.append(decoder.feed(chunk))
+                    if decoder.size >= HEAD_CHARS:
+                        break
+        except (TimeoutError, httpx.HTTPError, zlib.error):
+            pass  # what did arrive is still looked at
+        return b"".join(parts)[:HEAD_CHARS].decode("utf-8", errors="replace")
+
+    def _gunzip_file(self, url: str, body: bytes, progress: _Progress) -> bytes:
+        """``body`` inflated when it is a gzip file (by its magic bytes), never past ``max_bytes``."""
+        if not body.startswith(GZIP_MAGIC):
+            return body
+        limit = self.settings.max_bytes
+        try:
+            return gunzip_capped(body, limit)
+        except TooLarge:
+            raise progress.error("too-large", f"decompressed body exceeds the limit of {limit} bytes",
+                                 url) from None
+        except BadGzip as exc:
+            raise progress.error("encoding", str(exc), url) from None
 
     async def _read(self, url: str, response: httpx.Response, encoding: str, progress: _Progress) -> bytes:
         limit = self.settings.max_bytes

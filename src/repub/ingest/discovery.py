@@ -46,8 +46,8 @@ class Walk:
 
     urls: list[Discovered] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    documents: int = 0  # start-point documents fetched
-    failed_documents: int = 0
+    documents: int = 0  # discovery documents fetched (start points, child sitemaps, listing pages)
+    failed_documents: int = 0  # ... that could not be fetched, or yielded nothing but errors
 
 
 class _Walker:
@@ -69,9 +69,16 @@ class _Walker:
         self.walk.documents += 1
         return page
 
+    def read(self, result: DiscoveryResult) -> DiscoveryResult:
+        """A document's parse: its errors are the walk's; one that yields nothing but errors (refused as
+        an entity bomb, not a sitemap, no links at all...) failed, like one that could not be fetched."""
+        self.walk.errors.extend(result.errors)
+        if result.errors and not (result.urls or result.sitemaps or result.next_page):
+            self.walk.failed_documents += 1
+        return result
+
     async def take(self, result: DiscoveryResult) -> bool:
         """Keep a page's entries; True when the walk may go on to the next page."""
-        self.walk.errors.extend(result.errors)
         items = [d for d in filter_urls(result.urls, self.source) if self._recent(d)]
         self.found.extend(items)
         urls = [d.url for d in items]
@@ -92,26 +99,36 @@ class _Walker:
     async def feed(self, url: str) -> None:
         page = await self.document(url, FEED_TYPES | HTML_TYPES)
         if page is not None:
-            await self.take(parse_feed(page.body, page.final_url))
+            await self.take(self.read(parse_feed(page.body, page.final_url)))
 
     async def sitemap(self, url: str, depth: int = 0) -> bool:
         """Walk one sitemap (an index: its children, newest first); False when the walk should stop."""
         page = await self.document(url, SITEMAP_TYPES)
         if page is None:
             return True
-        result = parse_sitemap(page.body, page.final_url)
+        result = self.read(parse_sitemap(page.body, page.final_url))
         if not result.sitemaps:
             return await self.take(result)
-        self.walk.errors.extend(result.errors)
         if depth >= MAX_SITEMAP_DEPTH:
             self.walk.errors.append(f"sitemap index nested too deep at {url}")
             return False
-        # sitemaps.org gives children no order; WordPress and Yoast number them oldest first
-        # (posts-post-1 holds the oldest posts), so the newest come last
-        for child in list(reversed(result.sitemaps))[:MAX_PAGES]:
+        for child in self._children(result)[:MAX_PAGES]:
             if not await self.sitemap(child, depth + 1):
                 return False
         return True
+
+    def _children(self, index: DiscoveryResult) -> list[str]:
+        """An index's children to walk, newest first: by their <lastmod>, whatever their place in the
+        index (indexes list them oldest first or newest first); with ``since``, a child last modified
+        before it holds nothing newer and is skipped. Children without a lastmod come after the dated
+        ones, last listed first: WordPress and Yoast number them oldest first (posts-post-1 holds the
+        oldest posts) and give no lastmod."""
+        dates = index.sitemap_lastmod
+        dated = sorted((u for u in index.sitemaps if u in dates), key=lambda u: dates[u], reverse=True)
+        if self.since is not None:
+            dated = [u for u in dated if dates[u] >= self.since]
+        undated = [u for u in reversed(index.sitemaps) if u not in dates]
+        return dated + undated
 
     async def listing(self, url: str) -> None:
         seen: set[str] = set()
@@ -121,7 +138,8 @@ class _Walker:
             page = await self.document(next_url, HTML_TYPES)
             if page is None:
                 return
-            result = parse_listing(page.text, page.final_url, self.source.site, self.source.include)
+            source = self.source
+            result = self.read(parse_listing(page.text, page.final_url, source.site, source.include))
             if not await self.take(result):
                 return
             next_url = result.next_page

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..discover import RobotsPolicy
-from ..discover.robots import ROBOTS_TYPES, policy_after_failure, robots_url
+from ..discover.robots import REFUSED, ROBOTS_TYPES, policy_after_failure, robots_url
 from ..errors import FetchError
 from ..fetch import HTML_TYPES, Fetcher
 from ..fetch.retry import asked_wait, retry_delay
@@ -45,6 +45,7 @@ class _Host:
     semaphore: asyncio.Semaphore
     interval: float  # seconds between request starts
     next_start: float = 0.0  # monotonic time of the next allowed start
+    paused_until: float = 0.0  # monotonic time a Retry-After asked the whole host to wait until
     robots: RobotsPolicy | None = None
     robots_error: tuple[str, str] | None = None  # (kind, message) when robots.txt could not be read
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -65,18 +66,33 @@ class HostLimiter:
     @asynccontextmanager
     async def slot(self, host: _Host) -> Any:
         async with host.semaphore:
+            await self.turn(host)
+            yield
+
+    @staticmethod
+    async def turn(host: _Host) -> None:
+        """Wait for the host's next start. A request already admitted (holding the host's semaphore,
+        waiting for its start) when a Retry-After pauses the host waits out the pause too, and takes a
+        new turn after it: nothing is sent to a paused host."""
+        while True:
             now = time.monotonic()
-            start = max(now, host.next_start)
+            start = max(now, host.next_start, host.paused_until)
             # reserve the start before sleeping so concurrent waiters queue behind it
             host.next_start = start + host.interval
             if start > now:
                 await asyncio.sleep(start - now)
-            yield
+            if not HostLimiter.paused(host):
+                return
+
+    @staticmethod
+    def paused(host: _Host) -> bool:
+        return time.monotonic() < host.paused_until
 
     @staticmethod
     def pause(host: _Host, seconds: float) -> None:
-        """Retry-After: no request to this host starts for ``seconds``."""
-        host.next_start = max(host.next_start, time.monotonic() + seconds)
+        """Retry-After: no request to this host starts for ``seconds``, including those admitted."""
+        host.paused_until = max(host.paused_until, time.monotonic() + seconds)
+        host.next_start = max(host.next_start, host.paused_until)
 
 
 class PoliteFetcher:
@@ -122,7 +138,7 @@ class PoliteFetcher:
             self.on_attempt(err)
             raise err
         if not policy.allowed(url):
-            err = FetchError(url, "robots", "refused by robots.txt")
+            err = FetchError(url, "robots", REFUSED)
             self.on_attempt(err)
             raise err
         return await self._with_retries(url, host, accept, hold)
@@ -134,9 +150,13 @@ class PoliteFetcher:
             attempt = 0
             while True:
                 async with self.limiter.slot(host):
-                    if hold is not None and not held:
+                    while hold is not None and not held:
                         await hold.acquire()
                         held = True
+                        if self.limiter.paused(host):  # paused while waiting for the run's slot
+                            hold.release()  # nothing to hold while the host waits
+                            held = False
+                            await self.limiter.turn(host)
                     try:
                         page = await self._fetcher.fetch(url, accept=accept)
                     except FetchError as err:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from ..config import Settings
 from ..discover import Discovered, Source, SourcesConfig
+from ..discover.robots import refused_by_robots
 from ..errors import ExtractError, FetchError, RepubError
 from ..fetch.types import Page
 from ..normalize import canonical_url, utc_now
@@ -43,6 +44,8 @@ from .politeness import PoliteFetcher, Politeness
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
+# problems with a source's feeds, sitemaps and listings: on stderr even with --log-file (repub.cli.ingest)
+discovery_log = logging.getLogger("repub.ingest.discovery")
 T = TypeVar("T")
 DEAD_STATUSES = frozenset({404, 410})  # a copy answering these is not asked again unless --backfill
 Progress = Callable[[int, int], None]  # (done, total) articles
@@ -76,7 +79,7 @@ class IngestResult:
     def summary(self) -> str:
         f = self.figures
         line = (f"ingest run {self.run_id} {self.status}: discovered {f.discovered}, new {f.new}, "
-                f"updated {f.updated}, failed {f.failed}, {self.seconds:.1f} s")
+                f"updated {f.updated}, failed {f.failed}, refused {f.refused}, {self.seconds:.1f} s")
         return f"{line} ({self.error})" if self.error else line
 
 
@@ -208,7 +211,8 @@ class Ingest:
         )
         self.errors.extend(walk.errors)
         for message in walk.errors:
-            log.warning("discovery: %s", message)
+            discovery_log.warning("discovery: %s", message)
+        self.figures.failed += walk.failed_documents  # a refused feed or child sitemap is a failure
         self.figures.discovered += len(walk.urls)
         todo, pending = await self._db(self._plan, walk.urls)
         if len(todo) > budget:
@@ -329,7 +333,10 @@ class Ingest:
             finally:
                 self._slots_().release()
         except RepubError as err:
-            self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
+            if isinstance(err, FetchError) and refused_by_robots(err):
+                self._refused(str(err))
+            else:
+                self._failed(str(err) if str(err).startswith(url) else f"{url}: {err}")
             return
         log.info("stored %s", record.url)
         original_url = _to_follow(record, saved)
@@ -351,7 +358,10 @@ class Ingest:
             log.info("stored original %s", original_url)
         except RepubError as err:
             await self._db(self._importer_().original_failed, original_url, err)
-            self._failed(f"original {original_url} of {copy_url}: {err}")
+            if isinstance(err, FetchError) and refused_by_robots(err):
+                self._refused(f"original {original_url} of {copy_url}: {err}")
+            else:
+                self._failed(f"original {original_url} of {copy_url}: {err}")
 
     async def _pending_original(self, source: Source, copy_url: str, original_url: str,
                                 outlet: str | None) -> None:
@@ -379,6 +389,11 @@ class Ingest:
         self.figures.failed += 1
         self.errors.append(message)
         log.warning("failed: %s", message)
+
+    def _refused(self, message: str) -> None:
+        """A URL robots.txt disallows: the site's wish, not a failure (in the fetch log all the same)."""
+        self.figures.refused += 1
+        log.info("refused: %s", message)
 
     def _advance(self) -> None:
         self._done += 1

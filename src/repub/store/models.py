@@ -151,6 +151,8 @@ class Run(Base):
     seconds: Mapped[float | None] = mapped_column(sa.Float)
     pid: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # URLs robots.txt refused (not failures); last, where migration 0005 added it
+    refused: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class RawPage(Base):
@@ -169,7 +171,7 @@ class RawPage(Base):
     size: Mapped[int]  # uncompressed bytes
     first_seen_at: Mapped[datetime]  # the fetch (or WARC capture) that gave these bytes: a WARC's WARC-Date
     last_seen_at: Mapped[datetime]
-    # What a WARC response record needs besides the body (migration 0005; rows kept before have none):
+    # What a WARC response record needs besides the body (migration 0006; rows kept before have none):
     # the status line and the response headers as received, in order, [[name, value], ...].
     status_line: Mapped[str | None] = mapped_column(sa.String(255))
     headers: Mapped[list[list[str]] | None] = mapped_column(sa.JSON)

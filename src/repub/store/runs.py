@@ -39,6 +39,7 @@ class RunFigures:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    refused: int = 0  # URLs robots.txt refused: the site's wish, not a failure
 
 
 @dataclass
@@ -98,7 +99,7 @@ def start_run(store: Store, command: str, options: dict[str, Any], *, now: datet
         )
         run = Run(
             command=command, started_at=now, status="running", options=options, pid=os.getpid(),
-            discovered=0, new=0, updated=0, unchanged=0, failed=0,
+            discovered=0, new=0, updated=0, unchanged=0, failed=0, refused=0,
         )
         s.add(run)
         s.flush()
@@ -131,7 +132,8 @@ def list_runs(store: Store, limit: int = 50) -> list[RunView]:
             RunView(
                 id=r.id, command=r.command, status=r.status, started_at=iso_utc(r.started_at),
                 finished_at=iso_utc(r.finished_at), seconds=r.seconds, options=dict(r.options or {}),
-                figures=RunFigures(r.discovered, r.new, r.updated, r.unchanged, r.failed), error=r.error,
+                figures=RunFigures(r.discovered, r.new, r.updated, r.unchanged, r.failed, r.refused),
+                error=r.error,
             )
             for r in rows
         ]

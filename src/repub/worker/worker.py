@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from ..config import Settings
-from ..discover.robots import ROBOTS_TYPES, RobotsPolicy, policy_after_failure, robots_url
+from ..discover.robots import REFUSED, ROBOTS_TYPES, RobotsPolicy, policy_after_failure, robots_url
 from ..errors import FetchError, RepubError
 from ..fetch import Fetcher
 from ..fetch.retry import retry_delay
@@ -178,7 +178,7 @@ class Worker:
             wait = self._retry_wait(err, item.attempts)
             return _Retry(wait, str(err)) if wait is not None else self._failed(item, err)
         if not policy.allowed(item.url):
-            err = FetchError(item.url, "robots", "refused by robots.txt")
+            err = FetchError(item.url, "robots", REFUSED)
             self.importer.log_failure(err)
             return self._failed(item, err)
         return None
