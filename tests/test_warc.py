@@ -466,6 +466,21 @@ def test_a_record_whose_http_body_is_short_is_counted_not_stored(env: dict, tmp_
                           f"(WARC {warc} at byte {line.error.rsplit(' ', 1)[1]}")
 
 
+def test_a_challenge_page_in_a_warc_is_a_bot_wall_as_when_fetched(
+        env: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    challenge = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>wait</body></html>"
+    warc = write_warc(tmp_path / "wall.warc.gz", [Rec(RT_URL, RT_DATE, challenge)])
+    db = tmp_path / "repub.db"
+    code, out, err = run(capsys, "import", "--warc", str(warc), "--db", str(db))
+    assert (code, err) == (0, "")
+    assert "0 pages stored, 1 bot-wall, 1 other-records" in out
+    with Store.open(f"sqlite:///{db}") as store:
+        (line,) = store.fetch_log()
+        assert store.list_articles() == []
+    assert (line.error_kind, line.error.split(" (WARC ")[0]) == ("bot-wall", (
+        'bot wall: Cloudflare answered with a challenge or block page (HTTP 200, title "Just a moment...")'))
+
+
 def test_urls_and_warc_files_are_not_given_together(env: dict, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "import", "--db", str(tmp_path / "x.db"))[0] == 2

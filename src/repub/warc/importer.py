@@ -64,8 +64,8 @@ POOL_MIN_BYTES = 4 << 20  # a smaller file is read and extracted in this process
 POOL_MIN_ENV = "REPUB_WARC_POOL_MIN_BYTES"
 # The order of the summary's counts (anything else after them)
 COUNT_ORDER = ("new", "updated", "unchanged", "revisits", "no-article", "not-html", "truncated", "broken",
-               "too-large", "redirect", "http-error", "not-modified", "revisit-unresolved", "save-failed",
-               "other-records")
+               "too-large", "redirect", "http-error", "not-modified", "bot-wall", "revisit-unresolved",
+               "save-failed", "other-records")
 STORED = ("new", "updated", "unchanged")
 
 
@@ -282,10 +282,10 @@ class FileImport:
                       warc_payload_digest=(digest or "").strip()[:128] or None)
         ctype = page.headers.get("content-type", "")
         if self._pool is not None:
-            return self._pool.submit(prepare_record, page.final_url, raw, ctype)
+            return self._pool.submit(prepare_record, page.final_url, raw, ctype, page.status)
         done: Future[Prepared | Failure] = Future()
         try:
-            done.set_result(prepare_record(page.final_url, raw, ctype))
+            done.set_result(prepare_record(page.final_url, raw, ctype, page.status))
         except Exception as err:  # noqa: BLE001 - see _outcome
             done.set_exception(err)
         return done

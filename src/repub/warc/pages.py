@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import RepubError
 from ..fetch.body import BodyDecoder, UnsupportedEncoding
+from ..fetch.botwall import wall_by_headers
 from ..fetch.client import HTML_TYPES, looks_like_html
 from ..fetch.types import Page
 
@@ -75,6 +76,9 @@ def classify(record: WarcRecord, max_bytes: int) -> Page | Revisit | Skip:
 
 def _status_skip(record: WarcRecord, status: int, mime: str) -> Skip | None:
     reason = f"HTTP {record.status_line.split(' ', 1)[1] if record.status_line else status}"
+    wall = wall_by_headers({name.lower(): value for name, value in record.http_headers})
+    if wall is not None:
+        return Skip("bot-wall", wall.message(status))
     if status == 304:
         return Skip("not-modified", reason)
     if 300 <= status < 400:
@@ -192,9 +196,10 @@ class Failure:
     message: str
 
 
-def prepare_record(url: str, raw: RawBody, content_type: str) -> Prepared | Failure:
+def prepare_record(url: str, raw: RawBody, content_type: str, status: int = 200) -> Prepared | Failure:
     """Decode the body as the fetcher would (charset from the Content-Type, the page, or a guess),
     refuse binary data, then ``prepare_in_worker``: the record, its digest, the raw page compressed."""
+    from ..fetch.botwall import wall_by_page
     from ..fetch.charset import decode_html, looks_binary
     from ..ingest.extraction import prepare_in_worker
 
@@ -204,6 +209,9 @@ def prepare_record(url: str, raw: RawBody, content_type: str) -> Prepared | Fail
         return Failure("broken", f"cannot decode the body: {err}")
     if looks_binary(html) and not looks_like_html(raw.body):
         return Failure("not-html", "not HTML: the body is binary data")
+    wall = wall_by_page(html)  # a crawler meets challenge pages too: no article, as when fetched
+    if wall is not None:
+        return Failure("bot-wall", wall.message(status))
     prepared, error = prepare_in_worker(html, url, replace(raw, encoding=charset))
     if prepared is None:
         return Failure("no-article", error or "no article")
