@@ -200,6 +200,16 @@ def pending_originals(store: Store) -> list[tuple[str, str, str | None]]:
     return out
 
 
+def count_pending_originals(store: Store) -> int:
+    """How many originals ``pending_originals`` would fetch."""
+    copy = aliased(Article)
+    with store._read() as s:
+        return int(s.scalar(
+            sa.select(sa.func.count(sa.distinct(Article.id)))
+            .join(copy, copy.original_id == Article.id)
+            .where(Article.status == "pending", Article.version == 0)) or 0)
+
+
 # -- export -----------------------------------------------------------------------------------------
 
 

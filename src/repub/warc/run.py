@@ -31,7 +31,7 @@ from ..config import Settings
 from ..errors import RepubError
 from ..lifeline import exit_with
 from ..store import Store
-from ..store.warcfiles import pending_originals
+from ..store.warcfiles import count_pending_originals, pending_originals
 from .importer import STORED, FileImport, FileResult, ImportOptions, describe
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
@@ -112,7 +112,7 @@ def import_warcs(store: Store, settings: Settings, paths: list[Path], options: I
     except KeyboardInterrupt:
         run.interrupted = True
     with contextlib.suppress(RepubError):
-        run.originals_pending = len(pending_originals(store))
+        run.originals_pending = count_pending_originals(store)
     run.seconds = time.monotonic() - started
     return run
 
@@ -159,16 +159,17 @@ def _in_children(store: Store, paths: list[Path], options: ImportOptions, proces
         theirs.close()
         children.append((process, mine))
     todo = list(range(len(paths)))
+    names = [str(p) for p in paths]
     open_conns = {conn: process for process, conn in children}
     try:
-        _serve(open_conns, todo, advance, finished)
+        _serve(open_conns, todo, names, advance, finished)
     except KeyboardInterrupt:
         for process in open_conns.values():
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.kill(process.pid, signal.SIGTERM)  # type: ignore[arg-type]
         todo.clear()
         with contextlib.suppress(KeyboardInterrupt):
-            _serve(open_conns, todo, advance, finished)  # their last results: what each recorded
+            _serve(open_conns, todo, names, advance, finished)  # their last results: what each recorded
         raise
     finally:
         for process, conn in children:
@@ -179,23 +180,33 @@ def _in_children(store: Store, paths: list[Path], options: ImportOptions, proces
             conn.close()
 
 
-def _serve(conns: dict[Connection, multiprocessing.process.BaseProcess], todo: list[int],
+def _serve(conns: dict[Connection, multiprocessing.process.BaseProcess], todo: list[int], paths: list[str],
            advance: Callable[[int, int], None], finished: Callable[[int, FileResult], None]) -> None:
-    """Hand out files to the children that ask, and take their progress and results, until all left."""
+    """Hand out files to the children that ask, and take their progress and results, until all left.
+    A child gone without the result of the file it held (killed, out of memory) fails that file: its
+    committed progress stays, and the next run resumes it."""
+    holding: dict[Connection, int | None] = {}
     while conns:
         for conn in wait(list(conns)):
             assert isinstance(conn, Connection)
             try:
                 message = conn.recv()
             except (EOFError, OSError):
-                conns.pop(conn)
+                process = conns.pop(conn)
+                index = holding.pop(conn, None)
+                if index is not None:
+                    process.join(5)
+                    why = f"the import process died (exit code {process.exitcode}); run again to resume"
+                    finished(index, FileResult(paths[index], "failed", error=f"{paths[index]}: {why}"))
                 continue
             kind = message[0]
             if kind == "ready":
-                conn.send(todo.pop(0) if todo else None)
+                holding[conn] = todo.pop(0) if todo else None
+                conn.send(holding[conn])
             elif kind == "progress":
                 advance(message[1], message[2])
             elif kind == "result":
+                holding[conn] = None
                 finished(message[1], FileResult(**message[2]))
             elif kind == "failed":
                 raise RepubError(f"an import process failed: {message[1]}")
