@@ -28,10 +28,12 @@ clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
 
 # Extraction quality beside the peers, each in one run: bodies on ../shared/bench/extraction (Zyte,
-# 181 pages); authors, publication days and body snippets on ../shared/bench/metadata (1,294 pages).
+# 181 pages); authors, publication days and body snippets on ../shared/bench/metadata (1,294 pages);
+# copies traced to their originals on 401 labelled real pages (bench/provenance.json).
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
 	$(BIN)/python bench/eval_metadata.py
+	$(BIN)/python bench/eval_provenance.py --write
 
 # End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md.
 # BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).

@@ -156,10 +156,9 @@ def _field(record: dict[str, Any], name: str) -> Any:
 
 
 def metadata_table(pages: list[Page]) -> str:
-    from repub.cli.articles import record_json
     from repub.extract import extract
     from repub.extract.rules import find_rule
-    from repub.normalize import normalize
+    from repub.normalize import normalize, record_json
 
     rows: dict[str, dict[str, list[int]]] = {}  # group -> field -> [found, right, expected non-empty]
     counts: dict[str, int] = {}

@@ -8,11 +8,13 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 import repub.extract as extract_pkg
+from repub.evidence import Evidence
 from repub.extract import Extracted, ExtractError, extract
 from repub.extract.types import LeadImage, OriginalRef
 
 BODY = "A paragraph long enough to be taken for the body of an article by the extractor, with more words."
 BODY2 = "A second paragraph, different from the first one, since trafilatura drops repeated paragraphs."
+RT_SYNTHETIC = "https://www.rt.com/op-ed/500000-synthetic/"
 PAGE = f"""<html lang="en"><head><title>Headline here</title>
 <meta property="og:image" content="https://img.example.org/lead.jpg">
 <meta property="article:published_time" content="2020-10-26T10:00:00Z">
@@ -45,7 +47,8 @@ def test_unknown_host_goes_generic_and_finds_cross_domain_canonical() -> None:
     assert got.published == datetime(2020, 10, 26, 10, tzinfo=UTC)
     assert got.body_text == f"{BODY}\n\n{BODY2}"
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+        url=RT_SYNTHETIC, outlet="RT",  # one name per outlet (outlets data)
+        evidence=[Evidence("canonical", {"url": RT_SYNTHETIC, "outlet": "RT"})],
     )
 
 
@@ -74,7 +77,8 @@ def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) ->
     assert got.lead_image == LeadImage(url="https://img.example.org/lead.jpg")
     # The rule found no original: the generic signals still run, and a cross-domain canonical counts.
     assert got.original == OriginalRef(
-        url="https://www.rt.com/op-ed/500000-synthetic/", outlet="rt.com", signal="canonical"
+        url=RT_SYNTHETIC, outlet="RT",  # one name per outlet (outlets data)
+        evidence=[Evidence("canonical", {"url": RT_SYNTHETIC, "outlet": "RT"})],
     )
 
 
@@ -84,7 +88,7 @@ def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pyt
         url="https://www.rt.com/op-ed/1-x/",
         outlet="RT",
         published=date(2020, 10, 23),
-        signal="go-to-original",
+        evidence=[Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/"})],
     )
     partial = Extracted(
         url=url,

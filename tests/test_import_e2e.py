@@ -69,6 +69,12 @@ def test_import_tms_copy_and_rt_original(env: Path, capsys: pytest.CaptureFixtur
         "url": RT_URL,
         "outlet": "RT",
         "published_at": rt.expected["published_at"],
+        # the "Go to Original" link, and the byline's outlet agreeing with it
+        "evidence": [
+            {"kind": "go-to-original", "detail": {"url": RT_URL, "text": "Go to Original – rt.com"}},
+            {"kind": "byline-credit", "detail": {"outlet": "RT", "text": tms.expected["byline"]}},
+        ],
+        "confidence": 0.98,
         "title": rt.expected["title"],
         "status": "ok",
         "error": None,
@@ -158,6 +164,11 @@ def test_show_and_list(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "Tom Fowdy | RT - TRANSCEND Media Service" in text
     assert f"original:   {RT_URL} (RT, 2020-10-23T09:15:00Z)" in text
+    # why it is taken for a copy, and how sure: each item of the evidence on a line of its own
+    assert (f"              confidence: 0.98\n"
+            f"              evidence: go-to-original: \"Go to Original – rt.com\" ({RT_URL})\n"
+            f"              evidence: byline-credit: \"Tom Fowdy | RT - TRANSCEND Media Service\" (RT)\n"
+            ) in text
     assert run(capsys, "show", "https://www.transcend.org/tms/nope/")[0] == 1
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from fixturedata import all_fixtures
+from repub.extract import extract
+from repub.fetch.charset import decode_html
+from repub.normalize import normalize
 from repub.store import Store, create_engine, current_revision, downgrade, head_revision, upgrade
+from repub.store.history import RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Base
 
@@ -18,7 +25,8 @@ TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
 TABLES = TABLES_0004 | {"warc_files"}
-HEAD = "0006"
+HEAD = "0007"
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 def _tables(path: Path) -> set[str]:
@@ -59,11 +67,13 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0005")  # one step down: 0006's table and raw-page columns go
+    downgrade(url, "0006")  # one step down: 0007's table and raw-page columns go
     assert _tables(path) == TABLES_0004
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(raw_pages)")}
     assert {"status_line", "headers", "warc_payload_digest"} & columns == set()
+    downgrade(url, "0005")  # 0006 adds and drops columns only
+    assert _tables(path) == TABLES_0004
     downgrade(url, "0004")  # then only 0005's column goes
     assert _tables(path) == TABLES_0004
     with sqlite3.connect(path) as conn:
@@ -158,3 +168,108 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
     fresh, migrated = schema(any_db_url), schema(replayed)
     assert set(fresh) == TABLES | {"alembic_version"}
     assert fresh == migrated
+
+
+# -- 0006: credits and evidence, with real rows -------------------------------------------------------
+
+COUNTED = ("articles", "article_versions", "url_aliases", "raw_pages", "article_events")
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in COUNTED}
+    finally:
+        engine.dispose()
+
+
+def _column(url: str, column: str) -> dict[str, object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(f"SELECT url, {column} FROM articles ORDER BY url")).all()
+    finally:
+        engine.dispose()
+    return {u: value for u, value in rows}
+
+
+def _store_fixture_pages(url: str) -> dict[str, dict[str, object]]:
+    """Every fixture page extracted and saved (its raw page kept), copies linked to their originals:
+    the views, by URL."""
+    with Store.open(url) as store:
+        for fixture in all_fixtures():
+            raw = fixture.page.read_bytes()
+            html, charset = decode_html(raw)
+            record = normalize(extract(html, fixture.url))
+            store.save_article(record, fetched_at=T0, aliases=[fixture.url], http_status=200,
+                               raw=RawBody(fixture.url, raw, charset))
+            if record.original is not None and record.original.url:
+                store.link_original(record.url, record.original.url)
+        return {v.url: v.to_json() for v in store.list_articles()}
+
+
+def test_0006_down_and_up_again_keeps_every_row_and_the_provenance(any_db_url: str) -> None:
+    before = _store_fixture_pages(any_db_url)
+    copies = {u: v["original"] for u, v in before.items() if v["original"]}
+    kinds = {u: o["evidence"][0]["kind"] for u, o in copies.items()}
+    # the fixture copies show go-to-original links (TMS), "originally appeared" lines and canonicals
+    assert {"go-to-original", "text-line"} <= set(kinds.values()), kinds
+    counts = _counts(any_db_url)
+
+    downgrade(any_db_url, "0005")
+    signals = _column(any_db_url, "original_signal")
+    assert {u: s for u, s in signals.items() if s} == {
+        u: {"text-line": "attribution-line", "byline-credit": "byline"}.get(k, k) for u, k in kinds.items()}
+    assert _counts(any_db_url) == counts  # nothing cascaded away with a dropped column
+
+    assert upgrade(any_db_url) is True
+    assert _counts(any_db_url) == counts
+    with Store.open(any_db_url) as store:
+        after = {v.url: v.to_json() for v in store.list_articles()}
+    assert set(after) == set(before)
+    for url, view in after.items():
+        old = before[url]
+        if url in copies:
+            # the first item of the evidence survives, as migrated: its kind and the link it named
+            item = view["original"]["evidence"]
+            detail = {"url": old["original"]["url"]} if old["original"]["url"] else {
+                "outlet": old["original"]["outlet"]}
+            assert item == [{"kind": kinds[url], "detail": {**detail, "migrated": True}}], url
+            assert view["original"]["confidence"] == {
+                "go-to-original": 0.95, "text-line": 0.9, "canonical": 0.8, "syndication-source": 0.75,
+                "byline-credit": 0.65}[kinds[url]]
+            view["original"].update({k: old["original"][k] for k in ("evidence", "confidence")})
+        assert view == old, url
+
+
+def test_0006_turns_each_old_signal_into_evidence(any_db_url: str) -> None:
+    upgrade(any_db_url, "0005")
+    engine = create_engine(any_db_url)
+    signals = {"go-to-original": "go-to-original", "attribution-line": "text-line", "canonical": "canonical",
+               "original-source": "syndication-source", "is-based-on": "syndication-source",
+               "byline": "byline-credit", None: None}
+    try:
+        with engine.begin() as conn:
+            for n, signal in enumerate(signals):
+                conn.execute(sa.text(
+                    "INSERT INTO articles (url, status, version, authors, tags, body_text, first_seen_at,"
+                    " original_url, original_outlet, original_signal) VALUES (:url, 'ok', 1, '[]', '[]', 'b',"
+                    " :at, :ourl, 'Outlet', :signal)"),
+                    {"url": f"https://copy.example/{n}", "at": T0, "signal": signal,
+                     "ourl": None if signal == "byline" else f"https://orig.example/{n}"})
+    finally:
+        engine.dispose()
+    upgrade(any_db_url)
+    evidence = _column(any_db_url, "original_evidence")
+    for n, (signal, kind) in enumerate(signals.items()):
+        got = evidence[f"https://copy.example/{n}"]
+        got = json.loads(got) if isinstance(got, str) else got
+        if signal is None:
+            assert got is None
+        else:
+            detail = {"outlet": "Outlet"} if signal == "byline" else {"url": f"https://orig.example/{n}"}
+            assert got == [{"kind": kind, "detail": {**detail, "migrated": True}}], signal
+    with Store.open(any_db_url) as store:
+        view = store.get("https://copy.example/0")
+        assert view is not None and view.credits == [] and view.original["confidence"] == 0.95

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from repub.errors import RepubError
+from repub.evidence import Evidence
 from repub.extract.types import Extracted, LeadImage, OriginalRef
 from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_date, normalize
 
@@ -25,6 +26,12 @@ from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_d
         ("https://transcend.org/tms/2025/12/baud-⛔/", "https://transcend.org/tms/2025/12/baud-%E2%9B%94/"),
         ("https://x.com/%7Euser/a%2Fb", "https://x.com/~user/a%2Fb"),
         ("  https://x.com//a//b  ", "https://x.com/a/b"),
+        # an archive's snapshot keeps the original's address whole (issue 16: not mangled)
+        ("https://web.archive.org/web/20190717140047/http://www.modabot.de/paris-haute-couture",
+         "https://web.archive.org/web/20190717140047/http://www.modabot.de/paris-haute-couture"),
+        ("https://web.archive.org/web/20200808063632/https://www.przepisy.pl/przepis/x?a=1",
+         "https://web.archive.org/web/20200808063632/https://www.przepisy.pl/przepis/x?a=1"),
+        ("https://münchen.de/a", "https://xn--mnchen-3ya.de/a"),  # one host, punycode or Unicode
     ],
 )
 def test_canonical_url(raw: str, canonical: str) -> None:
@@ -32,7 +39,8 @@ def test_canonical_url(raw: str, canonical: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/", "http://..", "http://./"]
+    "bad", ["notaurl", "ftp://x.com/a", "javascript:alert(1)", "https://", "http://x:99999/", "http://..", "http://./",
+            "https://.example.de/", "https://a..b/x"]
 )
 def test_canonical_url_rejects(bad: str) -> None:
     with pytest.raises(BadURL):
@@ -92,7 +100,8 @@ def test_normalize_record() -> None:
         tags=["Russia", "", "russia", "China"],
         body_text="p1\n\np2",
         original=OriginalRef(
-            url="https://www.rt.com/op-ed/1-x/#top", outlet="RT", published=date(2020, 10, 23), signal="s"
+            url="https://www.rt.com/op-ed/1-x/#top", outlet="RT", published=date(2020, 10, 23),
+            evidence=[Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/#top"})],
         ),
     )
     record = normalize(page)
@@ -110,3 +119,6 @@ def test_normalize_record() -> None:
     assert (record.original.url, record.original.outlet, record.original.published_at) == (
         "https://www.rt.com/op-ed/1-x/", "RT", "2020-10-23",
     )
+    # the evidence's URL is made canonical like the original's, so the two agree; one item: its strength
+    assert record.original.evidence == [Evidence("go-to-original", {"url": "https://www.rt.com/op-ed/1-x/"})]
+    assert record.original.confidence == 0.95

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from repub.cli.articles import record_json
 from repub.extract import extract
 from repub.fetch.charset import decode_html
-from repub.normalize import normalize
+from repub.normalize import normalize, record_json
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 CASES = sorted(REAL.glob("*.json"))
@@ -36,6 +35,11 @@ def _compare(got: Any, want: Any, where: str) -> None:
     if isinstance(want, dict) and isinstance(got, dict):
         for key, value in want.items():
             _compare(got.get(key), value, f"{where}.{key}")
+    elif isinstance(want, list) and want and all(isinstance(w, dict) for w in want):
+        # a list of objects (original.evidence): as many items, each compared by the keys it lists
+        assert isinstance(got, list) and len(got) == len(want), f"{where}: {got!r}"
+        for n, (item, wanted) in enumerate(zip(got, want, strict=True)):
+            _compare(item, wanted, f"{where}[{n}]")
     else:
         assert got == want, where
 

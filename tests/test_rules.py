@@ -94,7 +94,7 @@ def test_tms_both_theme_shapes(html: str) -> None:
     assert ex.original is not None
     assert ex.original.url == "https://www.rt.com/op-ed/999001-synthetic-alliance/"
     assert ex.original.outlet == "RT"
-    assert ex.original.signal == "go-to-original"
+    assert [e.kind for e in ex.original.evidence] == ["go-to-original", "byline-credit"]
 
 
 def test_tms_original_dates() -> None:
@@ -133,7 +133,8 @@ def test_tms_old_style_byline_and_no_go_to_original() -> None:
     assert ex.tags == []  # empty tag anchors ("Tags: , , ,")
     assert ex.body_text == f"{LEDE}\n\nThe end."
     assert ex.original is not None
-    assert (ex.original.url, ex.original.outlet, ex.original.signal) == (None, "Russia Today", "byline")
+    assert (ex.original.url, ex.original.outlet) == (None, "Russia Today")
+    assert [e.kind for e in ex.original.evidence] == ["byline-credit"]
     assert ex.original.published == date(2020, 10, 23)
 
 

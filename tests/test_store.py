@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from repub.errors import ConfigError, StoreError
+from repub.evidence import Evidence
 from repub.normalize.types import OriginalLink, Record
 from repub.store import FetchLogEntry, Store, content_hash, resolve_database_url
 
@@ -19,6 +20,8 @@ ORIG_URL = "https://www.rt.com/op-ed/504321-china-russia-alliance/"
 T1 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 T2 = datetime(2024, 3, 2, 8, 30, 0, tzinfo=UTC)
 T3 = datetime(2024, 3, 3, 9, 0, 0, tzinfo=UTC)
+# What copy_record() says of its original's provenance, as the view shows it
+PRINTED = {"evidence": [{"kind": "byline-credit", "detail": {"outlet": "RT"}}], "confidence": 0.7}
 
 
 def copy_record(**changes: object) -> Record:
@@ -39,7 +42,8 @@ def copy_record(**changes: object) -> Record:
         lead_image_credit="Sputnik / Ramil Sitdikov",
         tags=["Russia", "China"],
         body_text="para one\n\npara two",
-        original=OriginalLink(url=ORIG_URL, outlet="RT", published_at="2020-10-23", signal="byline"),
+        original=OriginalLink(url=ORIG_URL, outlet="RT", published_at="2020-10-23",
+                              evidence=[Evidence("byline-credit", {"outlet": "RT"})], confidence=0.7),
     )
     return replace(record, **changes)  # type: ignore[arg-type]
 
@@ -123,8 +127,9 @@ def test_save_then_get_field_by_field(store: Store) -> None:
     assert view.tags == ["Russia", "China"]
     assert view.body_text == "para one\n\npara two"
     assert view.original == {
-        "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23", "title": None,
-        "status": "unknown", "error": None,
+        "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23",
+        "evidence": [{"kind": "byline-credit", "detail": {"outlet": "RT"}}], "confidence": 0.7,
+        "title": None, "status": "unknown", "error": None,
     }
     assert view.republications == []
     assert view.status == "ok"
@@ -135,9 +140,9 @@ def test_save_then_get_field_by_field(store: Store) -> None:
     assert view.diverged_since is None
     assert view.version == 1
     assert list(view.to_json()) == [
-        "id", "url", "site", "outlet", "extractor", "title", "authors", "byline", "section",
+        "id", "url", "site", "extractor", "title", "authors", "credits", "byline", "section",
         "published_at", "modified_at", "language", "canonical_url", "lead_image", "tags", "body_text",
-        "original", "republications", "status", "error", "http_status", "first_seen_at",
+        "original", "outlet", "republications", "status", "error", "http_status", "first_seen_at",
         "last_checked_at", "diverged_since", "version",
     ]
     assert view.to_json()["lead_image"]["credit"] == "Sputnik / Ramil Sitdikov"
@@ -223,7 +228,7 @@ def test_copy_before_original_links_on_save_of_original(store: Store) -> None:
     copy_view = store.get(COPY_URL)
     assert copy_view is not None
     assert copy_view.original == {
-        "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23T05:47:00Z",
+        **PRINTED, "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23T05:47:00Z",
         "title": "China and Russia: not allies", "status": "ok", "error": None,
     }
     orig_view = store.get(ORIG_URL)
@@ -267,7 +272,7 @@ def test_ensure_original_stub_links_and_is_filled_by_save(store: Store) -> None:
     copy_view = store.get(COPY_URL)
     assert copy_view is not None
     assert copy_view.original == {
-        "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23", "title": None,
+        **PRINTED, "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23", "title": None,
         "status": "pending", "error": None,
     }
 
@@ -304,7 +309,7 @@ def test_failed_stub_original_shows_in_copy(store: Store) -> None:
     copy_view = store.get(COPY_URL)
     assert copy_view is not None
     assert copy_view.original == {
-        "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23", "title": None,
+        **PRINTED, "url": ORIG_URL, "outlet": "RT", "published_at": "2020-10-23", "title": None,
         "status": "failed", "error": "http 403: Forbidden",
     }
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import zstandard
 
 from repub.errors import StoreError
+from repub.evidence import Evidence
 from repub.normalize.types import OriginalLink
 from repub.store import FetchLogEntry, SaveResult, Store
 from repub.store.history import RawBody, prepare_raw
@@ -47,7 +48,8 @@ def line(url: str, at: datetime = T1) -> FetchLogEntry:
 
 def copy_item(n: int, **changes: object) -> SaveItem:
     url = f"https://www.transcend.org/tms/2020/10/copy-{n}/"
-    link = OriginalLink(f"https://www.rt.com/op-ed/{n}-x/", "RT", "2020-10-23", "byline")
+    link = OriginalLink(f"https://www.rt.com/op-ed/{n}-x/", "RT", "2020-10-23",
+                        [Evidence("byline-credit", {"outlet": "RT"})])
     record = copy_record(url=url, canonical_url=url, title=f"copy {n}", body_text=f"body {n}", original=link)
     item = SaveItem(record, T1, (url,), http_status=200, raw=prepare_raw(RawBody(url, BODY, "utf-8")),
                     stub_original=True)

@@ -328,14 +328,14 @@ def test_pages_kept_before_headers_export_with_what_they_have(env: dict, fetched
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "old.db"
     db.write_bytes(fetched.read_bytes())
-    with sqlite3.connect(db) as conn:  # as rows kept before migration 0006 are
+    with sqlite3.connect(db) as conn:  # as rows kept before migration 0007 are
         conn.execute("UPDATE raw_pages SET status_line = NULL, headers = NULL")
     out_warc = tmp_path / "old.warc"
     code, out, _ = run(capsys, "export", "--warc", str(out_warc), "--site", "rt.com", "--db", str(db))
     assert code == 0
     assert out.strip() == (
         f"wrote 1 response records to {out_warc}; 1 pages were kept before repub kept status lines and "
-        "headers (migration 0006): written as HTTP/1.1 200 OK with the Content-Type of their encoding, "
+        "headers (migration 0007): written as HTTP/1.1 200 OK with the Content-Type of their encoding, "
         "marked WARC-Repub-Headers: not-kept")
     with out_warc.open("rb") as fh:
         (_info, response) = list(_records(fh))

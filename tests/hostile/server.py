@@ -147,7 +147,8 @@ ORIGINAL_PAGE = (
     f"<p>{ARTICLE_TEXT}</p><p>{ARTICLE_TEXT}</p>{{tail}}</article></body></html>"
 )
 METADATA_URL = "http://169.254.169.254/latest/meta-data/"
-PRIVATE_URL = "http://10.0.0.1/"
+# an article path: a canonical to a bare home page is never taken for an original at all
+PRIVATE_URL = "http://10.0.0.1/news/2020/10/the-original/"
 BAD_IPV6_URL = "http://[::1/x"  # urllib raises ValueError("Invalid IPv6 URL") on it
 
 Response = tuple[int, dict[str, str], bytes]

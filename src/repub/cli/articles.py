@@ -8,8 +8,7 @@ from typing import Any
 
 from ..extract import extract
 from ..fetch.charset import decode_html
-from ..normalize import normalize
-from ..normalize.types import Record
+from ..normalize import normalize, record_json
 from ..pipeline import Importer
 from ..store import ArticleView, downgrade, resolve_database_url, upgrade
 from ..store.history import MOVED_TO
@@ -165,39 +164,13 @@ def cmd_db_downgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def record_json(record: Record) -> dict[str, Any]:
-    """The extraction fields of a record, in the shape of ``--json`` output and fixtures' expected.json."""
-    lead_image = None
-    if record.lead_image_url or record.lead_image_caption or record.lead_image_credit:
-        lead_image = {
-            "url": record.lead_image_url,
-            "caption": record.lead_image_caption,
-            "credit": record.lead_image_credit,
-        }
-    original = None
-    if record.original is not None:
-        original = {
-            "url": record.original.url,
-            "outlet": record.original.outlet,
-            "published_at": record.original.published_at,
-        }
-    return {
-        "url": record.url,
-        "site": record.site,
-        "extractor": record.extractor,
-        "title": record.title,
-        "authors": record.authors,
-        "byline": record.byline,
-        "section": record.section,
-        "published_at": record.published_at,
-        "modified_at": record.modified_at,
-        "language": record.language,
-        "canonical_url": record.canonical_url,
-        "lead_image": lead_image,
-        "tags": record.tags,
-        "body_text": record.body_text,
-        "original": original,
-    }
+def _evidence_line(item: dict[str, Any]) -> str:
+    """``dateline: "WASHINGTON (AP) —" (Associated Press)``: the kind, what the page said, what it names."""
+    detail = item.get("detail") or {}
+    said = f' "{detail["text"]}"' if detail.get("text") else ""
+    named = [str(detail[k]) for k in ("outlet", "url") if detail.get(k)]
+    named += [f"{k} {detail[k]}" for k in ("similarity", "coverage") if detail.get(k) is not None]
+    return f"{item.get('kind')}:{said}" + (f" ({', '.join(named)})" if named else "")
 
 
 def _summary(view: ArticleView, *, full_body: bool = False) -> str:
@@ -207,6 +180,8 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         lines.append(f"  byline:     {view.byline}")
     if view.authors:
         lines.append(f"  authors:    {', '.join(view.authors)}")
+    if view.credits:
+        lines.append(f"  credits:    {', '.join(view.credits)}")
     dates = view.published_at or "-"
     if view.modified_at:
         dates += f" (modified {view.modified_at})"
@@ -228,6 +203,9 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         status = orig.get("status")
         title = orig.get("title")
         lines.append(f"              status: {status}" + (f"; title: {title}" if title else ""))
+        if orig.get("confidence") is not None:
+            lines.append(f"              confidence: {orig['confidence']:.2f}")
+        lines.extend(f"              evidence: {_evidence_line(item)}" for item in orig.get("evidence") or [])
         if view.diverged_since:
             lines.append(
                 f"              diverged: original changed since {view.diverged_since}"

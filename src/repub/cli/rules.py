@@ -13,8 +13,7 @@ from ..errors import ConfigError, RepubError
 from ..extract import extract
 from ..extract.rules import SiteRule, find_rule, load_rules
 from ..fetch.charset import decode_html
-from ..normalize import normalize
-from .articles import record_json
+from ..normalize import normalize, record_json
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, JSON_HELP, add_command, emit_json, error
 
 # A dev checkout keeps its fixtures at the top of the repo; the command is usually run from there, but

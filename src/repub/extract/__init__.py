@@ -34,7 +34,7 @@ def extract(html: str, url: str) -> Extracted:
         meta = read_metadata(tree, url)
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
-        result.original = find_original(tree, url, meta, result.body_text)
+        result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result

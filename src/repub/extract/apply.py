@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.evidence import Evidence
 from repub.extract.byline import Byline, names_republisher, parse_byline
 from repub.extract.dates import PrefixDate, parse_page_date, split_date_prefix
 from repub.extract.textutil import (
@@ -210,7 +211,7 @@ class _Run:
         ex.body_text = "\n\n".join(paragraphs)
         ex.lead_image = self._lead_image()
         ex.tags = self._tags()
-        ex.original = self._original(header.byline, prefix)
+        ex.original = self._original(header.byline, prefix, ex.byline)
         return ex
 
     # -- header fields
@@ -359,18 +360,23 @@ class _Run:
                 tags.append(text)
         return tags
 
-    def _original(self, byline: Byline | None, prefix: PrefixDate | None) -> OriginalRef | None:
+    def _original(self, byline: Byline | None, prefix: PrefixDate | None, byline_text: str | None
+                  ) -> OriginalRef | None:
         outlet = byline.outlet if byline else None
+        # The byline's outlet ("Tom Fowdy | RT - TRANSCEND Media Service") is evidence of its own.
+        credit = [Evidence("byline-credit", {"outlet": outlet, "text": byline_text or outlet})
+                  ] if outlet else []
         if self.lay.original_link:
             for anchor in css(self.tree, "a[href]"):
                 match = self.lay.original_link.match(own_text(anchor))
                 href = join_url(self.url, anchor.attributes.get("href") or "") if match else None
                 if match and href:
                     domain = match.groupdict().get("domain") or urlsplit(href).hostname
+                    link = Evidence("go-to-original", {"url": href, "text": own_text(anchor)})
                     return OriginalRef(url=href, outlet=outlet or domain, published=prefix,
-                                       signal="go-to-original")
+                                       evidence=[link, *credit])
         if outlet:
-            return OriginalRef(url=None, outlet=outlet, published=prefix, signal="byline")
+            return OriginalRef(url=None, outlet=outlet, published=prefix, evidence=credit)
         return None
 
 

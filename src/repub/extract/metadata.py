@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.provenance import not_an_article_type
 from repub.extract.textutil import join_url, squash
 from repub.extract.types import PageDate
 
@@ -136,7 +137,7 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
         article_body=_text(art.get("articleBody"), keep_lines=True),
         syndication_source=_source_tag(tree, "syndication-source", m, url),
         original_source=_source_tag(tree, "original-source", m, url),
-        is_based_on=absolute_url(_url_of(art.get("isBasedOn")), url),
+        is_based_on=absolute_url(_url_of(_cited_articles(art.get("isBasedOn"))), url),
     )
 
 
@@ -360,6 +361,16 @@ def _image_of(value: Any) -> str | None:
     if isinstance(value, dict):
         return _text(value.get("url")) or _text(value.get("contentUrl")) or _text(value.get("@id"))
     return _text(value)
+
+
+def _cited_articles(value: Any) -> Any:
+    """isBasedOn without the works that are not articles (a study, a dataset: ``not_articles`` in
+    data/provenance.toml): an article based on a study is not a copy of it."""
+    if isinstance(value, list):
+        return [v for v in value if _cited_articles(v) is not None]
+    if isinstance(value, dict) and not_an_article_type(types_of(value)):
+        return None
+    return value
 
 
 def _url_of(value: Any) -> str | None:

@@ -1,51 +1,63 @@
-"""Find where a republished page says its article first appeared (republishers.md §3).
+"""Find where a republished page says its article first appeared, with the evidence for it.
 
-Signals, most trusted first; the first one that points off-site wins:
+Every piece of evidence on the page is collected (``repub.evidence`` kinds), then one original is chosen:
 
-1. ``attribution-line``: the republisher's own words in the page ("This post originally appeared on
-   <a>Outlet</a>", "This article is republished from <a>The Conversation</a>", "The original source of
-   this article is Outlet", "Go to Original – <a>"): the link names the original.
-2. ``canonical``: an absolute ``rel=canonical`` on another registrable domain.
-3. ``syndication-source`` / ``original-source``: Google News tags, usually self-referential, so only
-   trusted when they point off-site.
-4. ``is-based-on``: JSON-LD ``isBasedOn`` off-site.
+1. ``mirror``: the page is a web archive's snapshot; the snapshot's own address names the original, and
+   the rest of the evidence is weighed as on that original's site.
+2. ``go-to-original`` / ``text-line``: the republisher's own words ("This post originally appeared on
+   <a>Outlet</a>", "This article is republished from <a>The Conversation</a>", "Go to Original – <a>",
+   "Quelle: <a href=…>", "Read the original"), found here and in ``repub.extract.provenance``.
+3. ``dateline``: "WASHINGTON (AP) —", "(KTVI) –" linking the station's article, "KVELLER via JTA —".
+4. ``byline-credit``: a wire or outlet the byline credits (``Extracted.credits``) on a site not its own.
+5. ``aggregator``: an aggregator's "Provided by X" line or a title ending in its provider's name.
+6. ``canonical`` / ``syndication-source``: a ``rel=canonical``, a Google News source tag or a JSON-LD
+   ``isBasedOn`` on another outlet's site that can be an article (not a home page, not a study).
+
+The first kind in that order that names an original wins, with two exceptions: an item with a URL beats
+one naming only an outlet within the same rank (2-3), and a wire credit (an agency) beats a canonical to
+a site that is not the agency's (the canonical then points to an intermediate syndicator). The items
+that agree with the choice lend it their outlet name and URL; all items are kept, strongest first.
 
 Same-site links are never an original: a template's "Originally published on <Same Outlet>" linking to
-another page of the same site is residue, not a republication. Date-only lines ("(Originally published
-November 18, 2023)", "First published on August 24, 2022") name no other outlet, so they only add a date
-to another signal.
+another page of the same site is residue, not a republication. "Same site" is decided by evidence: the
+registrable domain by the Public Suffix List, the outlets data (an outlet's sister hosts), the page's
+own site name; two hosts that merely share a label (``foo.example.org`` and ``bar.example.com``,
+independent.co.uk and independent.ie) are two outlets. Date-only lines ("(Originally published November
+18, 2023)") name no other outlet, so they only add a date to another piece of evidence.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.evidence import Evidence, agrees
 from repub.extract.metadata import PageMetadata, absolute_url
+from repub.extract.outlets import find_outlet, outlet_of_url
+from repub.extract.provenance import (
+    Site,
+    credit_evidence,
+    dateline_evidence,
+    is_article_url,
+    line_evidence,
+    mirror_of,
+    outlet_name,
+    same_outlet,
+    title_evidence,
+    valid_url,
+)
 from repub.extract.textutil import squash
 from repub.extract.types import OriginalRef, PageDate
-from repub.hosts import bare_host
-
-# Two-label public suffixes common among news sites; enough to tell bbc.co.uk from co.uk without a
-# dependency on the full Public Suffix List.
-_TWO_LEVEL_SUFFIXES = frozenset(
-    {
-        "co.uk", "org.uk", "ac.uk", "gov.uk", "me.uk", "ltd.uk", "plc.uk", "com.au", "net.au", "org.au",
-        "gov.au", "edu.au", "co.nz", "net.nz", "org.nz", "govt.nz", "co.za", "org.za", "co.in", "org.in",
-        "co.jp", "or.jp", "ne.jp", "co.kr", "or.kr", "com.br", "org.br", "com.cn", "org.cn", "com.mx",
-        "com.ar", "com.tr", "com.sg", "com.hk", "com.tw", "com.my", "com.ph", "com.pk", "com.ng", "co.il",
-        "co.ke", "com.ua", "co.id", "com.eg", "com.sa",
-    }
-)
 
 # The phrase that introduces an attribution; group "rest" is what follows it (outlet, date...).
 _ATTRIBUTION = re.compile(
     r"(?:originally\s+(?:appeared|published|posted|ran)|first\s+(?:appeared|published|posted|ran)"
-    r"|(?:is|was)\s+republished\s+from|reprinted\s+(?:from|with\s+permission\s+from)"
+    r"|(?:is|was)\s+republished\s+from|reprinted\s+(?:from|with\s+permission\s+(?:from|of)|by\s+permission\s+of)"
     r"|go\s+to\s+original|the\s+original\s+source\s+of\s+this\s+article\s+is)"
     r"\s*[:\-–—]?\s*(?:(?:on|at|in|by|with|from)\s+)?(?P<rest>.*)",
     re.I | re.S,
@@ -55,7 +67,7 @@ _ATTRIBUTION = re.compile(
 _KEYWORDS = ("original", "first", "republished", "reprinted")
 _PHRASE_START = re.compile(
     r"originally\s+(?:appeared|published|posted|ran)|first\s+(?:appeared|published|posted|ran)"
-    r"|(?:is|was)\s+republished\s+from|reprinted\s+(?:from|with\s+permission\s+from)"
+    r"|(?:is|was)\s+republished\s+from|reprinted\s+(?:from|with\s+permission\s+(?:from|of)|by\s+permission\s+of)"
     r"|go\s+to\s+original|the\s+original\s+source\s+of\s+this\s+article\s+is",
     re.I,
 )
@@ -99,7 +111,14 @@ class _Line:
     url: str | None
     outlet: str | None
     published: PageDate | None
-    rank: int  # 3: an article link, 2: a homepage link, 1: outlet name only, 0: a date only
+    # 3: an article link, 2: a home-page link (the outlet only), 1: the outlet's name only, 0: a date only
+    rank: int
+    text: str = ""  # the line as printed
+
+    def evidence(self) -> Evidence:
+        kind = "go-to-original" if re.match(r"\W*go\s+to\s+original", self.text, re.I) else "text-line"
+        detail = {"url": self.url, "outlet": self.outlet, "text": self.text}
+        return Evidence(kind, {k: v for k, v in detail.items() if v})
 
 
 def _search_attribution(text: str) -> re.Match[str] | None:
@@ -125,58 +144,118 @@ def _search_attribution(text: str) -> re.Match[str] | None:
     return None
 
 
-def registrable_domain(host_or_url: str) -> str:
-    """``www.bbc.co.uk`` -> ``bbc.co.uk``, ``edition.cnn.com`` -> ``cnn.com`` (no Public Suffix List)."""
-    host = urlsplit(host_or_url).hostname if "/" in host_or_url else host_or_url.split(":")[0]
-    labels = (host or "").lower().strip(".").split(".")
-    if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LEVEL_SUFFIXES:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
-def same_site(a: str, b: str) -> bool:
-    """Whether two URLs (or hosts) belong to the same registrable domain (www.x.com == x.com)."""
-    return registrable_domain(a) == registrable_domain(b)
-
-
 def outlet_from_url(url: str) -> str:
-    """The outlet name derived from a link: its host without "www." ("theconversation.com")."""
-    return bare_host(url)
+    """The outlet named by a link: its name from the outlets data, else its host without "www."."""
+    return outlet_name(url)
 
 
-def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: str = "") -> OriginalRef | None:
-    """The page's original, or None when nothing points to another outlet."""
-    line = _attribution_line(tree, url, meta) or _text_line(text, url, meta)
-    line_date = line.published if line else None
+# The order of trust (see the module docstring); within a rank, an item with a URL comes first.
+_RANK = {"mirror": 0, "go-to-original": 1, "text-line": 1, "dateline": 2, "byline-credit": 3,
+         "aggregator": 3, "canonical": 4, "syndication-source": 4}
+
+
+_CREDITS = ("dateline", "byline-credit")
+
+
+def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: str = "",
+                  credits: Iterable[str] = (), byline: str | None = None) -> OriginalRef | None:
+    """The page's original with all the evidence for it, or None when nothing points to another outlet."""
+    mirror = mirror_of(url)
+    site = Site(mirror.url if mirror and mirror.url else url, meta.site_name)
+    page_text = tree.body.text(deep=True) if tree.body is not None else ""  # read once, searched twice
+    line = _attribution_line(tree, site.url, meta, page_text) or _text_line(text, site.url, meta)
+    evidence = [mirror] if mirror else []
     if line and line.rank >= 1:
-        return OriginalRef(url=line.url, outlet=line.outlet, published=line_date, signal="attribution-line")
-    for signal, target in (
-        ("canonical", meta.canonical_url),
-        ("syndication-source", meta.syndication_source),
-        ("original-source", meta.original_source),
-        ("is-based-on", meta.is_based_on),
+        evidence.append(line.evidence())
+    evidence += line_evidence(tree, site, page_text)
+    evidence += dateline_evidence(tree, text, site, meta.description)
+    evidence += credit_evidence(credits, byline, site, evidence)
+    evidence += title_evidence(tree, site)
+    evidence += _declared(meta, site, url)
+    evidence = _dedupe(evidence)
+    if not evidence:
+        return None
+    return _choose(evidence, line.published if line else None)
+
+
+def _declared(meta: PageMetadata, site: Site, url: str) -> list[Evidence]:
+    """A canonical or source tag on another outlet's site that can be an article. On a snapshot, a tag
+    naming the snapshot itself or another snapshot of the archive is the archive's, not evidence."""
+    found = []
+    for kind, tag, target in (
+        ("canonical", "", meta.canonical_url),
+        ("syndication-source", "syndication-source", meta.syndication_source),
+        ("syndication-source", "original-source", meta.original_source),
+        ("syndication-source", "isBasedOn", meta.is_based_on),
     ):
-        if target and _off_site(target, url):
-            return OriginalRef(url=target, outlet=outlet_from_url(target), published=line_date, signal=signal)
-    return None
+        if (target and valid_url(target) and is_article_url(target) and not site.owns(target)
+                and not same_outlet(target, url)):
+            detail = {"url": target, "outlet": outlet_name(target)}
+            found.append(Evidence(kind, {**detail, "tag": tag} if tag else detail))
+    return found
 
 
-def _off_site(target: str, url: str) -> bool:
-    """Whether ``target`` belongs to another outlet than the page at ``url``.
+def _choose(evidence: list[Evidence], published: PageDate | None) -> OriginalRef:
+    ordered = sorted(evidence, key=lambda e: (_RANK[e.kind], e.url is None and _RANK[e.kind] <= 2))
+    primary = ordered[0]
+    wire = next((e for e in ordered if e.kind in _CREDITS and _is_agency(e.outlet)), None)
+    if (primary.kind in ("canonical", "syndication-source") and wire is not None and primary.url
+            and not _names(primary.url, wire.outlet)):
+        primary = wire  # the canonical names an intermediate syndicator of the wire's story
+    url = primary.url
+    outlet = primary.outlet
+    for item in ordered:
+        if item is primary or not _agree(item, url, outlet):
+            continue
+        url = url or item.url
+        if outlet is None or (url and outlet_of_url(url) is None and item.outlet and not item.url):
+            outlet = item.outlet or outlet
+    if url and outlet is None:
+        outlet = outlet_from_url(url)
+    ordered.remove(primary)
+    return OriginalRef(url=url, outlet=outlet, published=published, evidence=[primary, *ordered])
 
-    Only the page's real URL decides: og:url is sometimes copied from the original along with the text.
-    One brand under several country domains (businessinsider.com and businessinsider.de, seen on the
-    extraction benchmark as a cross-domain canonical) is one outlet, not a republication.
-    """
-    if same_site(target, url):
+
+def _agree(item: Evidence, url: str | None, outlet: str | None) -> bool:
+    if item.url and url:
+        return item.url == url
+    if item.outlet and url and not item.url:
+        return _names(url, item.outlet)
+    if item.url and outlet and not url:
+        return _names(item.url, outlet)
+    return agrees(item, url, outlet)
+
+
+def _names(url: str, outlet: str | None) -> bool:
+    """Whether ``url`` is on the site of the outlet called ``outlet``."""
+    if not outlet:
         return False
-    return registrable_domain(target).split(".", 1)[0] != registrable_domain(url).split(".", 1)[0]
+    known = find_outlet(outlet)
+    if known is not None:
+        return known.owns(url)
+    return Site(url).is_named(outlet)
 
 
-def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata) -> _Line | None:
+def _is_agency(name: str | None) -> bool:
+    outlet = find_outlet(name) if name else None
+    return outlet is not None and outlet.is_agency
+
+
+def _dedupe(items: list[Evidence]) -> list[Evidence]:
+    seen: set[tuple[str, str | None, str | None]] = set()
+    out = []
+    for item in items:
+        key = (item.kind, item.url, item.outlet)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata, page_text: str) -> _Line | None:
     body = tree.body
     # Every block's text is a stretch of the body's text: one search rules out most pages at once.
-    if body is None or not _search_attribution(body.text(deep=True)):
+    if body is None or not _search_attribution(page_text):
         return None
     texts = _candidate_blocks(body)
     best: _Line | None = None
@@ -231,9 +310,9 @@ def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
         if not match or not _about_this_piece(para, match):
             continue
         outlet = _outlet_in(match.group("rest"), [])
-        if outlet and _is_own_outlet(outlet, url, meta):
+        if outlet and Site(url, meta.site_name).is_named(outlet):
             continue
-        found = _Line(None, outlet, _find_date(match.group("rest")), 1 if outlet else 0)
+        found = _Line(None, outlet, _find_date(match.group("rest")), 1 if outlet else 0, para)
         if (found.outlet or found.published) and (best is None or found.rank > best.rank):
             best = found
     return best
@@ -250,22 +329,23 @@ def _read_line(
         # Only links from the phrase on: a link earlier in the paragraph is about something else.
         if href and anchor_text and text.find(anchor_text, match.start()) >= 0:
             anchors.append((href, anchor_text))
-    if any(same_site(href, url) for href, _ in anchors) and not any(
-        _off_site(href, url) for href, _ in anchors
-    ):
+    site = Site(url, meta.site_name)
+    off_site = [(h, t) for h, t in anchors if valid_url(h) and not site.owns(h)]
+    if anchors and not off_site:
         return None  # template residue: the line links back to this very site
-    off_site = [(h, t) for h, t in anchors if _off_site(h, url)]
     published = _find_date(rest)
     outlet = _outlet_in(rest, off_site)
-    if outlet and _is_own_outlet(outlet, url, meta):
+    if outlet and site.is_named(outlet):
         return None
     if off_site:
         href = _pick_link(off_site, outlet)
-        rank = 3 if urlsplit(href).path.strip("/") else 2
-        return _Line(href, outlet or outlet_from_url(href), published, rank)
+        if is_article_url(href):
+            return _Line(href, outlet or outlet_from_url(href), published, 3, text)
+        # a link to the outlet's home page names the outlet, not the article
+        return _Line(None, outlet or outlet_from_url(href), published, 2, text)
     if outlet:
-        return _Line(None, outlet, published, 1)
-    return _Line(None, None, published, 0) if published else None
+        return _Line(None, outlet, published, 1, text)
+    return _Line(None, None, published, 0, text) if published else None
 
 
 def is_attribution_line(text: str) -> bool:
@@ -311,20 +391,6 @@ def _outlet_in(rest: str, anchors: list[tuple[str, str]]) -> str | None:
     if head[0].isupper() or head[0].isdigit() or re.fullmatch(r"[\w.-]+\.[a-z]{2,}", head):
         return head
     return None
-
-
-def _is_own_outlet(outlet: str, url: str, meta: PageMetadata) -> bool:
-    key = _name_key(outlet)
-    own = {_name_key(registrable_domain(url).split(".")[0]), _name_key(outlet_from_url(url))}
-    if meta.site_name:
-        own.add(_name_key(meta.site_name))
-    if re.fullmatch(r"[\w.-]+\.[a-z]{2,}", outlet):  # "globalresearch.ca": compare the domain's name
-        key = _name_key(registrable_domain(outlet).split(".")[0])
-    return key in own
-
-
-def _name_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", re.sub(r"^the\s+", "", name.lower()))
 
 
 def _find_date(text: str) -> PageDate | None:

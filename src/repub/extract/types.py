@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from repub.evidence import Evidence
 from repub.extract.dates import YearMonth
 
 # A date as found on a page: a date when only the day is known, a datetime (aware when the page gave
@@ -26,7 +27,8 @@ class OriginalRef:
     url: str | None  # absolute URL of the original, None when only an outlet is known
     outlet: str | None  # "RT", "Reuters", else derived from the link's host ("rt.com")
     published: PageDate | None = None  # the original's date (e.g. TMS's "23 Oct 2020 –" prefix)
-    signal: str = ""  # what gave it away: go-to-original, canonical, syndication-source, text, byline
+    # What gave it away, strongest first: {"kind", "detail"} items (repub.evidence).
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass

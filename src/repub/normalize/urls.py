@@ -33,6 +33,7 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+_SLASHES = re.compile(r"(?<!https:)(?<!http:)/{2,}")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
@@ -64,6 +65,8 @@ def canonical_url(url: str) -> str:
     host = parts.hostname.lower().rstrip(".")
     if not host.strip("."):  # "http://.." has a hostname of dots only
         raise BadURL(f"no host in URL: {url!r}")
+    if "" in host.split("."):  # "https://.example.de/", "https://a..b/": an empty label
+        raise BadURL(f"bad host in URL: {url!r}")
     # An undecodable IDN keeps its lower-cased form; the fetcher reports the real problem.
     with contextlib.suppress(UnicodeError):
         host = host.encode("idna").decode("ascii")
@@ -75,7 +78,9 @@ def canonical_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _normalize_escapes(quote(parts.path, safe=_PATH_SAFE + "%")) or "/"
-    path = re.sub(r"/{2,}", "/", path)
+    # Runs of slashes are one, except after an address's scheme inside the path: an archive's snapshot
+    # (web.archive.org/web/<time>/https://original/) keeps its original's address whole.
+    path = _SLASHES.sub("/", path)
     query_pairs = [
         (name, value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)

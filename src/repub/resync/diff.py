@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# Compared field by field, in this order; lists (authors, tags) are compared as one comma-joined line.
-DIFF_FIELDS = (
-    "title", "byline", "authors", "published_at", "modified_at", "section", "lead_image_url",
-    "lead_image_caption", "lead_image_credit", "tags", "body_text",
-)
+from repub.normalize.types import Record
+
+# Compared field by field: every content field, in the record's order; lists (authors, tags) are
+# compared as one comma-joined line.
+DIFF_FIELDS = Record.CONTENT_FIELDS
 # Whitespace runs are tokens too, so equal stretches come back exactly as written (paragraph breaks kept).
 _TOKENS = re.compile(r"\s+|[^\s]+")
 

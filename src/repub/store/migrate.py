@@ -122,7 +122,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
     another process has just created): the migrations path decides then. tests/test_migrations.py
     checks that both paths give the same schema, names included (later migrations and downgrades
     address indexes and constraints by name), on SQLite and PostgreSQL. It cannot see rows: a future
-    migration that also writes rows (none up to 0004 does) must have them written here too."""
+    migration that also writes rows (0006 only rewrites rows that exist) must have them written here too."""
     from repub.store.models import Base
 
     try:

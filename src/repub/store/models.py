@@ -1,4 +1,4 @@
-"""The tables, as SQLAlchemy 2.0 typed declarative models. Migration 0001 creates exactly these."""
+"""The tables, as SQLAlchemy 2.0 typed declarative models. The migrations, replayed, create exactly these."""
 
 from __future__ import annotations
 
@@ -78,7 +78,6 @@ class Article(Base):
     original_url: Mapped[str | None] = mapped_column(URL, index=True)
     original_outlet: Mapped[str | None] = mapped_column(sa.String(255))
     original_published_at: Mapped[str | None] = mapped_column(sa.String(40))
-    original_signal: Mapped[str | None] = mapped_column(sa.String(255))
     status: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
     error: Mapped[str | None] = mapped_column(sa.Text)
     http_status: Mapped[int | None]
@@ -88,6 +87,12 @@ class Article(Base):
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
     diverged_since: Mapped[datetime | None]
+    # Added by migration 0006, hence last (a migrated table and one made from these models must match).
+    # NULL on rows extracted before credits existed: read back as [].
+    credits: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # Why the row is taken for a copy: [{"kind", "detail"}] (repub.evidence), and how sure (0-1).
+    original_evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    original_confidence: Mapped[float | None] = mapped_column(sa.Float)
 
 
 class ArticleVersion(Base):
@@ -171,7 +176,7 @@ class RawPage(Base):
     size: Mapped[int]  # uncompressed bytes
     first_seen_at: Mapped[datetime]  # the fetch (or WARC capture) that gave these bytes: a WARC's WARC-Date
     last_seen_at: Mapped[datetime]
-    # What a WARC response record needs besides the body (migration 0006; rows kept before have none):
+    # What a WARC response record needs besides the body (migration 0007; rows kept before have none):
     # the status line and the response headers as received, in order, [[name, value], ...].
     status_line: Mapped[str | None] = mapped_column(sa.String(255))
     headers: Mapped[list[list[str]] | None] = mapped_column(sa.JSON)

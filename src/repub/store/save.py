@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Row
 from repub.errors import StoreError
 from repub.hosts import bare_host
 from repub.normalize.types import Record
+from repub.store.columns import original_values, record_values, stub_values
 from repub.store.history import (
     PreparedRaw,
     RawBody,
@@ -109,10 +110,8 @@ def unique(urls: Sequence[str | None]) -> list[str]:
 
 
 def content_of(record: Record) -> dict[str, Any]:
-    """``record.content()`` without ``dataclasses.asdict``'s deep copy of the whole record (twice per
-    page: the digest, then the version row)."""
-    return {name: (list(v) if isinstance(v := getattr(record, name), list) else v)
-            for name in Record.CONTENT_FIELDS}
+    """``record.content()``: the content fields, as versions store and hash them."""
+    return record.content()
 
 
 def find_rows(conn: Connection, urls: list[str]) -> list[Row[Any]]:
@@ -141,8 +140,7 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
     content = content_of(record)
     rows = find_rows(conn, urls)
     found = next((r for r in rows if r.url == record.url), rows[0] if rows else None)
-    values: dict[str, Any] = {name: content[name] for name in Record.CONTENT_FIELDS}
-    values.update(site=record.site, extractor=record.extractor, canonical_url=record.canonical_url)
+    values: dict[str, Any] = record_values(record)
     if item.outlet:
         values["outlet"] = item.outlet
     if item.checked:
@@ -215,7 +213,6 @@ def _original_fields(conn: Connection, record: Record, values: dict[str, Any],
         return None, None
     original_id = status = None
     if link.url:
-        values["original_url"] = link.url
         rows = find_rows(conn, [link.url])
         original = rows[0] if rows else None
         if original is not None and original.id == article_id:
@@ -225,8 +222,7 @@ def _original_fields(conn: Connection, record: Record, values: dict[str, Any],
             if original.outlet is None and link.outlet:
                 conn.execute(_UPDATE, {"b_id": original.id, "outlet": link.outlet})
         values["original_id"] = original_id
-    values.update(original_outlet=link.outlet, original_published_at=link.published_at,
-                  original_signal=link.signal or None)
+    values.update(original_values(link))
     return original_id, status
 
 
@@ -267,8 +263,8 @@ def new_stub(conn: Connection, url: str, *, status: str, seen_at: datetime, outl
     """A row for an article known only by its URL (an original not fetched yet, a failure): its id,
     and how many unlinked copies naming ``url`` now point at it. ``known_absent``: see add_aliases."""
     article_id: int = conn.execute(_INSERT, {
-        "url": url, "site": bare_host(url) or None, "status": status, "version": 0, "authors": [], "tags": [],
-        "body_text": "", "first_seen_at": seen_at, "outlet": outlet, "published_at": published_at,
+        **stub_values(), "url": url, "site": bare_host(url) or None, "status": status, "version": 0,
+        "first_seen_at": seen_at, "outlet": outlet, "published_at": published_at,
     }).inserted_primary_key[0]
     add_aliases(conn, article_id, [url], known_absent=known_absent)
     return article_id, _link_waiting(conn, article_id, [url], outlet, new=True)

@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
-from repub.normalize.types import Record
+from repub.normalize.types import Record, record_json
+from repub.store.columns import record_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
@@ -335,35 +336,26 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
 
 
 def _view(s: Session, a: Article) -> ArticleView:
-    original: dict[str, Any] | None = None
+    record = record_json(record_of(a))
+    original: dict[str, Any] | None = record["original"]
     linked = s.get(Article, a.original_id) if a.original_id is not None else None
     if linked is not None:
-        original = {
-            "url": linked.url,
-            "outlet": linked.outlet or a.original_outlet,
-            "published_at": linked.published_at or a.original_published_at,
-            "title": linked.title,
-            "status": linked.status,
-            "error": linked.error,
-        }
-    elif a.original_url or a.original_outlet:
-        original = {
-            "url": a.original_url, "outlet": a.original_outlet, "published_at": a.original_published_at,
-            "title": None, "status": "unknown", "error": None,
-        }
+        # What the copy printed is kept; the linked article's own outlet and date come first.
+        original = {"evidence": [], "confidence": None, **(original or {}), "url": linked.url,
+                    "outlet": linked.outlet or a.original_outlet,
+                    "published_at": linked.published_at or a.original_published_at,
+                    "title": linked.title, "status": linked.status, "error": linked.error}
+    elif original is not None:
+        original.update(title=None, status="unknown", error=None)
+    record["original"] = original
     copies = s.execute(
         sa.select(Article.url, Article.site, Article.published_at)
         .where(Article.original_id == a.id)
         # Undated copies last, on every backend (SQLite and PostgreSQL sort NULLs differently).
         .order_by(Article.published_at.is_(None), Article.published_at, Article.id)
     )
-    image = {"url": a.lead_image_url, "caption": a.lead_image_caption, "credit": a.lead_image_credit}
     return ArticleView(
-        id=a.id, url=a.url, site=a.site, outlet=a.outlet, extractor=a.extractor, title=a.title,
-        authors=list(a.authors or []), byline=a.byline, section=a.section, published_at=a.published_at,
-        modified_at=a.modified_at, language=a.language, canonical_url=a.canonical_url,
-        lead_image=None if all(v is None for v in image.values()) else image,
-        tags=list(a.tags or []), body_text=a.body_text, original=original,
+        id=a.id, record=record, outlet=a.outlet,
         republications=[{"url": u, "site": site, "published_at": p} for u, site, p in copies],
         status=a.status, error=a.error, http_status=a.http_status,
         first_seen_at=iso_utc(a.first_seen_at), last_checked_at=iso_utc(a.last_checked_at),

@@ -55,25 +55,18 @@ class VersionView:
 
 @dataclass
 class ArticleView:
-    """An article as read back, ready for JSON. Timestamps are ISO strings in UTC ("…Z")."""
+    """An article as read back, ready for JSON. Timestamps are ISO strings in UTC ("…Z").
+
+    ``record`` holds the record's fields in their ``--json`` shape (``repub.normalize.record_json``:
+    ``url, site, extractor, title, authors, credits, …, lead_image {url, caption, credit}, …, original``),
+    so a field declared on ``Record`` is shown without a line here; ``view.title`` reads
+    ``record["title"]``. ``original`` adds what the store knows of the linked article:
+    ``{url, outlet, published_at, evidence, confidence, title, status, error}``.
+    """
 
     id: int
-    url: str
-    site: str | None
-    outlet: str | None
-    extractor: str | None
-    title: str | None
-    authors: list[str]
-    byline: str | None
-    section: str | None
-    published_at: str | None
-    modified_at: str | None
-    language: str | None
-    canonical_url: str | None
-    lead_image: dict[str, str | None] | None  # {url, caption, credit}
-    tags: list[str]
-    body_text: str
-    original: dict[str, Any] | None  # {url, outlet, published_at, title, status, error}
+    record: dict[str, Any]
+    outlet: str | None = None  # this article's own outlet, when known ("RT")
     republications: list[dict[str, Any]] = field(default_factory=list)  # [{url, site, published_at}]
     status: str = "ok"
     error: str | None = None
@@ -83,6 +76,18 @@ class ArticleView:
     diverged_since: str | None = None
     version: int = 0  # 0: never fetched successfully
 
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not attributes: the record's fields. Dunder and private names
+        # are never fields (copy and pickle probe them before ``record`` exists).
+        if name.startswith("_") or name == "record":
+            raise AttributeError(name)
+        try:
+            return self.record[name]
+        except KeyError:
+            raise AttributeError(f"ArticleView has no field {name!r}") from None
+
     def to_json(self) -> dict[str, Any]:
         # Not asdict(): it would deep-copy, and the field list is the JSON contract anyway.
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out: dict[str, Any] = {"id": self.id, **self.record}
+        out.update((f.name, getattr(self, f.name)) for f in fields(self) if f.name not in ("id", "record"))
+        return out

@@ -1,0 +1,60 @@
+"""A record's fields as article columns, derived from the one declaration (``repub.normalize.types``).
+
+The rule: a field ``x`` of ``Record`` is the column ``articles.x``; a field ``y`` of the nested
+``OriginalLink`` is ``articles.original_y``; ``url`` is the row's key and ``original`` is written by the
+save path (it also links the row), so neither is among ``RECORD_COLUMNS``. Values are stored as the JSON
+record shows them (evidence as ``{"kind", "detail"}`` objects). ``tests/test_fields.py`` checks that the
+models have every column this rule names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from repub.evidence import Evidence
+from repub.normalize.types import OriginalLink, Record, to_json_value
+
+_KEY, _NESTED = "url", "original"
+RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record) if f.name not in (_KEY, _NESTED))
+ORIGINAL_COLUMNS: dict[str, str] = {f.name: f"original_{f.name}" for f in fields(OriginalLink)}
+# Fields whose empty value is a list: a row read back (or a stub) shows [] for them, never None.
+_LISTS = frozenset(f.name for f in fields(Record) if f.default_factory is list)
+_ORIGINAL_LISTS = frozenset(f.name for f in fields(OriginalLink) if f.default_factory is list)
+
+
+def record_values(record: Record) -> dict[str, Any]:
+    """The column values of ``record``'s fields, but its key and its original."""
+    return {name: to_json_value(getattr(record, name)) for name in RECORD_COLUMNS}
+
+
+def original_values(link: OriginalLink) -> dict[str, Any]:
+    """The ``original_*`` column values of ``link``; its URL only when it has one (a link known by URL
+    keeps it when a later extraction names only the outlet)."""
+    values = {ORIGINAL_COLUMNS[f.name]: to_json_value(getattr(link, f.name)) for f in fields(link)}
+    if link.url is None:
+        del values[ORIGINAL_COLUMNS["url"]]
+    return values
+
+
+def stub_values() -> dict[str, Any]:
+    """The record columns of a row that has no content yet (a stub): lists empty, the body "".."""
+    return {name: [] for name in _LISTS} | {"body_text": ""}
+
+
+def record_of(row: Any) -> Record:
+    """The record a stored row (an ``Article`` or a result row with the columns) holds."""
+    values = {name: getattr(row, name) for name in RECORD_COLUMNS}
+    values.update({name: list(values[name] or []) for name in _LISTS})
+    values["body_text"] = values["body_text"] or ""
+    return Record(url=row.url, **values, original=original_of(row))
+
+
+def original_of(row: Any) -> OriginalLink | None:
+    """The original a stored row names, as it printed it; None when it names none."""
+    if getattr(row, ORIGINAL_COLUMNS["url"]) is None and getattr(row, ORIGINAL_COLUMNS["outlet"]) is None:
+        return None
+    values = {name: getattr(row, column) for name, column in ORIGINAL_COLUMNS.items()}
+    values.update({name: list(values[name] or []) for name in _ORIGINAL_LISTS})
+    values["evidence"] = [Evidence.from_json(item) for item in values["evidence"]]
+    return OriginalLink(**values)
