@@ -35,8 +35,17 @@ eval: $(STAMP)
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_provenance.py --write
 
-# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md.
-# BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).
+# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura and Scrapy given the same
+# cores; writes bench/results/<date>.md (~10 minutes after eval on a quiet 2-core machine).
+# BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 + 1000 articles, 1k/10k,
+# 5 and 3 runs).
+# The peers (Scrapy) come from the `bench` optional dependencies, installed here, not by `make install`.
 BENCH_ARGS ?=
-bench: eval
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

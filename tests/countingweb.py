@@ -78,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
             # a 404 that says it is long (or promises a short body) and then sends next to nothing
             length = 50_000_000 if path == "/gone-huge" else 100
             self._send(404, {"Content-Type": "text/html"}, b"<html>", length=length)
-            self.server.release.wait(10)
+            self.server.release.wait(120)  # set when the server shuts down
             self.close_connection = True
 
 

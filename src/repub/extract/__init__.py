@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
 from repub.extract.generic import extract_generic, lead_image
+from repub.extract.language import page_language
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
 from repub.extract.repair import close_unclosed_title
@@ -28,13 +29,15 @@ def extract(html: str, url: str) -> Extracted:
     if rule is not None:
         result = rule.extract(tree, url)  # reads the tree, never changes it
         # the page's own metadata fills what the rule left empty; no date guess when it found the date
-        meta = read_metadata(tree, url, guess_date=result.published is None)
+        meta = read_metadata(tree, url, guess_date=result.published is None, html=html)
         _fill_from_metadata(result, tree, url, meta)
     else:
-        meta = read_metadata(tree, url)
+        meta = read_metadata(tree, url, html=html)
         result = extract_generic(html, tree, url, meta)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
+    # The page's language label, unless its text is plainly in another language.
+    result.language = page_language(result.language, result.body_text)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result

@@ -1,10 +1,11 @@
 """Extraction off the writer thread: ``normalize(extract(...))`` in a pool of worker processes, and the
 raw page's digest and compression (``repub.store.history.prepare_raw``) with it.
 
-A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) starts
-one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs do the same
-work in a thread of the run's process (``prepare_page``): starting the workers (~0.5 s) would cost more
-than it buys.
+A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) on
+more than one core starts one ``ProcessPoolExecutor`` with a worker per core the run may use
+(``available_cores``: its CPU affinity); the writer thread then only writes. Smaller runs, and runs
+on one core, do the same work in a thread of the run's process (``prepare_page``): starting the
+workers (~0.5 s) would cost more than it buys, and on one core they only add work (``use_workers``).
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
 their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
@@ -54,6 +55,26 @@ def pool_min_urls() -> int:
     with contextlib.suppress(ValueError):
         return int(os.environ.get(POOL_MIN_ENV, ""))
     return POOL_MIN_URLS
+
+
+def use_workers(urls: int) -> bool:
+    """Whether a run importing ``urls`` pages extracts in worker processes (and writes in a store
+    process): above ``pool_min_urls()``, and only with a second core to run them on. On one core
+    (``taskset -c 0``, a one-CPU container) the processes bought nothing and cost a quarter more CPU
+    a page (pickling pages and batches across, the processes taking turns: 12.3 vs 8.5 ms a page on
+    2,000 pages, bench/profile_import.py --pin) and 60 MB more memory (176 vs 113 MB). An explicit
+    $REPUB_EXTRACT_POOL_MIN is obeyed on any machine (tests use it to have workers)."""
+    if urls <= pool_min_urls():
+        return False
+    return available_cores() > 1 or POOL_MIN_ENV in os.environ
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset -c 0 repub ingest`` is a one-core
+    run, one extraction worker), not every core of the machine as ``os.cpu_count()`` says."""
+    with contextlib.suppress(AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | None]:
@@ -138,7 +159,7 @@ def warm_up() -> None:
     then overlap the run's own imports, database opening and discovery instead of holding up the
     first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
     the run. Calling it again while the server runs does nothing."""
-    if worker_context().get_start_method() == "forkserver":
+    if worker_context().get_start_method() == "forkserver" and use_workers(sys.maxsize):
         from multiprocessing import forkserver
 
         with contextlib.suppress(OSError):
@@ -150,7 +171,7 @@ class Extractor:
 
     def __init__(self, workers: int | None = None) -> None:
         ctx = worker_context()
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or available_cores()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
             initargs=(os.getpid(),)

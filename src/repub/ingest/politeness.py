@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ class Politeness:
     jitter: float = 0.5
 
 
+STARTS_KEPT = 64
+
+
 @dataclass
 class _Host:
     semaphore: asyncio.Semaphore
@@ -49,6 +53,8 @@ class _Host:
     robots: RobotsPolicy | None = None
     robots_error: tuple[str, str] | None = None  # (kind, message) when robots.txt could not be read
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # the limiter's last decisions (monotonic start times granted), so spacing can be checked exactly
+    starts: deque[float] = field(default_factory=lambda: deque(maxlen=STARTS_KEPT))
 
 
 class HostLimiter:
@@ -79,6 +85,7 @@ class HostLimiter:
             start = max(now, host.next_start, host.paused_until)
             # reserve the start before sleeping so concurrent waiters queue behind it
             host.next_start = start + host.interval
+            host.starts.append(start)
             if start > now:
                 await asyncio.sleep(start - now)
             if not HostLimiter.paused(host):

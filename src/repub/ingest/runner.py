@@ -5,12 +5,12 @@ at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are be
 their request (once their host admits it) and the end of their save, so memory stays flat however many
 URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
 compression of the raw page kept with it) runs in a pool of worker processes when the run has more than
-``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``), else in a thread; everything touching
-the database runs on one writer thread (``repub.ingest.writer``), so SQLite writes are serialised and
-never block the fetchers. The pages saved close together share a transaction, each page in a
-SAVEPOINT with its fetch-log line, its original's stub and its link: a run killed at any point leaves
-whole articles; the next run skips what is stored, fetches originals still pending, and walks deep
-again because this run did not finish its walk.
+``POOL_MIN_URLS`` pages to import and more than one core (``repub.ingest.extraction``), else in a
+thread; everything touching the database runs on one writer thread (``repub.ingest.writer``), so SQLite
+writes are serialised and never block the fetchers. The pages saved close together share a
+transaction, each page in a SAVEPOINT with its fetch-log line, its original's stub and its link: a run
+killed at any point leaves whole articles; the next run skips what is stored, fetches originals
+still pending, and walks deep again because this run did not finish its walk.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ..store.known import UrlState, url_states
 from ..store.queue import Enqueue, enqueue
 from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
 from .discovery import Walk, discover
-from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
+from .extraction import Extractor, Prepared, prepare_page, use_workers, warm_up
 from .politeness import PoliteFetcher, Politeness
 from .writer import Writer
 
@@ -103,7 +103,7 @@ class Ingest:
         self._writer: Writer | None = None  # made by _main: it hands results to the event loop
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
-        self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
+        self._extractor: Extractor | None = None  # worker processes, when use_workers() says so
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
         self._figures_at = 0.0  # time.monotonic() of the last update_run
 
@@ -113,7 +113,7 @@ class Ingest:
         with run_lock(self.store):
             started = time.monotonic()
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
-            if not self.options.enqueue and budgets > pool_min_urls():
+            if not self.options.enqueue and use_workers(budgets):
                 warm_up()  # the run may need the worker processes: their fork server starts meanwhile
             previous = {s.name: self._previous_status(s) for s in self.sources}
             self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
@@ -225,7 +225,7 @@ class Ingest:
             return walk
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
-        if self._extractor is None and self._total > pool_min_urls():
+        if self._extractor is None and use_workers(self._total):
             self._extractor = Extractor()
             log.info("extracting in %d worker processes", self._extractor.workers)
             url = self.store.url_for_another_process()

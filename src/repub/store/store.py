@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
+from repub.normalize.dates import instant
 from repub.normalize.types import Record, record_json
 from repub.store.columns import record_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
@@ -335,6 +336,11 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     return exact_first(s.scalars(sa.select(Article).where(url_or_alias(urls))), urls)
 
 
+def _date_order(published_at: str | None, article_id: int) -> tuple[bool, datetime, int]:
+    moment = instant(published_at)
+    return moment is None, moment or datetime.min.replace(tzinfo=UTC), article_id
+
+
 def _view(s: Session, a: Article) -> ArticleView:
     record = record_json(record_of(a))
     original: dict[str, Any] | None = record["original"]
@@ -348,12 +354,13 @@ def _view(s: Session, a: Article) -> ArticleView:
     elif original is not None:
         original.update(title=None, status="unknown", error=None)
     record["original"] = original
-    copies = s.execute(
-        sa.select(Article.url, Article.site, Article.published_at)
+    rows = s.execute(
+        sa.select(Article.url, Article.site, Article.published_at, Article.id)
         .where(Article.original_id == a.id)
-        # Undated copies last, on every backend (SQLite and PostgreSQL sort NULLs differently).
-        .order_by(Article.published_at.is_(None), Article.published_at, Article.id)
-    )
+    ).all()
+    # By the instant each date stands for, not its text: dates keep their page's own UTC offset, so
+    # "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
+    copies = [(u, site, p) for u, site, p, _ in sorted(rows, key=lambda r: _date_order(r[2], r[3]))]
     return ArticleView(
         id=a.id, record=record, outlet=a.outlet,
         republications=[{"url": u, "site": site, "published_at": p} for u, site, p in copies],
