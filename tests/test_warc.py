@@ -604,3 +604,31 @@ def test_busy_file_is_refused_with_one_line(env: dict, tmp_path: Path,
         sleeper.wait()
     assert code == 1
     assert err.startswith(f"repub: {warc}: being imported by process {sleeper.pid} (started ")
+
+
+def test_import_resume_and_export_on_every_backend(any_db_url: str, tmp_path: Path) -> None:
+    """The store side (warc_files and its "offset" column, headers as JSON, revisits by digest) on
+    SQLite and PostgreSQL: the Python API the command runs."""
+    from repub.store.warcfiles import warc_file
+    from repub.warc.export import export_warc
+    from repub.warc.importer import FileImport, ImportOptions
+
+    warc = crawl(tmp_path / "crawl.warc.gz")
+    with Store.open(any_db_url) as store:
+        first = FileImport(store, warc, ImportOptions()).run()
+        figures = (first.status, first.records, first.counts["new"], first.counts["revisits"])
+        assert figures == ("done", 11, 3, 1)
+        again = FileImport(store, warc, ImportOptions()).run()
+        assert (again.status, again.resumed_at) == ("already", warc.stat().st_size)
+        row = warc_file(store, 1)
+        assert row is not None and (row.status, row.offset, row.records) == ("done", warc.stat().st_size, 11)
+        assert store.get(RT_URL).last_checked_at == REVISIT_DATE  # type: ignore[union-attr]
+        report = export_warc(store, tmp_path / "out.warc.gz", site="example.ru", with_records=True)
+    assert (report.responses, report.metadata, report.without_headers) == (1, 1, 0)
+    with (tmp_path / "out.warc.gz").open("rb") as fh:
+        _info, response, meta = list(_records(fh))
+    assert (response["uri"], response["date"]) == (RU_URL, RU_DATE)
+    assert response["payload"] == RUSSIAN.encode("cp1251")
+    assert response["http"] == [("Content-Type", "text/html; charset=windows-1251"),
+                                ("Content-Length", str(len(RUSSIAN.encode("cp1251"))))]
+    assert json.loads(meta["payload"])["title"] == "Завод в Туле снова работает"
