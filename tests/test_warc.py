@@ -632,3 +632,36 @@ def test_import_resume_and_export_on_every_backend(any_db_url: str, tmp_path: Pa
     assert response["http"] == [("Content-Type", "text/html; charset=windows-1251"),
                                 ("Content-Length", str(len(RUSSIAN.encode("cp1251"))))]
     assert json.loads(meta["payload"])["title"] == "Завод в Туле снова работает"
+
+
+def test_a_killed_import_process_fails_its_file_and_the_next_run_finishes_it(env: dict,
+                                                                              tmp_path: Path) -> None:
+    files = [many_pages(tmp_path / "a.warc.gz", 300), many_pages(tmp_path / "b.warc.gz", 300)]
+    db = tmp_path / "repub.db"
+    run_env = {**env, "REPUB_DB": str(db)}
+    proc = subprocess.Popen([str(REPUB), "import", "--warc", *map(str, files), "--processes", "2"],
+                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _offset(db) == 0 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert _offset(db) > 0, "no batch committed"
+        kids = children(proc.pid)
+        assert len(kids) == 2
+        os.kill(kids[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1, err
+    (line,) = err.splitlines()
+    assert line.startswith("repub: ")
+    assert line.endswith(": the import process died (exit code -9); run again to resume")
+    done = subprocess.run([str(REPUB), "import", "--warc", *map(str, files)], env=run_env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 300  # the same URLs in both
+        assert conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 600  # each record once
+        assert conn.execute("SELECT group_concat(status) FROM warc_files").fetchone()[0] == "done,done"
