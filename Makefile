@@ -19,10 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
@@ -32,7 +34,7 @@ clean:
 # copies traced to their originals on 401 labelled real pages (bench/provenance.json).
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
-	$(BIN)/python bench/eval_metadata.py
+	$(BIN)/python bench/eval_metadata.py --fields authors,dates
 	$(BIN)/python bench/eval_provenance.py --write
 
 # End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura and Scrapy given the same

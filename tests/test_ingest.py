@@ -24,8 +24,9 @@ import pytest
 
 from fixturedata import all_fixtures, fixture_hosts
 from repub.cli import main
+from repub.crawl import CrawlSettings
+from repub.crawl.outcomes import is_transient, retry_after_seconds, retry_delay
 from repub.errors import FetchError
-from repub.fetch.retry import is_transient, retry_after_seconds, retry_delay
 from repub.store import Store
 from repub.store.runs import run_lock
 from webserver import Response, TestWeb
@@ -315,7 +316,7 @@ def test_the_limiter_spaces_a_hosts_starts_by_its_crawl_delay(web: TestWeb) -> N
     robots.txt first, at the source's rate, then every page 0.4 s after the one before, although rate
     200/s and concurrency 4 would let all three go at once."""
     from repub.config import build_settings
-    from repub.ingest.politeness import PoliteFetcher, Politeness
+    from repub.crawl.polite import PoliteFetcher
 
     web.route("/www.transcend.org/robots.txt", lambda _h: text(b"User-agent: *\nCrawl-delay: 0.4\n"))
     urls = sorted(f.url for f in all_fixtures()
@@ -323,10 +324,10 @@ def test_the_limiter_spaces_a_hosts_starts_by_its_crawl_delay(web: TestWeb) -> N
     settings = build_settings(host_maps=[web.host_map("www.transcend.org")])
 
     async def run() -> tuple[list[float], float]:
-        async with PoliteFetcher(settings.fetch, Politeness(rate=200, concurrency=4)) as fetcher:
+        async with PoliteFetcher(settings.fetch, CrawlSettings(rate=200, concurrency=4)) as fetcher:
             pages = await asyncio.gather(*(fetcher.fetch(u) for u in urls))
             assert [p.status for p in pages] == [200, 200, 200]
-            host = fetcher.limiter.hosts["https://www.transcend.org"]
+            host = fetcher.state.hosts["www.transcend.org"]  # type: ignore[attr-defined]
             return list(host.starts), host.interval
 
     starts, interval = asyncio.run(run())
@@ -454,14 +455,14 @@ def test_transient_errors_and_retry_after() -> None:
 def test_retry_delay_shared_by_ingest_and_workers() -> None:
     busy = FetchError("https://x.org/", "http", "m", status=503, retry_after="7")
     timeout = FetchError("https://x.org/", "timeout", "m")
-    kw = {"backoff": 2.0, "max_retry_after": 300.0, "jitter": 0.0}
-    assert [retry_delay(timeout, tries, 4, **kw) for tries in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, None]
-    assert retry_delay(timeout, 3, 4, max_backoff=5.0, **kw) == 5.0
-    assert retry_delay(busy, 1, 4, **kw) == 7.0  # the server's Retry-After, as asked
-    assert retry_delay(busy, 1, 4, backoff=2.0, max_retry_after=5.0) is None  # too long: final
-    assert retry_delay(FetchError("https://x.org/", "http", "m", status=404), 1, 4, **kw) is None
-    spread = {round(retry_delay(timeout, 1, 4, backoff=2.0, max_retry_after=1.0, jitter=0.25) or 0, 6)
-              for _ in range(50)}
+    crawl = CrawlSettings(retries=3, backoff=2.0, max_retry_after=300.0, jitter=0.0)
+    assert [retry_delay(timeout, tries, crawl) for tries in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, None]
+    assert retry_delay(timeout, 3, crawl.override(max_backoff=5.0)) == 5.0
+    assert retry_delay(busy, 1, crawl) == 7.0  # the server's Retry-After, as asked
+    assert retry_delay(busy, 1, crawl.override(max_retry_after=5.0)) is None  # too long: final
+    assert retry_delay(FetchError("https://x.org/", "http", "m", status=404), 1, crawl) is None
+    jittered = crawl.override(jitter=0.25)
+    spread = {round(retry_delay(timeout, 1, jittered) or 0, 6) for _ in range(50)}
     assert len(spread) > 1 and all(1.5 <= d <= 2.5 for d in spread)
 
 

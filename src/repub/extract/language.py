@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 import langcodes
+from langcodes.tag_parser import LanguageTagError
 
 TEXT_SAMPLE = 1000  # characters of body text read by the detector (~1 ms a page)
 MIN_TEXT = 200  # characters of body text below which the label is kept as it is
@@ -63,7 +64,7 @@ def language_code(label: str | None) -> str | None:
     primary = _data().mislabels.get(primary, primary)
     try:
         language = langcodes.Language.get(langcodes.standardize_tag(primary, macro=True))
-    except (langcodes.LanguageTagError, ValueError):
+    except (LanguageTagError, ValueError):
         return None
     code = language.language
     if not code or code in _NO_LANGUAGE or not language.is_valid():

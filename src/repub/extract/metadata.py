@@ -16,8 +16,7 @@ and logos; og:image is the one picture the publisher chose); language prefers JS
 then ``<html lang>``, then og:locale, then Content-Language, the first that names a language, as its
 primary code (repub.extract.language; extract() checks it against the text).
 
-Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
-"Editors" or a lone wire name ("Reuters") are dropped.
+Authors come from ``repub.extract.authors`` (people only; see there).
 """
 
 from __future__ import annotations
@@ -30,10 +29,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.extract.authors import read_authorship
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.jsonld import resolve_ref as _resolve
 from repub.extract.language import language_code
+from repub.extract.names import Site
 from repub.extract.provenance import not_an_article_type
 from repub.extract.published import in_page_zone, published_date, zones_of
 from repub.extract.textutil import join_url, squash
@@ -46,6 +48,8 @@ from repub.hosts import registrable_domain
 class PageMetadata:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)  # agencies and outlets the byline names
+    byline: str | None = None  # the visible byline as printed
     section: str | None = None
     published: PageDate | None = None
     modified: PageDate | None = None
@@ -62,25 +66,6 @@ class PageMetadata:
     is_based_on: str | None = None  # JSON-LD isBasedOn, absolute
 
 
-# Bylines that name a desk, a role or a wire rather than a person.
-_NOT_PEOPLE = frozenset(
-    {
-        "staff", "staff writer", "staff writers", "staff reporter", "editor", "editors", "the editors",
-        "editorial", "editorial board", "editorial staff", "admin", "administrator", "newsroom",
-        "news desk", "newsdesk", "web desk", "webdesk", "guest", "guest author", "contributor",
-        "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
-        "agence france-presse", "agence france presse", "bloomberg", "rt", "russia today", "tass",
-        "xinhua", "sputnik", "upi", "dpa", "efe", "ians", "pti", "press release", "unknown",
-        "anonymous",
-    }
-)
-
-_ROLE = re.compile(
-    r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
-    re.I,
-)
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
-_BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
     "publish_date", "publish-date", "publishdate", "pubdate", "dc.date.issued", "dc.date", "dcterms.issued",
@@ -90,10 +75,6 @@ _PUBLISHED_META = (
 _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "dateModified",
     "dc.date.modified", "dcterms.modified", "article.updated", "last-modified",
-)
-_AUTHOR_META = (
-    "article:author", "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl",
 )
 
 
@@ -122,6 +103,7 @@ def read_metadata(
               m("dc.title"), squash(title_tag.text(deep=True)) if title_tag else None]
     site_names = _site_names(site_name, m("application-name"), url)
     printed = find_headline(tree, titles, site_names)
+    headline: LexborNode | None
     if printed is not None:
         title: str | None = printed.title
         headline = printed.node
@@ -145,9 +127,15 @@ def read_metadata(
     modified = None
     if modified_stated:
         modified = in_page_zone(modified_stated[0], zones_of(page_html, stated + modified_stated))
+    authorship = read_authorship(
+        tree, art, blocks, ids, meta, site=_site(site_name, art, ids, url), language=language,
+        title=title,
+    )
     return PageMetadata(
         title=title,
-        authors=_authors(art, ids, meta, tree, site_name),
+        authors=authorship.authors,
+        credits=authorship.credits,
+        byline=authorship.byline,
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,
         modified=modified,
@@ -167,6 +155,17 @@ def read_metadata(
         syndication_source=_source_tag(tree, "syndication-source", m, url),
         original_source=_source_tag(tree, "original-source", m, url),
         is_based_on=absolute_url(_url_of(_cited_articles(art.get("isBasedOn"))), url),
+    )
+
+
+def _site(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: str) -> Site:
+    """The site's own names (og:site_name, the domain's label) and its publisher, unless a person."""
+    publisher = _resolve(art.get("publisher"), ids)
+    person = isinstance(publisher, dict) and "Person" in types_of(publisher)
+    domain = registrable_domain(url) or ""
+    return Site(
+        names=tuple(n for n in (site_name, domain.split(".")[0], domain) if n),
+        organizations=tuple(n for n in (_name_of(publisher),) if n and not person),
     )
 
 
@@ -229,19 +228,6 @@ def _valid_day(text: str) -> bool:
     return True
 
 
-def is_person_name(name: str, site_name: str | None = None) -> bool:
-    """False for desks, roles, wires and the site's own name; True for what looks like a person."""
-    low = name.strip().lower().strip(".")
-    if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
-        return False
-    if site_name:
-        # The site's own name, or a desk named after it ("CNN Business", "Telegraph Sport").
-        brand = re.sub(r"^the\s+", "", site_name.strip().lower())
-        if low == site_name.strip().lower() or (brand and re.search(rf"\b{re.escape(brand)}\b", low)):
-            return False
-    return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
-
-
 def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for node in tree.css("meta"):
@@ -261,7 +247,7 @@ def _all(meta: dict[str, list[str]], keys: tuple[str, ...]) -> list[str | None]:
     return [v for k in keys for v in meta.get(k.lower(), [])]
 
 
-def _dates(values: list[str | None]) -> list[date | datetime]:
+def _dates(values: list[str | None]) -> list[PageDate]:
     return [d for d in map(parse_page_date, values) if d is not None]
 
 
@@ -321,7 +307,7 @@ def _locale(tree: LexborHTMLParser, meta: dict[str, list[str]]) -> str | None:
     """The page's language tag with its region when it gives one ("en-US"): <html lang>, og:locale."""
     html_node = tree.css_first("html")
     lang = html_node.attributes.get("lang") if html_node else None
-    return lang or (meta.get("og:locale") or [None])[0]
+    return lang or _first(meta.get("og:locale"))
 
 
 def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[str]]) -> str | None:
@@ -330,70 +316,13 @@ def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[
         _first_text(art.get("inLanguage")),
         html_node.attributes.get("lang") if html_node else None,
         html_node.attributes.get("xml:lang") if html_node else None,
-        (meta.get("og:locale") or [None])[0],
-        (meta.get("content-language") or [None])[0],
-        (meta.get("language") or [None])[0],
+        _first(meta.get("og:locale")),
+        _first(meta.get("content-language")),
+        _first(meta.get("language")),
     ]
     # The first label that names a language ("utf-8" and "x-default" do not), as its primary code;
     # extract() then checks it against the text (repub.extract.language).
     return next((code for code in map(language_code, candidates) if code), None)
-
-
-def _authors(
-    art: dict[str, Any],
-    ids: dict[str, dict[str, Any]],
-    meta: dict[str, list[str]],
-    tree: LexborHTMLParser,
-    site_name: str | None,
-) -> list[str]:
-    raw = art.get("author")
-    people: list[str] = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        obj = _resolve(item, ids)
-        if isinstance(obj, dict):
-            if types_of(obj) & {"Organization", "NewsMediaOrganization", "Corporation"}:
-                continue  # never a person: RT's news pages name {"@type": "Organization", "name": "RT"}
-            name = _name_of(obj)
-            if name:
-                people.extend(_split_names(name))
-        elif isinstance(obj, str):
-            people.extend(_split_names(obj))
-    if not any(is_person_name(p, site_name) for p in people):
-        people = [n for v in _all(meta, _AUTHOR_META) if v for n in _split_names(v)]
-    if not any(is_person_name(p, site_name) for p in people):
-        nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
-        people = [name for n in nodes for name in _split_names(n.text(deep=True))]
-    if not any(is_person_name(p, site_name) for p in people):
-        # hCard, as WordPress themes print the byline: <span class="author vcard"><a class="fn">.
-        card = next((n for n in tree.css(".author.vcard .fn") if not _in_comments(n)), None)
-        people = _split_names(card.text(deep=True)) if card is not None else []
-    return _dedupe(p for p in people if is_person_name(p, site_name))
-
-
-def _in_comments(node: Any) -> bool:
-    parent = node.parent
-    while parent is not None:
-        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
-        if "comment" in marks:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _split_names(text: str) -> list[str]:
-    text = html_lib.unescape(squash(text))
-    text = _BY.sub("", text)
-    parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
-    # "Doe, Jr." would split badly: only split when every part is a plausible full name.
-    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
-        # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
-        return [p for p in parts if not _ROLE.search(p)]
-    if (
-        len(parts) == 2 and "," in text and len(parts[0].split()) >= 2 and len(parts[1].split()) == 1
-        and parts[1][:1].isupper() and parts[1].strip(".").lower() not in _NAME_SUFFIXES
-    ):
-        return [parts[0]]  # "Victor Tangermann, Futurism": a person, then the outlet they wrote for
-    return [text] if text else []
 
 
 def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
@@ -410,13 +339,6 @@ def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
         found = [k for v in meta.get("keywords", []) + meta.get("news_keywords", []) for k in v.split(",")]
     tags = (html_lib.unescape(squash(t)) for t in found)
     return _dedupe(t for t in tags if re.search(r"\w", t))
-
-
-def _resolve(item: Any, ids: dict[str, dict[str, Any]]) -> Any:
-    """Follow a bare {"@id": ...} reference to the object it names elsewhere in the @graph."""
-    if isinstance(item, dict) and set(item) == {"@id"}:
-        return ids.get(item["@id"], item)
-    return item
 
 
 def _name_of(obj: Any) -> str | None:
@@ -506,3 +428,7 @@ def _dedupe(items: Any) -> list[str]:
             seen.add(item.lower())
             out.append(item)
     return out
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None

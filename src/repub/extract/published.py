@@ -52,6 +52,7 @@ from urllib.parse import unquote, urlsplit
 from selectolax.lexbor import LexborNode
 
 from repub.extract.dates import printed_dates
+from repub.extract.types import PageDate
 
 Day = date | datetime
 
@@ -153,7 +154,7 @@ def _positions(html: str, days: Iterable[date]) -> Iterator[int]:
                 at = html.find(text, at + 1)
 
 
-def in_page_zone(value: Day, zones: Callable[[], dict[datetime, set[timedelta]]]) -> Day:
+def in_page_zone(value: PageDate, zones: Callable[[], dict[datetime, set[timedelta]]]) -> PageDate:
     """``value`` in the page's own zone: a UTC time in the offset the page writes the same instant
     with elsewhere; a time without a zone with the offset the page writes that wall-clock time with.
     Anything else (a date, a time with a non-zero offset, no such evidence) is returned as it is."""
@@ -166,8 +167,8 @@ def in_page_zone(value: Day, zones: Callable[[], dict[datetime, set[timedelta]]]
             if offset is not None:
                 return value.replace(tzinfo=timezone(offset))
         return value
-    offsets = sorted(o for o in zones().get(minute, ()) if o)
-    return value.astimezone(timezone(offsets[0])) if offsets else value
+    known = sorted(o for o in zones().get(minute, ()) if o)
+    return value.astimezone(timezone(known[0])) if known else value
 
 
 # ------------------------------------------------------------------------ the date under the headline
@@ -344,7 +345,7 @@ def _fits_url(day: date, url: date | None, month: tuple[int, int] | None) -> boo
 
 
 def zones_of(
-    html: Callable[[], str], stated: Sequence[Day] = ()
+    html: Callable[[], str], stated: Sequence[PageDate] = ()
 ) -> Callable[[], dict[datetime, set[timedelta]]]:
     """``zones_in(html())`` plus the zones of the ``stated`` values (a meta date in RFC 2822 form, "Sat,
     19 Oct 2019 00:04:00 +0200", is not ISO), computed on first use only (most pages state a zoned
@@ -359,7 +360,7 @@ def zones_of(
             zones = zones_in(html(), days)
             for value in stated:
                 offset = value.utcoffset() if isinstance(value, datetime) else None
-                if offset is not None:
+                if isinstance(value, datetime) and offset is not None:
                     instant = value.replace(tzinfo=None, second=0, microsecond=0) - offset
                     zones.setdefault(instant, set()).add(offset)
             cache.append(zones)
@@ -382,7 +383,7 @@ def month_first(locale: str | None) -> bool | None:
 def published_date(
     html: Callable[[], str],
     url: str,
-    stated: Sequence[Day],
+    stated: Sequence[PageDate],
     headline: LexborNode | None,
     body: LexborNode | None,
     locale: str | None,
@@ -394,7 +395,8 @@ def published_date(
     zones = zones_of(html, stated)
     order = month_first(locale)
     evidence = DateEvidence(
-        stated=[in_page_zone(value, zones) for value in stated],
+        # a stated year and month alone ("2020-12") names no day: the evidence is of days
+        stated=[day for value in stated if isinstance(day := in_page_zone(value, zones), date)],
         url_day=url_day(url),
         url_month=url_month(url),
         visible=visible_date(headline, order),

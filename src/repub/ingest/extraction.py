@@ -17,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
-from ..lifeline import exit_with
+from ..procs import become_helper, helper_context
+from ..procs import warm_up as _warm_up
 
 if TYPE_CHECKING:
     from ..fetch.types import Page
@@ -136,22 +135,14 @@ def _raw(page: Page) -> RawBody:
 
 
 def _init_worker(run_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # The worker's parent is the fork server, which the workers themselves keep alive: watch the run.
-    exit_with(run_pid)
+    # the worker's parent is the fork server, which the workers themselves keep alive: watch the run
+    become_helper(run_pid)
 
 
 def worker_context() -> Any:
-    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        # Workers fork from a server that has imported the extraction code (WORKER_MODULES) and
-        # nothing else. "__main__" used to be in this list: on Python 3.11 the server never gets the
-        # main script's path, so it imported nothing, and each worker ran the script itself, as
-        # multiprocessing does, importing the whole command line. It still runs it (not for
-        # ``python -m repub``), but for the `repub` script that is ``import repub.cli``, now cheap.
-        ctx.set_forkserver_preload(WORKER_MODULES)
-    return ctx
+    """The extraction workers' (and the store process's) start: a fork server that imported the
+    extraction code (WORKER_MODULES) and nothing else (``repub.procs``)."""
+    return helper_context(WORKER_MODULES)
 
 
 def warm_up() -> None:
@@ -159,11 +150,8 @@ def warm_up() -> None:
     then overlap the run's own imports, database opening and discovery instead of holding up the
     first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
     the run. Calling it again while the server runs does nothing."""
-    if worker_context().get_start_method() == "forkserver" and use_workers(sys.maxsize):
-        from multiprocessing import forkserver
-
-        with contextlib.suppress(OSError):
-            forkserver.ensure_running()
+    if use_workers(sys.maxsize):
+        _warm_up(WORKER_MODULES)
 
 
 class Extractor:

@@ -196,7 +196,7 @@ def keep_raw_page(conn: sa.Connection, article_id: int, raw: RawBody | PreparedR
     for it yet). The same bytes seen again only move their row's last_seen_at (and URL). True if kept
     anew. A row keeps the status line and headers of its first fetch (its first_seen_at, a WARC's
     WARC-Date): the same bytes seen earlier than that (an older WARC imported later) or a row that had
-    none (kept before migration 0007) take the new ones."""
+    none (kept before migration 0011) take the new ones."""
     page = raw if isinstance(raw, PreparedRaw) else prepare_raw(raw)
     fetch = _fetch_columns(page)
     if not new:

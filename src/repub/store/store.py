@@ -45,6 +45,19 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 ARTICLES = Article.__table__
+
+
+def _moved_to(conn: sa.Connection, article_id: int) -> tuple[str, int] | None:
+    """(URL, id) of the article one of status ``moved`` rests in, else None."""
+    from repub.store.history import MOVED_TO
+
+    status, error = conn.execute(sa.select(ARTICLES.c.status, ARTICLES.c.error)
+                                 .where(ARTICLES.c.id == article_id)).one()
+    if status != "moved" or not (error or "").startswith(MOVED_TO):
+        return None
+    url = error.removeprefix(MOVED_TO)
+    found = conn.execute(sa.select(ARTICLES.c.id).where(ARTICLES.c.url == url)).scalar()
+    return (url, found) if found is not None else None
 logger = logging.getLogger("repub.store")
 
 
@@ -237,7 +250,10 @@ class Store:
                 raise StoreError(f"no article stored for {copy_url}")
             copy_id = copies[0].id
             originals = find_rows(conn, [original_url])
-            if originals:
+            moved_to = _moved_to(conn, originals[0].id) if originals else None
+            if moved_to is not None:  # merged into another article (resync): the copy follows it
+                original_url, original_id = moved_to
+            elif originals:
                 original_id = originals[0].id
             else:
                 printed = conn.execute(sa.select(ARTICLES.c.original_outlet, ARTICLES.c.original_published_at)

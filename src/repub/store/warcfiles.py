@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from repub.errors import RepubError
 from repub.store.history import raw_bytes
 from repub.store.models import Article, ArticleVersion, RawPage, UrlAlias, WarcFile
+from repub.store.save import _new_id
 from repub.store.views import SaveResult
 
 if TYPE_CHECKING:
@@ -53,10 +54,10 @@ def claim_file(store: Store, *, head_sha256: str, name: str, size: int, again: b
     with store._begin() as conn:
         row = conn.execute(sa.select(WF).where(WF.c.head_sha256 == head_sha256)).first()
         if row is None:
-            file_id = conn.execute(WF.insert(), {
+            file_id = _new_id(conn.execute(WF.insert(), {
                 "head_sha256": head_sha256, "name": name, "size": size, "offset": 0, "records": 0,
                 "counts": {}, "status": "running", "pid": os.getpid(), "started_at": now,
-            }).inserted_primary_key[0]
+            }))
             return Claim(file_id, 0, 0, {}, "new")
         if row.status == "running" and row.pid not in (None, os.getpid()) and _alive(row.pid):
             raise FileBusy(f"{name}: being imported by process {row.pid} "

@@ -5,7 +5,7 @@ One ``warcinfo`` record naming repub and its version, then per kept raw page (ol
 line and headers as received, the body as kept, and the block and payload digests warcio computes.
 The body is kept decoded (the fetcher undoes Content-Encoding and chunked Transfer-Encoding as it
 reads), so those two headers are left out and Content-Length is the body's: a replay tool must get
-the bytes the headers describe. A page kept before repub kept headers (migration 0007) is written as
+the bytes the headers describe. A page kept before repub kept headers (migration 0011) is written as
 ``HTTP/1.1 200 OK`` with the Content-Type its encoding implies and a ``WARC-Repub-Headers: not-kept``
 field; the summary counts them. ``with_records`` adds after each response a ``metadata`` record
 (``WARC-Concurrent-To`` it) carrying the article as ``repub show --json`` prints it, with the
@@ -58,7 +58,7 @@ class ExportReport:
         line += f" to {self.path}"
         if self.without_headers:
             line += (f"; {self.without_headers} pages were kept before repub kept status lines and headers "
-                     "(migration 0007): written as HTTP/1.1 200 OK with the Content-Type of their encoding, "
+                     "(migration 0011): written as HTTP/1.1 200 OK with the Content-Type of their encoding, "
                      f"marked WARC-Repub-Headers: {NOT_KEPT}")
         return line
 

@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,9 +35,9 @@ import sqlalchemy as sa
 
 from ..errors import RepubError, StoreError
 from ..fetch.types import Page
-from ..lifeline import exit_with
 from ..normalize import canonical_url
 from ..pipeline import save_item
+from ..procs import become_helper
 from ..store import FetchLogEntry, SaveResult, Store
 from ..store.history import RawBody
 from ..store.save import SaveItem
@@ -146,13 +145,16 @@ ProgressFn = Callable[[int], None]  # bytes of the file done so far
 
 class FileImport:
     """Import one WARC file into ``store``; ``run()`` returns its ``FileResult`` (never raises but
-    KeyboardInterrupt, after recording the file as interrupted)."""
+    KeyboardInterrupt, after recording the file as interrupted). ``stop()`` is asked after each
+    commit: True stops the file there as a Ctrl-C would (how a parent process stops a child that
+    ignores signals, ``repub.warc.run``)."""
 
     def __init__(self, store: Store, path: Path, options: ImportOptions, *,
-                 progress: ProgressFn | None = None) -> None:
+                 progress: ProgressFn | None = None, stop: Callable[[], bool] | None = None) -> None:
         self.store, self.path, self.options = store, path, options
         self.name = str(path)
         self.progress = progress or (lambda _done: None)
+        self.stop = stop or (lambda: False)
         self.counts: collections.Counter[str] = collections.Counter()
         self.records = 0
         self._slots: collections.deque[_Slot] = collections.deque()
@@ -229,6 +231,8 @@ class FileImport:
                     self._drain(wait=False)
                     self._commit()
                     self.progress(self._covered - start)
+                    if self.stop():
+                        raise KeyboardInterrupt
 
     def _window(self) -> int:
         return IN_FLIGHT_PER_WORKER * max(1, self.options.workers) if self._pool else 0
@@ -405,6 +409,4 @@ def _unprefixed(message: str, url: str) -> str:
 
 def _init_worker(parent: int) -> None:
     """Extraction workers ignore Ctrl-C (the import stops them) and die with the importing process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    exit_with(parent)
+    become_helper(parent)

@@ -136,7 +136,7 @@ def _response(record: WarcRecord, uri: str, date: datetime, max_bytes: int) -> P
         return Skip("broken", "empty body")
     if not mime and not looks_like_html(body):
         return Skip("not-html", "not HTML: no Content-Type and the body does not look like HTML")
-    headers = {}
+    headers: dict[str, str] = {}
     for name, value in record.http_headers:
         headers.setdefault(name.lower(), value)
     return Page(url=uri, final_url=uri, status=status, headers=headers, content_type=mime or "text/html",

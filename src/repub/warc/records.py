@@ -193,7 +193,7 @@ def _unread(stream: Any) -> int:
 def _end(iterator: ArchiveIterator, name: str, start: int, size: int | None) -> int:
     """The offset after the last record; WarcFileError when bytes are left that warcio did not read
     as a record (a file cut inside a record's headers, junk at the end)."""
-    end = start + iterator.offset
+    end = start + int(iterator.offset)
     if size is not None and end < size:
         raise WarcFileError(name, end, f"the file ends inside a record: truncated ({size - end} bytes "
                                        "that are not a whole WARC record)")

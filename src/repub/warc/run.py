@@ -1,15 +1,16 @@
 """Many WARC files in one ``repub import --warc``: each file a unit, spread over processes.
 
 With one process (or one file) the files are imported here, one after the other, a large file's
-pages extracted by ``processes`` worker processes. With more, ``processes`` children are forked (as
-``repub resync`` forks its parts: everything already imported, no fork server) and each asks for the
-next file when it is done with one, so a big file and many small ones share the cores. Each child
-opens its own database connection; a file's progress is committed with its pages
-(``repub.warc.importer``), so a child killed at any point costs nothing but the batch it held.
+pages extracted by ``processes`` worker processes. With more, ``processes`` children are forked
+(``repub.procs.Forked``, as ``repub resync`` forks its parts: everything already imported, no fork
+server) and each asks for the next file when it is done with one, so a big file and many small ones
+share the cores. Each child opens its own database connection; a file's progress is committed with its
+pages (``repub.warc.importer``), so a child killed at any point costs nothing but the batch it held.
 
-Ctrl-C reaches every process; SIGTERM reaches this one, which passes it on to the children. Each
-records its file as interrupted and stops; the command exits 130, and the next run resumes every
-file where its committed progress says.
+Ctrl-C and SIGTERM are this process's to handle (the children are helpers: they ignore both, and exit
+when this process is gone): it sends each child "stop" through its pipe; a child reads it after its
+next commit, records its file as interrupted and exits. The command exits 130, and the next run
+resumes every file where its committed progress says.
 
 Afterwards, with ``fetch_originals``, the originals the stored copies name that no WARC held (still
 "pending") are fetched through ``repub.pipeline.Importer``, as ``repub import URL`` fetches them.
@@ -18,9 +19,6 @@ Afterwards, with ``fetch_originals``, the originals the stored copies name that 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,13 +27,14 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import RepubError
-from ..lifeline import exit_with
+from ..procs import Forked
 from ..store import Store
 from ..store.warcfiles import count_pending_originals, pending_originals
 from .importer import STORED, FileImport, FileResult, ImportOptions, describe
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 PROGRESS_EVERY = 0.2  # seconds between a child's progress reports
+STOP = ("stop",)  # the parent to a child: leave after your next commit
 
 
 @dataclass
@@ -101,8 +100,7 @@ def import_warcs(store: Store, settings: Settings, paths: list[Path], options: I
         if parallel <= 1:
             file_options = ImportOptions(options.max_bytes, options.again, max(processes, 1), options.batch)
             for index, path in enumerate(paths):
-                result = FileImport(store, path, file_options,
-                                    progress=lambda value, i=index: advance(i, value)).run()
+                result = FileImport(store, path, file_options, progress=_advancing(advance, index)).run()
                 finished(index, result)
         else:
             _in_children(store, paths, ImportOptions(options.max_bytes, options.again, 0, options.batch),
@@ -146,41 +144,34 @@ def _in_children(store: Store, paths: list[Path], options: ImportOptions, proces
     url = store.url_for_another_process()
     if url is None:  # an in-memory database: only this process can reach it
         for index, path in enumerate(paths):
-            finished(index, FileImport(store, path, options,
-                                       progress=lambda value, i=index: advance(i, value)).run())
+            finished(index, FileImport(store, path, options, progress=_advancing(advance, index)).run())
         return
-    ctx = multiprocessing.get_context("fork")
-    children = []
-    for _ in range(processes):
-        mine, theirs = ctx.Pipe()
-        args = (url, [str(p) for p in paths], options, theirs, os.getpid())
-        process = ctx.Process(target=_child, args=args, name="repub-warc", daemon=True)
-        process.start()
-        theirs.close()
-        children.append((process, mine))
-    todo = list(range(len(paths)))
     names = [str(p) for p in paths]
-    open_conns = {conn: process for process, conn in children}
+    children = [Forked(_child, url, names, options, name="repub-warc") for _ in range(processes)]
+    todo = list(range(len(paths)))
+    open_conns = {child.conn: child for child in children}
     try:
         _serve(open_conns, todo, names, advance, finished)
     except KeyboardInterrupt:
-        for process in open_conns.values():
-            with contextlib.suppress(ProcessLookupError, TypeError):
-                os.kill(process.pid, signal.SIGTERM)  # type: ignore[arg-type]
         todo.clear()
+        for child in open_conns.values():
+            child.send(STOP)
         with contextlib.suppress(KeyboardInterrupt):
             _serve(open_conns, todo, names, advance, finished)  # their last results: what each recorded
         raise
     finally:
-        for process, conn in children:
-            process.join(30)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            conn.close()
+        for child in children:
+            child.join()  # each has left its loop (or died): nothing here waits on a live import
+            child.conn.close()
 
 
-def _serve(conns: dict[Connection, multiprocessing.process.BaseProcess], todo: list[int], paths: list[str],
+def _advancing(advance: Callable[[int, int], None], index: int) -> Callable[[int], None]:
+    def progress(value: int) -> None:
+        advance(index, value)
+    return progress
+
+
+def _serve(conns: dict[Connection, Forked], todo: list[int], paths: list[str],
            advance: Callable[[int, int], None], finished: Callable[[int, FileResult], None]) -> None:
     """Hand out files to the children that ask, and take their progress and results, until all left.
     A child gone without the result of the file it held (killed, out of memory) fails that file: its
@@ -192,17 +183,17 @@ def _serve(conns: dict[Connection, multiprocessing.process.BaseProcess], todo: l
             try:
                 message = conn.recv()
             except (EOFError, OSError):
-                process = conns.pop(conn)
+                child = conns.pop(conn)
                 index = holding.pop(conn, None)
                 if index is not None:
-                    process.join(5)
-                    why = f"the import process died (exit code {process.exitcode}); run again to resume"
+                    why = f"the import process died (exit code {child.join()}); run again to resume"
                     finished(index, FileResult(paths[index], "failed", error=f"{paths[index]}: {why}"))
                 continue
             kind = message[0]
             if kind == "ready":
                 holding[conn] = todo.pop(0) if todo else None
-                conn.send(holding[conn])
+                with contextlib.suppress(OSError):  # gone since: its EOF comes next
+                    conn.send(holding[conn])
             elif kind == "progress":
                 advance(message[1], message[2])
             elif kind == "result":
@@ -212,10 +203,10 @@ def _serve(conns: dict[Connection, multiprocessing.process.BaseProcess], todo: l
                 raise RepubError(f"an import process failed: {message[1]}")
 
 
-def _child(url: str, paths: list[str], options: ImportOptions, conn: Connection, parent: int) -> None:
-    """A forked child: files until none is left. It inherits the command's handlers (SIGTERM and
-    Ctrl-C raise KeyboardInterrupt): the file in hand is recorded as interrupted, and it exits."""
-    exit_with(parent)
+def _child(conn: Connection, url: str, paths: list[str], options: ImportOptions) -> None:
+    """A forked helper (``Forked``: Ctrl-C and SIGTERM ignored, gone with the command): files until
+    none is left, or until the parent says stop (read after each commit, as a KeyboardInterrupt: the
+    file in hand is recorded as interrupted, and it exits)."""
     try:
         _files(url, paths, options, conn)
     except KeyboardInterrupt:
@@ -230,8 +221,9 @@ def _files(url: str, paths: list[str], options: ImportOptions, conn: Connection)
         while True:
             conn.send(("ready",))
             index = conn.recv()
-            if index is None:
+            if not isinstance(index, int):  # None: no file left; STOP
                 return
+
             def progress(value: int, i: int = index, last: list[float] = [0.0]) -> None:  # noqa: B006
                 now = time.monotonic()  # ``last``: the time of the last report, shared on purpose
                 if now - last[0] >= PROGRESS_EVERY:
@@ -239,7 +231,8 @@ def _files(url: str, paths: list[str], options: ImportOptions, conn: Connection)
                     conn.send(("progress", i, value))
 
             try:
-                result = FileImport(store, Path(paths[index]), options, progress=progress).run()
+                result = FileImport(store, Path(paths[index]), options, progress=progress,
+                                    stop=lambda: _stopped(conn)).run()
             except KeyboardInterrupt:
                 conn.send(("result", index, asdict(FileResult(paths[index], "interrupted"))))
                 raise
@@ -247,6 +240,11 @@ def _files(url: str, paths: list[str], options: ImportOptions, conn: Connection)
                 why = f"{paths[index]}: {type(err).__name__}: {err}"
                 result = FileResult(paths[index], "failed", error=why)
             conn.send(("result", index, asdict(result)))
+
+
+def _stopped(conn: Connection) -> bool:
+    """Whether the parent said stop (it sends nothing else while a file is in hand)."""
+    return bool(conn.poll()) and conn.recv() == STOP
 
 
 __all__ = ["STORED", "WarcRun", "import_warcs"]

@@ -4,8 +4,8 @@
 Rows kept before have no status line or headers: ``repub export --warc`` writes them as 200 with the
 Content-Type their encoding implies, and says how many it did so for.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0011
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0011"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
