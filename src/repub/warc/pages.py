@@ -67,8 +67,9 @@ def classify(record: WarcRecord, max_bytes: int) -> Page | Revisit | Skip:
     date = record.date
     if date is None:
         return Skip("broken", f"bad WARC-Date {record.headers.get('warc-date', '')[:40]!r}")
-    if not record.status_line or record.status is None:
-        return Skip("broken", "no HTTP response status line in the record")
+    if not record.status_line or record.status is None or not record.status_line.upper().startswith("HTTP/"):
+        # warcio's reader takes any first line for one ("NOTHTTP! 200 OK"): a response needs HTTP's
+        return Skip("broken", f"no HTTP response status line in the record: {record.status_line or ''!r:.80}")
     if record.warc_type == "revisit":
         return _revisit(record, uri, date)
     return _response(record, uri, date, max_bytes)

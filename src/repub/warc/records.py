@@ -60,6 +60,7 @@ class WarcRecord:
     payload: bytes | None = b""
     oversized: bool = False
     problem: str | None = None
+    cut: bool = False  # it ended before its Content-Length, or inside its headers: the file was cut
 
     @property
     def uri(self) -> str:
@@ -102,8 +103,13 @@ def read_records(stream: IO[bytes], name: str, *, start: int = 0, size: int | No
     """The records of ``stream`` (a file positioned at ``start``, a record's offset), in order.
     ``size``: the file's size, to find bytes after the last record that are not one."""
     iterator = ArchiveIterator(stream, block_size=READ_BLOCK)
-    records = _quiet(iterator, name, start, max_bytes)
+    # warcio counts offsets from the stream's tell() when it was given (the file's own offsets for a
+    # file seeked to ``start``); ``base`` turns them into the file's for a stream counted from 0 too
+    base = start - int(iterator.offset)
+    records = _quiet(iterator, name, base, max_bytes)
     current = next(records, None)
+    if current is None:  # no record from here on: bytes left (a member cut in its headers) are none
+        _end(iterator, name, base, size)
     while current is not None:
         errors_before = iterator.err_count
         failure: WarcFileError | None = None
@@ -114,12 +120,15 @@ def read_records(stream: IO[bytes], name: str, *, start: int = 0, size: int | No
         if failure is not None:  # (not past the record itself when warcio failed inside it)
             current.next_offset = max(failure.offset, current.offset)
         elif following is None:
-            if current.problem is not None and current.headers.get("warc-truncated") is None:
+            if current.cut and current.headers.get("warc-truncated") is None:
                 # only the last record can meet the file's end: a file cut short (a download
                 # that stopped, a Content-Length longer than what is left)
                 raise WarcFileError(name, current.offset, f"the file ends inside a record: truncated "
                                                           f"({current.problem})")
-            current.next_offset = _end(iterator, name, start, size)
+            try:
+                current.next_offset = _end(iterator, name, base, size)
+            except WarcFileError as err:  # bytes after it that are no record: it is whole, handed on
+                current.next_offset, failure = err.offset, err
         else:
             current.next_offset = following.offset
         if iterator.err_count > errors_before and current.problem is None:
@@ -130,24 +139,25 @@ def read_records(stream: IO[bytes], name: str, *, start: int = 0, size: int | No
         current = following
 
 
-def _quiet(iterator: ArchiveIterator, name: str, start: int, max_bytes: int) -> Iterator[WarcRecord]:
-    """warcio's records as ``WarcRecord``s, its stderr warnings caught, its errors one line each."""
+def _quiet(iterator: ArchiveIterator, name: str, base: int, max_bytes: int) -> Iterator[WarcRecord]:
+    """warcio's records as ``WarcRecord``s, its stderr warnings caught, its errors one line each;
+    ``base + iterator.offset`` is an offset in the file."""
     while True:
         noise = io.StringIO()
-        offset = start + iterator.offset  # before next(): where the record it looks for starts
+        offset = base + iterator.offset  # before next(): where the record it looks for starts
         try:
             with contextlib.redirect_stderr(noise):
                 record = next(iterator)
-                offset = start + iterator.offset
+                offset = base + iterator.offset
                 out = _read(record, offset, max_bytes)
         except StopIteration:
             return
         except ArchiveLoadFailed as err:
-            raise WarcFileError(name, max(offset, start + iterator.offset), _load_failed(err)) from None
+            raise WarcFileError(name, max(offset, base + iterator.offset), _load_failed(err)) from None
         except Exception as err:  # noqa: BLE001 - warcio raises what its parsers raise (ValueError,
             # zlib.error, EOFError, AttributeError on a record cut before its URI...): each is the
             # file's structure failing here, one line, never a traceback
-            raise WarcFileError(name, max(offset, start + iterator.offset),
+            raise WarcFileError(name, max(offset, base + iterator.offset),
                                 f"not a readable WARC record: {_first_line(err)}") from None
         yield out
 
@@ -157,7 +167,7 @@ def _read(record: Any, offset: int, max_bytes: int) -> WarcRecord:
     out = WarcRecord(offset=offset, next_offset=offset, warc_type=record.rec_type or "", headers=headers)
     missing = [f for f in MANDATORY if f.lower() not in headers]
     if missing:  # a record cut inside its headers (a truncated file) lacks the later ones
-        out.problem = f"no {', '.join(missing)}: not a whole WARC record"
+        out.problem, out.cut = f"no {', '.join(missing)}: not a whole WARC record", True
     elif out.warc_type not in WARC_TYPES:
         out.problem = f"unknown WARC-Type {out.warc_type[:40]!r}"
     if record.rec_type not in ("response", "revisit") or out.problem:
@@ -177,7 +187,7 @@ def _read(record: Any, offset: int, max_bytes: int) -> WarcRecord:
     out.payload = b"".join(parts)
     owed = _unread(record.raw_stream)
     if owed:
-        out.problem = f"{owed} bytes of its content missing"
+        out.problem, out.cut = f"{owed} bytes of its content missing", True
     return out
 
 
@@ -190,10 +200,10 @@ def _unread(stream: Any) -> int:
     return owed if isinstance(owed, int) else 0
 
 
-def _end(iterator: ArchiveIterator, name: str, start: int, size: int | None) -> int:
+def _end(iterator: ArchiveIterator, name: str, base: int, size: int | None) -> int:
     """The offset after the last record; WarcFileError when bytes are left that warcio did not read
     as a record (a file cut inside a record's headers, junk at the end)."""
-    end = start + int(iterator.offset)
+    end = base + int(iterator.offset)
     if size is not None and end < size:
         raise WarcFileError(name, end, f"the file ends inside a record: truncated ({size - end} bytes "
                                        "that are not a whole WARC record)")
