@@ -673,3 +673,47 @@ def test_a_killed_import_process_fails_its_file_and_the_next_run_finishes_it(env
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 300  # the same URLs in both
         assert conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 600  # each record once
         assert conn.execute("SELECT group_concat(status) FROM warc_files").fetchone()[0] == "done,done"
+
+
+def test_sigterm_with_files_over_processes_stops_each_child_then_resumes(env: dict, tmp_path: Path) -> None:
+    """The children are helpers that ignore signals: the command tells each to stop through its pipe,
+    each records its file as interrupted after its last commit, and the next run finishes them."""
+    files = [many_pages(tmp_path / "a.warc.gz", 300), many_pages(tmp_path / "b.warc.gz", 300)]
+    db = tmp_path / "repub.db"
+    run_env = {**env, "REPUB_DB": str(db)}
+    proc = subprocess.Popen([str(REPUB), "import", "--warc", *map(str, files), "--processes", "2"],
+                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _offset(db) == 0 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert _offset(db) > 0, "no batch committed"
+        kids = children(proc.pid)
+        assert len(kids) == 2
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err == ("repub: interrupted: the next `repub import --warc` of the same files resumes where this "
+                   "stopped\n")
+    assert wait_gone(kids) == []
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT status, offset, counts FROM warc_files").fetchall()
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        logged = conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0]
+    assert "interrupted" in {status for status, _, _ in rows}
+    assert all(status in ("interrupted", "done") for status, _, _ in rows), rows
+    # what was committed is whole: one log line per page each file counted, no page beyond them
+    assert logged == sum(json.loads(counts).get("new", 0) + json.loads(counts).get("unchanged", 0)
+                         for _, _, counts in rows)
+    assert stored <= 300
+    done = subprocess.run([str(REPUB), "import", "--warc", *map(str, files)], env=run_env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 300  # the same URLs in both
+        assert conn.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 600  # each record once
+        assert conn.execute("SELECT group_concat(status) FROM warc_files").fetchone()[0] == "done,done"
