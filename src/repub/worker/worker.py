@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import random
@@ -281,6 +282,9 @@ class Worker:
     # -- the process ----------------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
+        # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck worker is waiting for
+        with contextlib.suppress(ValueError, AttributeError, RuntimeError):  # not the main thread
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         started = time.monotonic()
         try:
             asyncio.run(self._main())
