@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint eval bench bench-warc clean
 
 install: $(STAMP)
 
@@ -51,3 +51,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(MAKE) bench-warc
+
+# WARC import beside the same pages fetched and trafilatura over the same records, and its memory at 1k
+# and 10k records (docs/warc.md); writes bench/results/warc-<date>.md (~20 minutes on a busy 2-core machine).
+WARC_BENCH_ARGS ?= --articles 500 --runs 3 --memory 1000,10000
+bench-warc: $(BENCH_STAMP)
+	$(BIN)/python bench/warc_bench.py $(WARC_BENCH_ARGS)

@@ -275,7 +275,7 @@ def cases(world: World) -> dict[tuple[str, int], Case]:
         ("search", 3): Case(("search", "nato", *missing)),
         ("export", 0): Case(("export", "--format", "jsonl")),
         ("export", 1): Case(("export", "--format", "csv", "-o", str(world.files / "no-such-dir" / "x.csv"))),
-        ("export", 2): Case(("export", "--query", "nato")),  # no --format
+        ("export", 2): Case(("export", "--warc", str(world.files / "out.warc.gz"), "--query", "nato")),
         ("export", 3): Case(("export", "--format", "jsonl", *missing)),
     }
     for command in all_commands():  # 4: the run lock held; 141: stdout closed, on the case that exits 0

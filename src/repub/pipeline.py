@@ -191,7 +191,8 @@ def save_item(
 
 
 def _raw_body(page: Page) -> RawBody:
-    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset,
+                   status_line=page.status_line or None, headers=page.raw_headers or None)
 
 
 def fetch_log_entry(outcome: Page | FetchError, run_id: int | None) -> FetchLogEntry:

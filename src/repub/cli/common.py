@@ -42,7 +42,8 @@ EXIT_MEANS = {
     EXIT_PIPE: "the output was closed early (e.g. | head): stopped quietly",
 }
 FAILED_MEANS = {
-    "import": "some URL could not be imported (one line each on stderr)",
+    "import": "some URL could not be imported, or some WARC file could not be read to its end "
+              "(one line each on stderr)",
     "show": "the URL is not in the database",
     "extract": "the file cannot be read",
     "ingest": "the run could not proceed (no start point could be fetched)",

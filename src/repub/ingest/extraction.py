@@ -130,7 +130,8 @@ def _prepared(outcome: tuple[Prepared | None, str | None]) -> Prepared:
 def _raw(page: Page) -> RawBody:
     from ..store.history import RawBody
 
-    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset,
+                   status_line=page.status_line or None, headers=page.raw_headers or None)
 
 
 def _init_worker(run_pid: int) -> None:

@@ -175,7 +175,8 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
             urls.append(found.url)  # found by an alias: the record's URL is the canonical one
             values["url"] = record.url
         values["outlet"] = outlet = item.outlet or outlet
-        values["first_seen_at"] = first_seen
+        # seen before the row's first sighting: a page from an older capture (a WARC imported later)
+        values["first_seen_at"] = min(first_seen, at)
         if item.checked and found.status == "gone":  # it answers again: say so in its history
             conn.execute(ArticleEvent.__table__.insert(), {"article_id": article_id, "at": at, "kind": "back",
                                                            "url": record.url})
@@ -202,7 +203,7 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
         # a stub (version 0) never had content, so no page is kept for it either
         keep_raw_page(conn, article_id, item.raw, at, new=found is None or found.version == 0)
     if item.stub_original and original_status is None:
-        original_id, original_status = _stub_original(conn, record, article_id, urls)
+        original_id, original_status = _stub_original(conn, record, article_id, urls, at)
     if item.original_url is not None:
         _link_copy(conn, item, article_id)
     return SaveResult(article_id=article_id, created=found is None, changed=changed, version=version,
@@ -276,7 +277,7 @@ def new_stub(conn: Connection, url: str, *, status: str, seen_at: datetime, outl
     return article_id, _link_waiting(conn, article_id, [url], outlet, new=True)
 
 
-def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list[str]
+def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list[str], at: datetime
                    ) -> tuple[int | None, str | None]:
     """The copy's original is not stored yet: a "pending" stub with what the copy printed, linked."""
     link = copy.original
@@ -284,7 +285,8 @@ def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list
         return None, None
     # Nothing was found for link.url before the copy was written (save_item): only the copy's own
     # URLs, aliased since, can have taken it.
-    stub, linked = new_stub(conn, link.url, status="pending", seen_at=datetime.now(UTC), outlet=link.outlet,
+    # first seen when the copy naming it was fetched (a WARC's copy: its record's date)
+    stub, linked = new_stub(conn, link.url, status="pending", seen_at=at, outlet=link.outlet,
                             published_at=link.published_at, known_absent=link.url not in copy_urls)
     if not linked:  # the copy itself names link.url unlinked, so linking the waiting copies took it
         conn.execute(_UPDATE, {"b_id": copy_id, "original_id": stub})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -169,26 +169,34 @@ class Store:
         with self._begin() as conn:
             return save_item(conn, item, digest)
 
-    def save_many(self, items: Sequence[SaveItem], log: Sequence[FetchLogEntry] = ()
+    def save_many(self, items: Sequence[SaveItem], log: Sequence[FetchLogEntry] = (),
+                  then: Callable[[sa.Connection, Sequence[SaveResult | StoreError]], None] | None = None,
                   ) -> list[SaveResult | StoreError]:
         """``save_article`` for each item, and the ``log`` lines, in one transaction (a commit per page
         was most of the cost of an import). Each item runs in a SAVEPOINT: one that fails is rolled
         back alone (no row of it is kept) and comes back as its StoreError; the others are kept. A log
         line that cannot be written is skipped and reported, never failing the pages. If the
-        transaction itself fails (e.g. at commit), each item is retried in a transaction of its own."""
+        transaction itself fails (e.g. at commit), each item is retried in a transaction of its own.
+        ``then(conn, results)`` runs last in the same transaction (after the retries, in one of its
+        own): bookkeeping that must commit with the pages, e.g. how far a WARC file's import got."""
         digests = [i.content_hash or content_hash(content_of(i.record)) for i in items]  # outside the lock
         try:
             with self._begin() as conn:
                 _write_log_lines(conn, log)
-                return [self._save_nested(conn, item, digest)
-                        for item, digest in zip(items, digests, strict=True)]
+                results = [self._save_nested(conn, item, digest)
+                           for item, digest in zip(items, digests, strict=True)]
+                if then is not None:
+                    then(conn, results)
+                return results
         except StoreError:
-            if len(items) <= 1 and not log:
+            if len(items) <= 1 and not log and then is None:
                 raise
         results = [self._save_alone(item, digest) for item, digest in zip(items, digests, strict=True)]
-        if log:
+        if log or then is not None:
             with self._begin() as conn:
                 _write_log_lines(conn, log)
+                if then is not None:
+                    then(conn, results)
         return results
 
     @staticmethod
