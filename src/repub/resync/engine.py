@@ -26,6 +26,7 @@ from ..extract import extract
 from ..fetch import Fetcher, Page
 from ..normalize import normalize, utc_now
 from ..pipeline import Importer
+from ..reuse.fingerprint import fingerprint
 from ..store import FetchLogEntry, Store
 from ..store.history import (
     Target,
@@ -283,7 +284,8 @@ def reextract(
         try:
             record = normalize(extract(stored.text, stored.url))
             saved = store.save_article(
-                record, fetched_at=utc_now(), aliases=[stored.article_url], checked=False
+                record, fetched_at=utc_now(), aliases=[stored.article_url], checked=False,
+                fingerprint=fingerprint(record.body_text),
             )
         except RepubError as err:
             report.failed += 1
