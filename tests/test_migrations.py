@@ -23,8 +23,9 @@ from repub.store.models import Base
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
-TABLES = TABLES_0003 | {"queue", "host_slots"}
-HEAD = "0006"
+TABLES_0006 = TABLES_0003 | {"queue", "host_slots"}
+TABLES = TABLES_0006 | {"fingerprints", "fingerprint_bands"}
+HEAD = "0007"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -66,10 +67,12 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
+    downgrade(url, "0006")  # 0007's tables go
+    assert _tables(path) == TABLES_0006
     downgrade(url, "0005")  # 0006 adds and drops columns only
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0006
     downgrade(url, "0004")  # then only 0005's column goes
-    assert _tables(path) == TABLES
+    assert _tables(path) == TABLES_0006
     with sqlite3.connect(path) as conn:
         assert "refused" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
     downgrade(url, "0003")  # then 0004's tables

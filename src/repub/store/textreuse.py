@@ -153,7 +153,7 @@ def link_page(conn: Connection, record: Record, page: Found,
     evidence = list(own.evidence) if own is not None else []
     linked = _linked(conn, printed[0], candidates)
     choice = choose(page.article.url, record.published_at, evidence, linked, printed, candidates,
-                    page_id=page.article.id)
+                    page_id=page.article.id, page_seen=page.article.first_seen_at)
     if choice is not None:
         _write_choice(conn, page, choice)
     return choice
@@ -174,8 +174,8 @@ def link_copies(conn: Connection, page: Found, candidates: Sequence[Candidate], 
         own = explicit(other.article.evidence)
         printed = _printed(other, own)
         linked = _linked(conn, printed[0], rivals)
-        choice = choose(other.article.url, _date(conn, other.article.id), own, linked, printed, rivals,
-                        page_id=other.article.id)
+        choice = choose(other.article.url, other.article.published_at, own, linked, printed, rivals,
+                        page_id=other.article.id, page_seen=other.article.first_seen_at)
         if choice is None:
             continue
         _write_choice(conn, other, choice)
@@ -234,10 +234,6 @@ def _linked(conn: Connection, url: str | None, candidates: Sequence[Candidate]) 
     row = conn.execute(sa.select(*_COLUMNS).where(sa.or_(A.c.url == url, A.c.id.in_(aliased)))
                        .order_by(A.c.url != url, A.c.id).limit(1)).first()
     return stored_of(row) if row is not None else None
-
-
-def _date(conn: Connection, article_id: int) -> str | None:
-    return conn.execute(sa.select(A.c.published_at).where(A.c.id == article_id)).scalar()
 
 
 def _write_choice(conn: Connection, row: Found, choice: Choice) -> None:
