@@ -306,4 +306,15 @@ def _link_copy(conn: Connection, item: SaveItem, original_id: int) -> None:
         copy_id = copies[0].id
     if target == copy_id:
         raise StoreError(f"{item.copy_url or copy_id} cannot be its own original")
-    conn.execute(_UPDATE, {"b_id": copy_id, "original_url": url, "original_id": target})
+    if not chosen_by_text(conn, copy_id, url):
+        conn.execute(_UPDATE, {"b_id": copy_id, "original_url": url, "original_id": target})
+
+
+def chosen_by_text(conn: Connection, copy_id: int, url: str) -> bool:
+    """Whether the copy's original is an earlier article its text matched, chosen over ``url`` (the
+    address its page gave): then linking ``url`` must not undo it (``repub.store.textreuse``)."""
+    row = conn.execute(sa.select(A.c.original_url, A.c.original_evidence).where(A.c.id == copy_id)).first()
+    if row is None or row.original_url in (None, url):
+        return False
+    return any(item.get("kind") == "text-match" and (item.get("detail") or {}).get("url") == row.original_url
+               for item in row.original_evidence or [])

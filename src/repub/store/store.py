@@ -27,6 +27,7 @@ from repub.store.models import Article, ArticleVersion, FetchLog
 from repub.store.save import (
     SaveItem,
     aware,
+    chosen_by_text,
     content_of,
     exact_first,
     find_rows,
@@ -242,8 +243,9 @@ class Store:
                                        published_at=printed.original_published_at, known_absent=True)[0]
             if original_id == copy_id:
                 raise StoreError(f"{copy_url} cannot be its own original")
-            conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
-                         .values(original_url=original_url, original_id=original_id))
+            if not chosen_by_text(conn, copy_id, original_url):  # an earlier text match stays chosen
+                conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
+                             .values(original_url=original_url, original_id=original_id))
 
     def log_fetch(self, entry: FetchLogEntry) -> None:
         with self._begin() as conn:
