@@ -29,14 +29,18 @@ clean:
 
 # Extraction quality beside the peers, each in one run: bodies on ../shared/bench/extraction (Zyte,
 # 181 pages); authors, publication days and body snippets on ../shared/bench/metadata (1,294 pages);
-# copies traced to their originals on 401 labelled real pages (bench/provenance.json).
+# copies traced to their originals on 401 labelled real pages (bench/provenance.json); copies found by
+# their text alone, built from the sets' real bodies (bench/eval_reuse.py).
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
 	$(BIN)/python bench/eval_metadata.py
 	$(BIN)/python bench/eval_provenance.py --write
+	$(BIN)/python bench/eval_reuse.py --write
 
-# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md.
+# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md;
+# then text reuse at 10k/100k/1M stored fingerprints (bench/reuse_bench.py, <date>-reuse-scale.md).
 # BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).
 BENCH_ARGS ?=
 bench: eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/reuse_bench.py --write
