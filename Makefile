@@ -19,10 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
@@ -33,14 +35,24 @@ clean:
 # their text alone, built from the sets' real bodies (bench/eval_reuse.py).
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
-	$(BIN)/python bench/eval_metadata.py
+	$(BIN)/python bench/eval_metadata.py --fields authors,dates
 	$(BIN)/python bench/eval_provenance.py --write
 	$(BIN)/python bench/eval_reuse.py --write
 
-# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura; writes bench/results/<date>.md;
-# then text reuse at 10k/100k/1M stored fingerprints (bench/reuse_bench.py, <date>-reuse-scale.md).
-# BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 articles, 1k/10k, 5 runs).
+# End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura and Scrapy given the same
+# cores; writes bench/results/<date>.md (~10 minutes after eval on a quiet 2-core machine).
+# BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 + 1000 articles, 1k/10k,
+# 5 and 3 runs).
+# The peers (Scrapy) come from the `bench` optional dependencies, installed here, not by `make install`.
+# Then text reuse at 10k/100k/1M stored fingerprints and its cost to import and ingest
+# (bench/reuse_bench.py: <date>-reuse-scale.md, ~6 minutes).
 BENCH_ARGS ?=
-bench: eval
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/reuse_bench.py --write

@@ -1,13 +1,27 @@
-"""Article-body extraction benchmark: F1 / precision / recall and pages/s for each extractor, same run.
+"""Article-body benchmark on two sets, same run: Zyte (shingle F1) and trafilatura's snippets (P/R/F).
 
 Run from the repo root:
 
-    .venv/bin/python bench/eval_extraction.py [--limit N] [--only NAME[,NAME...]] [--repeat 3] [--no-write]
+    .venv/bin/python bench/eval_extraction.py [--sets zyte,snippets] [--limit N] [--only NAME[,NAME...]]
+                                              [--repeat 3] [--no-write]
 
-Data: /work/shared/bench/extraction/ (181 pages, html/<id>.html.gz + ground-truth.json); override with
---data DIR or $REPUB_BENCH_DATA. The metric is the benchmark's own rule (see its README and ``score``
-below). Timing covers only the extractor call (parse + extract + text) with the pages already in memory,
-decompressed and decoded; everything runs in one process so the speed ratios are comparable.
+Sets:
+- ``zyte``: /work/shared/bench/extraction/ (181 pages, html/<id>.html.gz + ground-truth.json; override
+  with --data DIR or $REPUB_BENCH_DATA). The metric is the benchmark's own rule (see its README and
+  ``score`` below): F1 of the mean page precision and mean page recall of 4-token shingles. Every step
+  of the generic extractor was first tuned on this set.
+- ``snippets``: the 933 body pages of ../shared/bench/metadata (trafilatura's own body benchmark;
+  override with --snippet-data DIR or $REPUB_METADATA_DATA): each page has passages a good extraction
+  must contain and boilerplate it must not; P/R/F summed over the set (its README's rule, implemented
+  in bench/eval_metadata.py ``snippet_counts``, imported, not copied). Pages this project did not tune on.
+
+Input: on the Zyte set every extractor gets the page as text (decoded UTF-8) and its URL. On the snippet
+set the peers (``PEERS``) get the page as their own evaluation gives it (its bytes, no URL) and repub's
+extractors what a fetched page gives them (``decode_html`` of the bytes, and the URL). Timing covers only
+the extractor call (parse + extract + text) with the pages already in memory; everything runs in one
+process so the speed ratios are comparable. The Zyte pages/s is the median of ``--repeat`` passes; the
+snippet set (5x larger) is timed on its one pass. The extractors take turns page by page (``_interleaved``)
+so the shared machine's changing load weighs on each alike.
 """
 
 from __future__ import annotations
@@ -109,6 +123,63 @@ def load_pages(data: Path = DEFAULT_DATA, limit: int | None = None) -> list[Page
     return pages
 
 
+@dataclass
+class SnippetPage:
+    id: str
+    url: str  # the page's URL, or a neutral one for the pages upstream keys by file name
+    html: str  # decoded as a fetched page is (repub.fetch.charset.decode_html)
+    raw: bytes  # the page's bytes, as the peers' own evaluation gives them
+    with_: list[str]
+    without: list[str]
+
+
+def _metadata_bench():  # noqa: ANN202 - the module bench/eval_metadata.py
+    """bench/eval_metadata.py (its data loader and snippet rule), imported from beside this file."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import eval_metadata
+
+    return eval_metadata
+
+
+def load_snippet_pages(data: Path | None = None, limit: int | None = None) -> list[SnippetPage]:
+    from repub.fetch.charset import decode_html
+
+    em = _metadata_bench()
+    pages = []
+    for p in em.load_pages(data or em.DEFAULT_DATA):
+        if not p.in_body:
+            continue
+        html, _ = decode_html(p.raw)
+        pages.append(SnippetPage(p.id, p.url or em.NEUTRAL_URL, html, p.raw, p.with_, p.without))
+        if limit and len(pages) >= limit:
+            break
+    return pages
+
+
+@dataclass
+class SnippetScore:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f = 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp else 0.0
+        return p, r, f
+
+
+def snippet_score(pages: list[SnippetPage], outputs: list[str]) -> SnippetScore:
+    """trafilatura's rule (../shared/bench/metadata/README.md), summed over the pages."""
+    rule = _metadata_bench().snippet_counts
+    tp = fp = fn = 0
+    for page, text in zip(pages, outputs, strict=True):
+        a, b, c, _ = rule(text, page.with_, page.without)
+        tp, fp, fn = tp + a, fp + b, fn + c
+    return SnippetScore(tp, fp, fn)
+
+
 # ------------------------------------------------------------------------------------------ extractors
 
 Extractor = Callable[[str, str], str]
@@ -176,9 +247,10 @@ def _recommended(jsonld: bool = False, **options: object) -> Extractor:
 
 def _repub_generic() -> Extractor:
     import repub.extract as rx  # may not be ready: the caller marks the extractor unavailable
+    from repub.normalize import clean_body
 
     def run(html: str, url: str) -> str:
-        return rx.extract(html, url).body_text
+        return clean_body(rx.extract(html, url).body_text)  # the body as the stored record holds it
 
     return run
 
@@ -192,10 +264,14 @@ def _repub_body() -> Extractor:
     return run
 
 
+# Extractors that get the snippet pages as their own evaluation gives them (bytes, no URL).
+PEERS = {"trafilatura", "trafilatura-precision", "trafilatura-fast"}
+
 # name -> (factory, description). The first three are the headline comparison; the others are variants.
 EXTRACTORS: dict[str, tuple[Callable[[], Extractor], str]] = {
     "trafilatura": (lambda: _trafilatura(), "trafilatura.extract(html, include_comments=False)"),
-    "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text (whole extract stage)"),
+    "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text, cleaned as normalize does "
+                      "(whole extract stage)"),
     "repub-body": (_repub_body, "repub.extract.generic.body_text(html, url) (body step only)"),
     "clean+trafilatura": (lambda: _clean_trafilatura(), "clean_tree, then trafilatura default"),
     "trafilatura-precision": (lambda: _trafilatura(favor_precision=True), "favor_precision=True"),
@@ -222,27 +298,69 @@ class Result:
     pages_per_s: float | None = None
     errors: int = 0
     note: str = ""
+    snippets: SnippetScore | None = None
+    snippet_pages_per_s: float | None = None
+    snippet_errors: int = 0
 
 
-def run_extractor(name: str, fn: Extractor, pages: list[Page], repeat: int = 1) -> Result:
-    outputs: list[str] = [""] * len(pages)
-    errors = 0
-    rates = []
-    for _ in range(repeat):
-        elapsed = 0.0
-        errors = 0
-        for i, page in enumerate(pages):
-            t0 = time.process_time()
-            try:
-                text = fn(page.html, page.url)
-            except Exception:  # noqa: BLE001 - a page that fails scores as empty output
-                text = ""
-                errors += 1
-            elapsed += time.process_time() - t0
-            outputs[i] = text
-        rates.append(len(pages) / elapsed if elapsed else float("inf"))
-    sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
-    return Result(name, sc, statistics.median(rates), errors)
+def _interleaved(
+    fns: dict[str, Extractor], inputs: dict[str, list[tuple[str | bytes, str | None]]], passes: int
+) -> dict[str, tuple[list[str], float, int]]:
+    """Each extractor's outputs (last pass), median pages/s over ``passes`` and errors (a page that
+    raises scores as empty output).
+
+    The extractors take turns page by page, the order rotating from one page to the next, so a change
+    in the machine's load during the run (it is shared) weighs on each of them alike: run one after the
+    other, two extractors of equal speed measured up to 20% apart.
+    """
+    names = list(fns)
+    n = len(next(iter(inputs.values()))) if inputs else 0
+    outputs = {name: [""] * n for name in names}
+    errors = dict.fromkeys(names, 0)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(passes):
+        elapsed = dict.fromkeys(names, 0.0)
+        errors = dict.fromkeys(names, 0)
+        for i in range(n):
+            for k in range(len(names)):
+                name = names[(i + k) % len(names)]
+                html, url = inputs[name][i]
+                t0 = time.process_time()
+                try:
+                    text = fns[name](html, url)  # type: ignore[arg-type]
+                except Exception:  # noqa: BLE001 - a page that fails scores as empty output
+                    text = ""
+                    errors[name] += 1
+                elapsed[name] += time.process_time() - t0
+                outputs[name][i] = text or ""
+        for name in names:
+            rates[name].append(n / elapsed[name] if elapsed[name] else float("inf"))
+    return {name: (outputs[name], statistics.median(rates[name]), errors[name]) for name in names}
+
+
+def run_all(
+    fns: dict[str, Extractor], pages: list[Page], snippet_pages: list[SnippetPage], repeat: int = 1
+) -> list[Result]:
+    """Every extractor on the Zyte set (``repeat`` timed passes) and on the snippet set (one pass)."""
+    results = {name: Result(name) for name in fns}
+    if pages:
+        zyte = _interleaved(fns, {name: [(p.html, p.url) for p in pages] for name in fns}, repeat)
+        for name, (outputs, rate, errors) in zyte.items():
+            if errors == len(pages):
+                results[name] = Result(name, note="unavailable (every page raised)")
+                continue
+            sc = score((p.truth, out) for p, out in zip(pages, outputs, strict=True))
+            results[name] = Result(name, sc, rate, errors)
+    live = {name: fn for name, fn in fns.items() if not results[name].note}
+    if snippet_pages and live:
+        inputs = {name: [(p.raw, None) if name in PEERS else (p.html, p.url) for p in snippet_pages]
+                  for name in live}
+        for name, (outputs, rate, errors) in _interleaved(live, inputs, 1).items():
+            res = results[name]
+            res.snippets = snippet_score(snippet_pages, outputs)
+            res.snippet_pages_per_s = rate
+            res.snippet_errors = errors
+    return [results[name] for name in fns]
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -274,23 +392,54 @@ def versions() -> dict[str, str]:
 
 
 def table(results: list[Result]) -> str:
-    base = next((r for r in results if r.name == BASELINE and r.score), None)
-    lines = ["| extractor | F1 | precision | recall | pages/s | F1 Δ vs trafilatura | speed × trafilatura |",
-             "|---|---|---|---|---|---|---|"]
+    """One row per extractor: the Zyte set, then the snippet set, each with its speed × trafilatura."""
+    base = next((r for r in results if r.name == BASELINE), None)
+    zyte = any(r.score for r in results)
+    snip = any(r.snippets for r in results)
+    head = ["extractor"]
+    if zyte:
+        head += ["Zyte F1", "P", "R", "pages/s", "F1 Δ vs trafilatura", "speed × trafilatura"]
+    if snip:
+        head += ["snippets F", "P", "R", "pages/s", "F Δ vs trafilatura", "speed × trafilatura"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
-        if r.score is None:
-            lines.append(f"| {r.name} | – | – | – | – | – | {r.note or 'unavailable'} |")
+        if r.note:
+            lines.append(f"| {r.name} | {r.note} |")
             continue
-        s = r.score
-        delta = f"{s.f1 - base.score.f1:+.4f}" if base else "–"
-        ratio = f"{r.pages_per_s / base.pages_per_s:.2f}" if base and base.pages_per_s else "–"
-        err = f" ({r.errors} errors)" if r.errors else ""
-        lines.append(f"| {r.name}{err} | {s.f1:.4f} | {s.precision:.4f} | {s.recall:.4f} | "
-                     f"{r.pages_per_s:.1f} | {delta} | {ratio} |")
+        row = [r.name]
+        if zyte:
+            row += _cells(_zyte_fpr(r), r.pages_per_s, r.errors, _zyte_fpr(base), base and base.pages_per_s)
+        if snip:
+            row += _cells(_snippet_fpr(r), r.snippet_pages_per_s, r.snippet_errors, _snippet_fpr(base),
+                          base and base.snippet_pages_per_s)
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
-def write_report(results: list[Result], pages: int, command: str, extra: str = "") -> Path:
+def _zyte_fpr(r: Result | None) -> tuple[float, float, float] | None:
+    return (r.score.f1, r.score.precision, r.score.recall) if r and r.score else None
+
+
+def _snippet_fpr(r: Result | None) -> tuple[float, float, float] | None:
+    if not r or not r.snippets:
+        return None
+    p, rec, f = r.snippets.prf
+    return f, p, rec
+
+
+def _cells(fpr: tuple[float, float, float] | None, rate: float | None, errors: int,
+           base: tuple[float, float, float] | None, base_rate: float | None) -> list[str]:
+    if not fpr or rate is None:
+        return ["–"] * 6
+    f, p, r = fpr
+    base_f = base[0] if base else None
+    err = f" ({errors} errors)" if errors else ""
+    return [f"{f:.4f}{err}", f"{p:.4f}", f"{r:.4f}", f"{rate:.1f}",
+            f"{f - base_f:+.4f}" if base_f is not None else "–",
+            f"{rate / base_rate:.2f}" if base_rate else "–"]
+
+
+def write_report(results: list[Result], data: str, command: str, extra: str = "") -> Path:
     today = dt.date.today().isoformat()
     m, v = machine(), versions()
     described = "\n".join(f"- `{r.name}`: {EXTRACTORS[r.name][1]}" for r in results if r.name in EXTRACTORS)
@@ -298,10 +447,12 @@ def write_report(results: list[Result], pages: int, command: str, extra: str = "
 
 - machine: {m['platform']}, Python {m['python']}, CPU {m['cpu']}, {m['cores']} cores
 - packages: {', '.join(f'{k} {val}' for k, val in v.items())}
-- data: {pages} pages of the Zyte article-extraction benchmark
+- data: {data}
 - command: `{command}`
 - timing: CPU time of the extractor call only (`time.process_time`: other jobs on a shared machine do not
   count), pages in memory, one process; compare ratios within this run only
+- input: Zyte pages as text with their URL; snippet pages as bytes without URL for the peers
+  ({', '.join(sorted(PEERS))}), as `decode_html` text with their URL for repub's extractors
 
 {table(results)}
 
@@ -340,42 +491,50 @@ def jsonld_stats(pages: list[Page]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--limit", type=int, default=None, help="first N pages only")
+    ap.add_argument("--sets", default="zyte,snippets", help="zyte, snippets or both (default)")
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the Zyte set")
+    ap.add_argument("--snippet-data", type=Path, default=None,
+                    help="the metadata set holding body.json (default: ../shared/bench/metadata)")
+    ap.add_argument("--limit", type=int, default=None, help="first N pages of each set only")
     ap.add_argument("--only", default=None, help="comma-separated extractor names (default: all)")
-    ap.add_argument("--repeat", type=int, default=1, help="time N passes, report the median pages/s")
+    ap.add_argument("--repeat", type=int, default=1, help="time N passes of the Zyte set, report the median")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/")
     args = ap.parse_args(argv)
 
     sys.path.insert(0, str(ROOT / "src"))
+    sets = {s.strip() for s in args.sets.split(",") if s.strip()}
+    if not sets or sets - {"zyte", "snippets"}:
+        ap.error(f"--sets: zyte and/or snippets, not {args.sets!r}")
     names = list(EXTRACTORS)
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in names if n not in EXTRACTORS]
         if unknown:
             ap.error(f"unknown extractor(s): {', '.join(unknown)}; known: {', '.join(EXTRACTORS)}")
-    pages = load_pages(args.data, args.limit)
-    print(f"{len(pages)} pages loaded", file=sys.stderr)
-    results = []
+    pages = load_pages(args.data, args.limit) if "zyte" in sets else []
+    snippet_pages = load_snippet_pages(args.snippet_data, args.limit) if "snippets" in sets else []
+    print(f"{len(pages)} Zyte pages, {len(snippet_pages)} snippet pages loaded", file=sys.stderr)
+    fns: dict[str, Extractor] = {}
+    unavailable: dict[str, Result] = {}
     for name in names:
         try:
-            fn = EXTRACTORS[name][0]()
+            fns[name] = EXTRACTORS[name][0]()
         except Exception as exc:  # noqa: BLE001 - a module not ready yet must not stop the benchmark
-            results.append(Result(name, note=f"unavailable ({type(exc).__name__}: {exc})"[:120]))
+            unavailable[name] = Result(name, note=f"unavailable ({type(exc).__name__}: {exc})"[:120])
             print(f"{name}: unavailable: {exc!r}", file=sys.stderr)
-            continue
-        res = run_extractor(name, fn, pages, args.repeat)
-        if res.errors == len(pages):
-            res = Result(name, note="unavailable (every page raised)")
-        results.append(res)
-        print(f"{name}: done", file=sys.stderr)
-    extra = jsonld_stats(pages) if any(n.startswith("jsonld") for n in names) else ""
+    ran = {r.name: r for r in run_all(fns, pages, snippet_pages, args.repeat)}
+    results = [ran.get(name) or unavailable[name] for name in names]
+    extra = jsonld_stats(pages) if pages and any(n.startswith("jsonld") for n in names) else ""
     print(table(results))
     if extra:
         print(extra)
     if not args.no_write:
         command = "python bench/eval_extraction.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        print(f"written: {write_report(results, len(pages), command.strip(), extra)}", file=sys.stderr)
+        data = " and ".join(
+            ([f"{len(pages)} pages of the Zyte article-extraction benchmark"] if pages else [])
+            + ([f"{len(snippet_pages)} body pages of ../shared/bench/metadata (trafilatura's snippets)"]
+               if snippet_pages else []))
+        print(f"written: {write_report(results, data, command.strip(), extra)}", file=sys.stderr)
     return 0
 
 

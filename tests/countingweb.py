@@ -3,7 +3,8 @@
 Every path is served under ``/<HOST>`` (so ``HOST=http://127.0.0.1:PORT/HOST`` is its host map):
 ``/page`` (ETag ``"v1"``, 304 to a matching If-None-Match), ``/moved`` (301 to /page), ``/gone`` (a
 short 404), ``/gone-huge`` and ``/gone-stalled`` (404s whose bodies never come), ``/login`` (sets a
-cookie), ``/whoami`` (shows the Cookie header), ``/page-then-close`` (keep-alive headers, then closes).
+cookie), ``/whoami`` (shows the Cookie header), ``/page-then-close`` (keep-alive headers, then closes),
+``/robots.txt`` (a 404: everything allowed).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path.removeprefix(f"/{HOST}")
         if path == "/page" and self.headers.get("If-None-Match") == ETAG:
             self._send(304, {"ETag": ETAG})
+        elif path == "/robots.txt":  # none: everything allowed
+            self._send(404, {"Content-Type": "text/plain"}, b"no robots.txt\n")
         elif path == "/page":
             self._send(200, {"Content-Type": "text/html; charset=utf-8", "ETag": ETAG}, PAGE)
         elif path == "/moved":
@@ -78,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             # a 404 that says it is long (or promises a short body) and then sends next to nothing
             length = 50_000_000 if path == "/gone-huge" else 100
             self._send(404, {"Content-Type": "text/html"}, b"<html>", length=length)
-            self.server.release.wait(10)
+            self.server.release.wait(120)  # set when the server shuts down
             self.close_connection = True
 
 

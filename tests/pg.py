@@ -47,6 +47,20 @@ class PgServer:
     port: int
     user: str
     directory: Path
+    bindir: Path | None = None
+    options: str = ""
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server as an administrator would (``fast``: every session is terminated)."""
+        assert self.bindir is not None
+        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.directory / "data"),
+                                        "-m", mode, "-w", "stop"]), check=True, capture_output=True)
+
+    def start(self) -> None:
+        assert self.bindir is not None
+        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.directory / "data"),
+                                        "-l", str(self.directory / "log"), "-o", self.options, "-w",
+                                        "-t", "60", "start"]), check=True, capture_output=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
@@ -91,11 +105,10 @@ def running_server(bindir: Path) -> Iterator[PgServer]:
                    check=True, capture_output=True)
     options = (f"-h 127.0.0.1 -p {port} -k {directory} -c fsync=off -c synchronous_commit=off "
                "-c full_page_writes=off -c max_connections=100")
-    subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"),
-                                    "-o", options, "-w", "-t", "60", "start"]),
-                   check=True, capture_output=True)
+    server = PgServer(port, user, directory, bindir, options)
+    server.start()
     try:
-        yield PgServer(port, user, directory)
+        yield server
     finally:
         subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)

@@ -20,7 +20,7 @@ def alive(pid: int) -> bool:
         return False
 
 
-def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
+def wait_gone(pids: list[int], seconds: float = 60) -> list[int]:
     """The ones of ``pids`` still alive after waiting up to ``seconds`` for all to exit."""
     deadline = time.monotonic() + seconds
     while any(alive(p) for p in pids) and time.monotonic() < deadline:

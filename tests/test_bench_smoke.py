@@ -45,7 +45,8 @@ def test_extract_step_runs_and_finds_the_original(tmp_path: Path) -> None:
     result = extract(html, copy)
     assert result.original is not None and result.original.url == original
     figures = run_bench.bench_extract(tmp_path, runs=1, limit=4)
-    assert [f.name for f in figures] == ["(a) extract, site rules", "(a) extract, generic extractor"]
+    assert [f.name for f in figures] == ["(a) extract, whole path, site rules",
+                                         "(a) extract, whole path, generic extractor"]
     assert all(f.values and f.peer_values for f in figures)
 
 

@@ -20,7 +20,6 @@ from repub.cli import main
 from repub.config import build_settings
 from repub.fetch.botwall import find_wall
 from repub.store import Store
-from repub.store import queue as q
 from repub.worker import Worker, WorkerOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,26 +109,34 @@ def test_resync_keeps_the_stored_article_behind_a_wall(srv: HostileServer, tmp_p
     assert ARTICLE_TEXT in body
 
 
-def test_worker_fails_a_wall_at_once_without_retrying(srv: HostileServer, tmp_path: Path) -> None:
+def test_worker_fails_a_wall_at_once_without_retrying(srv: HostileServer, pg_url: str) -> None:
     """A 503 challenge is no transient 503: retrying a challenge does not get past it."""
-    db = tmp_path / "repub.db"
-    settings = build_settings(db=str(db), host_maps=[srv.host_map()])
+    import sqlalchemy as sa
+
+    from repub.crawl import CrawlSettings
+    from repub.store.jobs import defer, stats
+    from repub.worker.jobs import page_job
+
+    settings = build_settings(db=pg_url, host_maps=[srv.host_map()])
     urls = [f"{REAL}/datadome", f"{REAL}/cf-challenge-503"]
-    with Store.open(f"sqlite:///{db}") as store:
-        q.enqueue(store, [q.Enqueue(u, "hostile") for u in urls], rate=100.0)
-        result = Worker(store, settings, WorkerOptions(exit_when_empty=True, lease=5, backoff=0.01)).run()
+    with Store.open(pg_url) as store:
+        defer(store, [page_job(u, "hostile", CrawlSettings(rate=100, backoff=0.01)) for u in urls])
+        result = Worker(store, settings, WorkerOptions(exit_when_empty=True, lease=5)).run()
         assert (result.done, result.failed) == (0, 2)
         assert store.get(urls[0]) is None and store.get(urls[1]) is None
+        with store.engine.connect() as conn:
+            logged = conn.execute(sa.text("SELECT url, status, error_kind, error FROM fetch_log "
+                                          "WHERE url NOT LIKE '%robots.txt' ORDER BY url")).all()
+            attempts = conn.execute(sa.text("SELECT args->>'url', attempts, status::text FROM "
+                                            "procrastinate_jobs ORDER BY 1")).all()
+        assert [(f.url, f.error) for f in stats(store).failures] == [
+            (urls[1], f'{WALL} (HTTP 503, title "Just a moment...")'),
+            (urls[0], "bot wall: DataDome answered with a challenge or block page (HTTP 403, "
+                      "header server: DataDome)"),
+        ]
     assert [srv.hits.count(f"/hostile.example{p}") for p in ("/datadome", "/cf-challenge-503")] == [1, 1]
-    logged = rows(db, "SELECT url, status, error_kind FROM fetch_log "
-                      "WHERE url NOT LIKE '%robots.txt' ORDER BY url")
-    assert logged == [(urls[1], 503, "bot-wall"), (urls[0], 403, "bot-wall")]
-    errors = rows(db, "SELECT url, error FROM queue ORDER BY url")
-    assert errors == [
-        (urls[1], f'{urls[1]}: {WALL} (HTTP 503, title "Just a moment...")'),
-        (urls[0], f"{urls[0]}: bot wall: DataDome answered with a challenge or block page (HTTP 403, "
-                  "header server: DataDome)"),
-    ]
+    assert [row[:3] for row in logged] == [(urls[1], 503, "bot-wall"), (urls[0], 403, "bot-wall")]
+    assert attempts == [(urls[1], 1, "failed"), (urls[0], 1, "failed")]  # tried once each: final
 
 
 def test_a_walled_robots_txt_fetches_nothing_more_from_the_host(srv: HostileServer, tmp_path: Path,

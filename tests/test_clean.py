@@ -100,3 +100,14 @@ def test_jsonld_body_used_only_when_it_agrees_with_the_page():
     other = page.replace(f"<p>{words}</p>", "<p>something else entirely</p>")
     assert jsonld_body(other) is None
     assert jsonld_body("<html><body><p>no json-ld</p></body></html>") is None
+
+
+def test_a_noscript_holding_the_article_is_kept():
+    # An unclosed <noscript> at the top of <body> swallows the rest of the page (parsed with scripting
+    # off, as trafilatura's lxml parses it too); other <noscript> blocks still go.
+    page = f"""<html><body><noscript><div id="nojs"></noscript><div id="page">
+    <noscript><p>Please enable JavaScript to see the gallery on this page.</p></noscript>
+    <div class="text">{BODY}</div></div></body></html>"""
+    text = _text(clean_tree(page))
+    assert "Article paragraph number 0" in text and "Article paragraph number 5" in text
+    assert "enable JavaScript" not in text

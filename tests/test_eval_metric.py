@@ -73,3 +73,48 @@ def test_score_precision_and_recall_differ():
 def test_score_of_nothing_is_zero():
     assert ev.score([]).f1 == 0.0
     assert ev.score([("", "")]).f1 == 0.0
+
+
+def test_snippet_score_sums_trafilaturas_rule_over_the_pages():
+    pages = [
+        ev.SnippetPage("a", "https://example.org/a", "", b"", ["first  passage", "second"], ["Share this"]),
+        ev.SnippetPage("b", "https://example.org/b", "", b"", ["third"], ["Menu", "Login"]),
+    ]
+    # page a: both passages found (whitespace-normalized), its boilerplate too; page b: no output at all
+    s = ev.snippet_score(pages, ["The first passage.\n\nThe second. Share this", ""])
+    assert (s.tp, s.fp, s.fn) == (2, 1, 1)
+    assert s.prf == (pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(4 / 6))
+
+
+def test_table_puts_both_sets_side_by_side_with_ratios_to_the_peer():
+    peer = ev.Result("trafilatura", ev.Score(0.96, 0.94, 0.98), 50.0, snippets=ev.SnippetScore(90, 10, 5),
+                     snippet_pages_per_s=30.0)
+    repub = ev.Result("repub-body", ev.Score(0.97, 0.96, 0.98), 60.0, snippets=ev.SnippetScore(94, 5, 6),
+                      snippet_pages_per_s=45.0, snippet_errors=1)
+    lines = ev.table([peer, repub]).splitlines()
+    assert lines[0].startswith("| extractor | Zyte F1 | P | R | pages/s |")
+    assert "| snippets F | P | R | pages/s |" in lines[0]
+    cells = [c.strip() for c in lines[3].strip("|").split("|")]
+    assert cells == ["repub-body", "0.9700", "0.9600", "0.9800", "60.0", "+0.0100", "1.20",
+                     "0.9447 (1 errors)", "0.9495", "0.9400", "45.0", f"{188 / 199 - 180 / 195:+.4f}", "1.50"]
+
+
+def test_extractors_take_turns_and_a_page_that_raises_scores_empty():
+    calls: list[str] = []
+
+    def upper(html, url):
+        calls.append("upper")
+        return html.upper()
+
+    def fails_on_b(html, url):
+        calls.append("fails")
+        if html == "b":
+            raise ValueError(html)
+        return html
+
+    inputs = [("a", None), ("b", None), ("c", None)]
+    out = ev._interleaved({"upper": upper, "fails": fails_on_b}, {"upper": inputs, "fails": inputs}, 2)
+    assert out["upper"][0] == ["A", "B", "C"] and out["upper"][2] == 0
+    assert out["fails"][0] == ["a", "", "c"] and out["fails"][2] == 1
+    # page by page, the first turn rotating: a: upper, fails; b: fails, upper; c: upper, fails
+    assert calls[:6] == ["upper", "fails", "fails", "upper", "upper", "fails"]

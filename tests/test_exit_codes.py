@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,6 @@ from repub.cli import build_parser, main
 from repub.cli.common import EXIT_CODES
 from repub.store import Store
 from repub.store.history import RawBody, prepare_raw
-from repub.store.queue import Enqueue, enqueue
 from repub.store.runs import run_lock
 from webserver import FIXTURE_SITES, Response, TestWeb
 
@@ -150,8 +150,9 @@ class World:
 @dataclass(frozen=True)
 class Case:
     argv: tuple[str, ...]
-    setup: Callable[[Path, World], None] | None = None  # on the case's copy of the database
+    setup: Callable[[Any, World], None] | None = None  # on the case's database (a path, or a URL if pg)
     how: str = "call"  # call | locked (run lock held) | sigterm | closed (stdout closed)
+    pg: bool = False  # on a PostgreSQL database of its own (the work queue needs one)
 
 
 def sources(world: World, name: str) -> str:
@@ -162,7 +163,7 @@ def sources(world: World, name: str) -> str:
     return str(path)
 
 
-def broken_raw_page(db: Path, world: World) -> None:
+def broken_raw_page(db: Path | str, world: World) -> None:
     """The original's newest kept page now holds no article: reextract cannot extract it."""
     page = prepare_raw(RawBody(RT_URL, b"<html><body></body></html>", "utf-8"))
     with sqlite3.connect(db) as conn:
@@ -172,9 +173,12 @@ def broken_raw_page(db: Path, world: World) -> None:
                      (page.data, page.digest, page.size, page.compression, RT_URL))
 
 
-def queued_original(db: Path, world: World) -> None:
-    with Store.open(f"sqlite:///{db}") as store:
-        enqueue(store, [Enqueue(RT_URL, "test")])
+def queued_original(url: str, world: World) -> None:
+    from repub.store.jobs import defer
+    from repub.worker.jobs import page_job
+
+    with Store.open(url) as store:
+        defer(store, [page_job(RT_URL, "test")])
 
 
 def cases(world: World) -> dict[tuple[str, int], Case]:
@@ -254,12 +258,12 @@ def cases(world: World) -> dict[tuple[str, int], Case]:
         ("rules test", 3): Case(("rules", "test", "--fixtures", str(world.files / "no-such-folder"))),
         ("rules list", 0): Case(("rules", "list")),
         ("rules list", 2): Case(("rules", "list", "--no-such-option")),
-        ("worker", 0): Case(("worker", "--exit-when-empty")),
+        ("worker", 0): Case(("worker", "--exit-when-empty"), pg=True),
         ("worker", 2): Case(("worker", "--lease", "0")),
-        ("worker", 3): Case(("worker", "--exit-when-empty", *missing)),
+        ("worker", 3): Case(("worker", "--exit-when-empty")),  # SQLite: no work queue there
         ("worker", 130): Case(("worker", "--host-map", world.slow("www.rt.com")), setup=queued_original,
-                              how="sigterm"),
-        ("queue", 0): Case(("queue",)),
+                              how="sigterm", pg=True),
+        ("queue", 0): Case(("queue",), pg=True),
         ("queue", 2): Case(("queue", "--no-such-option")),
         ("queue", 3): Case(("queue", *missing)),
         ("copies", 0): Case(("copies", RT_URL)),
@@ -306,20 +310,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.mark.parametrize(("command", "code"), PAIRS, ids=[f"{cmd}-{code}" for cmd, code in PAIRS])
 def test_every_documented_exit_code(
     command: str, code: int, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest,
 ) -> None:
     case = cases(world).get((command, code))
     assert case is not None, f"README gives `{command}` exit {code}: add its case to tests/test_exit_codes.py"
     db = tmp_path / "repub.db"
     shutil.copyfile(world.template, db)
-    if case.setup is not None:
-        case.setup(db, world)
     env = {**os.environ, "REPUB_DB": str(db), "REPUB_HOST_MAP": world.host_map()}
     env.pop("REPUB_DATABASE_URL", None)
+    if case.pg:
+        env["REPUB_DATABASE_URL"] = request.getfixturevalue("pg_url")
+        with Store.open(env["REPUB_DATABASE_URL"]):  # `repub db upgrade`
+            pass
+    if case.setup is not None:
+        case.setup(env["REPUB_DATABASE_URL"] if case.pg else db, world)  # type: ignore[arg-type]
     if case.how in ("call", "locked"):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        monkeypatch.delenv("REPUB_DATABASE_URL", raising=False)
+        if not case.pg:
+            monkeypatch.delenv("REPUB_DATABASE_URL", raising=False)
         if case.how == "locked":
             with Store.open(f"sqlite:///{db}") as store, run_lock(store):
                 got = _call(case.argv)

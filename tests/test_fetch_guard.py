@@ -41,7 +41,14 @@ def test_refused(url: str, message: str) -> None:
 
 
 def test_public_address_passes() -> None:
-    check_url("https://93.184.215.14/page", ON)  # a public literal: nothing to resolve
+    # a public literal: nothing to resolve, nothing refused; the connect-time half lets it through too
+    assert check_url("https://93.184.215.14/page", ON) is None
+    check = guard.peer_check(ON)
+    assert check is not None
+    assert check("93.184.215.14", "93.184.215.14") is None
+    with pytest.raises(guard.BlockedPeer) as info:  # the same check does refuse a private peer
+        check("93.184.215.14", "10.0.0.1")
+    assert str(info.value) == "refused: 93.184.215.14 connected to a private address 10.0.0.1"
 
 
 def test_allow_hosts_host_map_and_switch_bypass() -> None:

@@ -9,7 +9,6 @@ from selectolax.lexbor import LexborHTMLParser
 from repub.extract.generic import (
     dom_tags,
     extract_generic,
-    find_byline,
     lead_image,
     split_credit,
     trim_end_matter,
@@ -149,14 +148,15 @@ def test_trim_end_matter_drops_notes_about_the_article() -> None:
     assert trim_end_matter("", ["X Y"]) == ""
 
 
-def test_byline_is_the_innermost_short_element_naming_an_author() -> None:
-    html = """<html><body><div class="BylineBar_first-container"><div class="BylineBar_byline">
+def test_byline_is_the_innermost_element_naming_the_authors() -> None:
+    html = """<html><body><h1>Refugees fear being forgotten</h1>
+      <div class="BylineBar_first-container"><div class="BylineBar_byline">
       <a href="/j/p">Poppy McPherson</a>, <a href="/j/r">Ruma Paul</a></div><div>5 Min Read</div></div>
       <div class="author-bio byline-bio">Poppy McPherson is a correspondent.</div></body></html>"""
-    tree = LexborHTMLParser(html)
-    assert find_byline(tree, ["Poppy McPherson", "Ruma Paul"]) == "Poppy McPherson, Ruma Paul"
-    assert find_byline(tree, ["Someone Else"]) is None
-    assert find_byline(LexborHTMLParser("<p>no byline</p>"), []) is None
+    meta = read_metadata(LexborHTMLParser(html), URL, guess_date=False)
+    assert meta.byline == "Poppy McPherson, Ruma Paul"
+    assert meta.authors == ["Poppy McPherson", "Ruma Paul"]
+    assert read_metadata(LexborHTMLParser("<p>no byline</p>"), URL, guess_date=False).byline is None
 
 
 def test_dom_tags_skip_wordpress_category_links() -> None:

@@ -154,13 +154,13 @@ def test_no_follow_original_keeps_the_link(env: Path, capsys: pytest.CaptureFixt
 
 
 def test_show_and_list(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "import", CASE_URL)
+    assert run(capsys, "import", CASE_URL)[0] == 0
     code, lines, _ = run(capsys, "show", CASE_URL, "--json")
     assert code == 0 and lines[0]["url"] == CASE_URL
-    code, _, _ = run(capsys, "show", CASE_URL)
     code, lines, _ = run(capsys, "list", "--json")
+    assert code == 0
     assert sorted(line["url"] for line in lines) == sorted([CASE_URL, RT_URL])
-    main(["show", CASE_URL])
+    assert main(["show", CASE_URL]) == 0
     text = capsys.readouterr().out
     assert "Tom Fowdy | RT - TRANSCEND Media Service" in text
     assert f"original:   {RT_URL} (RT, 2020-10-23T09:15:00Z)" in text

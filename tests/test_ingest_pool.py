@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,8 +157,10 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     wait_for_articles(db, 3)
-    helpers = [c for server in children(proc.pid) for c in [server, *children(server)]]
-    assert len(helpers) >= 2  # the fork server and its workers (and multiprocessing's resource tracker)
+    top = children(proc.pid)  # multiprocessing's resource tracker and the fork server
+    forked = [c for server in top for c in children(server)]  # a worker per core and the store process
+    assert (len(top), len(forked)) == (2, len(os.sched_getaffinity(0)) + 1)
+    helpers = top + forked
     proc.kill()
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
@@ -169,3 +172,25 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     assert len(stored_urls(db)) == 13
     assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 13
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_run_on_one_core_extracts_in_its_own_process() -> None:
+    """`taskset -c 0 repub ingest` (the bench's per-core figure) starts no worker or store process: on
+    one core they only add work. With two cores the pool has a worker per core the run may use (its
+    CPU affinity, not the machine's count); an explicit $REPUB_EXTRACT_POOL_MIN is obeyed anyway."""
+    code = ("from repub.ingest.extraction import Extractor, available_cores, use_workers; "
+            "e = Extractor(); print(available_cores(), use_workers(20), use_workers(21), e.workers); "
+            "e.shutdown()")
+    one = min(os.sched_getaffinity(0))
+
+    def run(pinned: bool, **extra: str) -> list[str]:
+        env = {k: v for k, v in os.environ.items() if k != extraction.POOL_MIN_ENV} | extra
+        pin = (lambda: os.sched_setaffinity(0, {one})) if pinned else None
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env=env, preexec_fn=pin)
+        return done.stdout.split()
+
+    assert run(True) == ["1", "False", "False", "1"]
+    assert run(True, **{extraction.POOL_MIN_ENV: "0"}) == ["1", "True", "True", "1"]
+    cores = len(os.sched_getaffinity(0))
+    assert run(False) == [str(cores), "False", str(cores > 1), str(cores)]

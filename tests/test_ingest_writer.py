@@ -24,7 +24,7 @@ def hold(writer: Writer) -> threading.Event:
     """Keep the writer thread busy (inside a job) until the returned event is set."""
     entered, gate = threading.Event(), threading.Event()
     writer.call(lambda: (entered.set(), gate.wait()))
-    assert entered.wait(5)
+    assert entered.wait(60)  # a hang, not a speed
     return gate
 
 

@@ -145,7 +145,7 @@ def test_other_meta_dublin_core_parsely_and_title_suffix() -> None:
 
 def test_jsonld_wins_over_opengraph() -> None:
     html = """<html lang="de-DE"><head>
-    <meta property="og:title" content="OG"><meta property="article:published_time" content="2020-01-01">
+    <meta property="og:title" content="OG"><meta property="article:published_time" content="2020-10-23">
     <script type="application/ld+json">{"@type": "Article", "headline": "JSON&#8217;s title",
       "datePublished": "2020-10-23T05:47:00Z", "keywords": ["a", "b"], "articleSection": ["Op-ed"],
       "inLanguage": "en-US", "articleBody": "Para one.\\nPara two."}</script>
@@ -192,6 +192,11 @@ def test_parse_page_date_forms() -> None:
         2020, 10, 23, 5, 47, 0, 123000, tzinfo=timezone(timedelta(hours=-5))
     )
     assert parse_page_date("2020-10-23Tgarbage") == date(2020, 10, 23)
+    assert parse_page_date("2022-1-26T14:32:06+02:00") == date(2022, 1, 26)  # unpadded: the day is kept
+    assert parse_page_date("2022-2-30T14:32:06") is None
+    assert parse_page_date("Sat, 19 Oct 2019 00:04:00 +0200") == datetime(
+        2019, 10, 19, 0, 4, tzinfo=timezone(timedelta(hours=2))
+    )
     assert parse_page_date("yesterday") is None
     assert parse_page_date("") is None
 

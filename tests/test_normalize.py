@@ -12,6 +12,7 @@ from repub.errors import RepubError
 from repub.evidence import Evidence
 from repub.extract.types import Extracted, LeadImage, OriginalRef
 from repub.normalize import BadURL, canonical_url, clean_body, clean_line, iso_date, normalize
+from repub.normalize.dates import instant
 
 
 @pytest.mark.parametrize(
@@ -71,13 +72,36 @@ def test_canonical_url_idempotent_on_generated_urls(scheme: str, host: str, path
     assert canonical_url(once) == once
 
 
-def test_iso_dates() -> None:
+def test_iso_dates_keep_the_pages_offset() -> None:
     assert iso_date(date(2020, 10, 23)) == "2020-10-23"
-    assert iso_date(datetime(2020, 10, 23, 5, 47)) == "2020-10-23T05:47:00Z"  # naive taken as UTC
+    # A time with no zone stays without one: the page did not say it was UTC.
+    assert iso_date(datetime(2020, 10, 23, 5, 47)) == "2020-10-23T05:47:00"
     moscow = timezone(timedelta(hours=3))
-    assert iso_date(datetime(2020, 10, 23, 8, 47, 12, 999, tzinfo=moscow)) == "2020-10-23T05:47:12Z"
+    assert iso_date(datetime(2020, 10, 23, 8, 47, 12, 999, tzinfo=moscow)) == "2020-10-23T08:47:12+03:00"
+    # A Pacific evening is that day, not the next UTC day.
+    pacific = timezone(timedelta(hours=-8))
+    assert iso_date(datetime(2020, 2, 19, 20, 0, 10, tzinfo=pacific)) == "2020-02-19T20:00:10-08:00"
     assert iso_date(datetime(2020, 10, 23, 5, 47, tzinfo=UTC)) == "2020-10-23T05:47:00Z"
+    assert iso_date(datetime(2020, 10, 23, 5, 47, tzinfo=timezone(timedelta(0)))) == "2020-10-23T05:47:00Z"
+    assert iso_date(datetime(2020, 10, 23, 5, 47, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == (
+        "2020-10-23T05:47:00+05:30"
+    )
     assert iso_date(None) is None
+
+
+def test_instant_orders_dates_written_with_other_offsets() -> None:
+    assert instant("2020-02-19T20:00:10-08:00") == datetime(2020, 2, 20, 4, 0, 10, tzinfo=UTC)
+    assert instant("2020-02-20T04:00:10Z") == instant("2020-02-19T20:00:10-08:00")
+    assert instant("2020-02-20T04:00:10") == datetime(2020, 2, 20, 4, 0, 10, tzinfo=UTC)  # no zone: as UTC
+    assert instant("2020-02-19") == datetime(2020, 2, 19, tzinfo=UTC)
+    assert instant("2020-12") == datetime(2020, 12, 1, tzinfo=UTC)
+    assert instant(None) is None
+    assert instant("") is None
+    assert instant("sometime") is None
+    stored = ["2020-02-20T01:00:00Z", "2020-02-19T20:00:10-08:00", "2020-02-19", "2020-02-20T09:00:00+09:00"]
+    assert sorted(stored, key=instant) == [  # type: ignore[arg-type]
+        "2020-02-19", "2020-02-20T09:00:00+09:00", "2020-02-20T01:00:00Z", "2020-02-19T20:00:10-08:00",
+    ]
 
 
 def test_clean_text() -> None:

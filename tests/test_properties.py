@@ -173,15 +173,32 @@ def _page_with(spot: str) -> str:
             f"<p>{'Words of a plain article body. ' * 8}</p>{spot}</article></body></html>")
 
 
+# What each page of the bad-link cases must give, whatever the link: the article itself, no error at all
+# (not even a RepubError: the page has a title and a body, only a link is bad). transcend.org's site rule
+# reads its body from its own containers, which this page has not: title only there.
+BODY = " ".join(["Words of a plain article body."] * 8)
+BODY_BY_HOST = {HOSTS[0]: BODY, HOSTS[1]: ""}
+
+
+def _check_survives(link: str, spot: str, url: str) -> None:
+    result = extract(_page_with(spot.format(u=link)), url)  # raises nothing
+    assert (result.title, result.body_text) == ("T", BODY_BY_HOST[url])
+    record = normalize(result)
+    assert (record.url, record.title, record.body_text) == (url, "T", BODY_BY_HOST[url])
+    # a link kept as the canonical URL or the original is one repub can use: canonical_url takes it as is
+    for kept in (record.canonical_url, record.original.url if record.original else None):
+        assert kept is None or canonical_url(kept) == kept, kept
+
+
 @pytest.mark.parametrize("link", BAD_LINKS)
 @pytest.mark.parametrize("spot", LINK_SPOTS)
 @pytest.mark.parametrize("url", HOSTS)
 def test_extract_survives_bad_links(link: str, spot: str, url: str) -> None:
-    _check_extract(_page_with(spot.format(u=link)), url)
+    _check_survives(link, spot, url)
 
 
 @pytest.mark.parametrize("link", BRACKET_LINKS)
 @pytest.mark.parametrize("spot", LINK_SPOTS)
 @pytest.mark.parametrize("url", HOSTS)
 def test_extract_survives_bracketed_hosts(link: str, spot: str, url: str) -> None:
-    _check_extract(_page_with(spot.format(u=link)), url)
+    _check_survives(link, spot, url)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from repub.crawl import CrawlSettings
 from repub.discover import Problem, Source, SourcesConfig, check_sources, load_sources
 from repub.errors import ConfigError
 
@@ -88,8 +89,7 @@ def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
                 exclude=("/tms/private/",),
                 max_new=20,
                 follow_originals=False,
-                rate=0.5,
-                concurrency=1,
+                crawl=CrawlSettings(rate=0.5, concurrency=1),
             ),
             Source(
                 name="rt-opinion",
@@ -97,8 +97,7 @@ def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
                 sitemaps=("https://www.rt.com/sitemap_2020.xml",),
                 max_new=50,
                 follow_originals=True,
-                rate=2.0,
-                concurrency=2,
+                crawl=CrawlSettings(rate=2.0, concurrency=2),
             ),
         ),
         user_agent="repub/0.1 (+https://example.org/repub)",

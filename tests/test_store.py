@@ -241,6 +241,28 @@ def test_copy_before_original_links_on_save_of_original(store: Store) -> None:
     assert orig_view.original is None
 
 
+def test_copies_are_ordered_by_instant_whatever_their_offsets(store: Store) -> None:
+    """published_at keeps each page's offset; as text "2020-10-24T01:00:00Z" sorts before
+    "2020-10-24T20:00:00-08:00", whose instant (2020-10-25T04:00Z) is later still; undated copies last."""
+    store.save_article(original_record(), fetched_at=T1)
+    dates = {
+        "https://a.example.org/late": "2020-10-24T20:00:00-08:00",  # 2020-10-25T04:00Z
+        "https://b.example.org/undated": None,
+        "https://c.example.org/day": "2020-10-25",  # midnight UTC: before the late one
+        "https://d.example.org/early": "2020-10-24T01:00:00Z",
+        "https://e.example.org/east": "2020-10-24T09:00:00+09:00",  # 2020-10-24T00:00Z
+    }
+    for url, published_at in dates.items():
+        store.save_article(copy_record(url=url, canonical_url=url, published_at=published_at), fetched_at=T2)
+    view = store.get(ORIG_URL)
+    assert view is not None
+    assert [r["url"] for r in view.republications] == [
+        "https://e.example.org/east", "https://d.example.org/early", "https://c.example.org/day",
+        "https://a.example.org/late", "https://b.example.org/undated",
+    ]
+    assert view.republications[3]["published_at"] == "2020-10-24T20:00:00-08:00"
+
+
 def test_save_with_outlet(store: Store) -> None:
     store.save_article(original_record(), fetched_at=T1, outlet="RT")
     store.save_article(original_record(), fetched_at=T2)  # no outlet given: the stored one stays

@@ -35,6 +35,6 @@ def build_settings(
     fetch = FetchSettings(
         user_agent=user_agent or env.get("REPUB_USER_AGENT") or DEFAULT_USER_AGENT,
         host_map=host_map,
-        **({"total_timeout": timeout} if timeout else {}),
+        total_timeout=timeout or FetchSettings.total_timeout,
     )
     return Settings(db=db, fetch=fetch)

@@ -1,4 +1,5 @@
-"""Article commands: ``import``, ``show``, ``list``, ``extract``, ``db``."""
+"""Article commands: ``import``, ``show``, ``list``, ``extract``, ``db``: argument parsing and printing
+over the Python API (``repub.api``) and the store's reads."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..extract import extract
+from ..api import extract_page, import_urls
 from ..fetch.charset import decode_html
-from ..normalize import normalize, record_json
-from ..pipeline import Importer
+from ..normalize import record_json
 from ..store import ArticleView, downgrade, resolve_database_url, upgrade
 from ..store.history import MOVED_TO
 from .common import (
@@ -72,9 +72,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     failed = 0
     with open_store(settings) as store:
-        importer = Importer(store, settings)
-        for url in args.urls:
-            outcome = importer.import_url(url, follow_original=not args.no_follow_original)
+        for outcome in import_urls(args.urls, store, follow_original=not args.no_follow_original,
+                                   settings=settings):
+            url = outcome.requested_url
             if outcome.error or outcome.url is None:
                 failed += 1
                 error(outcome.error or f"{url}: not imported")
@@ -127,7 +127,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         error(f"cannot read {args.file}: {err.strerror}")
         return EXIT_FAILED
     text, _charset = decode_html(raw)
-    record = normalize(extract(text, args.url))
+    record = extract_page(text, args.url)
     data = record_json(record)
     if args.json:
         emit_json(data)

@@ -9,14 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RepubError
+from ..interrupt import sigterm_as_interrupt as sigterm_as_interrupt  # the commands' own, re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -30,26 +28,6 @@ EXIT_CONFIG = 3  # configuration or database problem
 EXIT_BUSY = 4  # another run holds the database's run lock
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM
 EXIT_PIPE = 141  # 128 + SIGPIPE: stdout was closed early (`| head`), as for a tool killed by SIGPIPE
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """cron's, systemd's and kill's SIGTERM ends a command like Ctrl-C: KeyboardInterrupt, exit 130
-    (a run is recorded as interrupted). Commands that stop more gently install their own handler
-    inside this one (ingest, worker)."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. called from a test runner's worker)
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # What each code means in every command's --help; exit 1 means something of its own per command

@@ -4,36 +4,36 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from ..discover import DEFAULT_SOURCES_PATH, SourcesConfig, load_sources
 from ..normalize import utc_now
 from ..resync import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PER_HOST,
     DIFF_FIELDS,
     ReextractReport,
-    Resyncer,
-    ResyncReport,
     diff_contents,
     parse_duration,
     reextract,
     render,
 )
-from ..resync.parallel import MIN_TARGETS_PER_PROCESS, Part, PartJob, merged, processes_for, split_by_host
+from ..resync.parallel import MIN_TARGETS_PER_PROCESS
+from ..resync.run import Resync, ResyncOptions
 from ..resync.when import ago
+from ..run import Run
 from ..store import Store, VersionView
-from ..store.history import changes_since, diverged_copies, events, prune_raw_pages, resync_targets
-from ..store.runs import RunFigures, RunLocked, finish_run, run_lock, start_run, update_run
+from ..store.history import changes_since, diverged_copies, events, prune_raw_pages
+from ..store.runs import RunFigures, RunLocked, run_lock
 from .common import (
     AGE_FORMAT,
     EXIT_BUSY,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     add_command,
@@ -44,7 +44,6 @@ from .common import (
     lookup_key,
     open_store,
     settings_from,
-    sigterm_as_interrupt,
     stored_article,
     whole_number,
 )
@@ -52,6 +51,25 @@ from .common import (
 # A copy is compared with its original on what a republisher is meant to keep; its own byline, dates
 # and section are the republisher's and always differ.
 AGAINST_ORIGINAL_FIELDS = ("title", "authors", "lead_image_caption", "body_text")
+
+
+def positive_rate(text: str) -> float:
+    """``--rate``: request starts per second, above 0 (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0: {text!r}")
+    return value
+
+
+def sources_or_defaults(path: Path) -> SourcesConfig:
+    """The sources file's politeness; the built-in defaults when there is no such file (resync needs
+    no sources: a file that exists but is broken is refused, exit 3)."""
+    if not path.exists() and path == DEFAULT_SOURCES_PATH:
+        return SourcesConfig(sources=())
+    return load_sources(path)
 
 
 def _duration(text: str) -> timedelta:
@@ -76,8 +94,15 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
                     help="check at most N articles, least recent first")
     rs.add_argument("--concurrency", type=whole_number, default=DEFAULT_CONCURRENCY, metavar="N",
                     help=f"checks in flight in all (default {DEFAULT_CONCURRENCY})")
-    rs.add_argument("--per-host", type=whole_number, default=DEFAULT_PER_HOST, metavar="N",
-                    help=f"checks in flight per host (default {DEFAULT_PER_HOST}; 1 = one page at a time)")
+    rs.add_argument("--per-host", type=whole_number, metavar="N",
+                    help="checks in flight per host (default: the host's `concurrency` in the sources "
+                         "file, else 2; 1 = one page at a time)")
+    rs.add_argument("--rate", type=positive_rate, metavar="R",
+                    help="request starts per second per host (default: the host's `rate` in the sources "
+                         "file, else 1); robots.txt's Crawl-delay and a Retry-After still apply")
+    rs.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_PATH, metavar="PATH",
+                    help="the politeness of each host: its source's, else [crawl] (default ./sources.toml;"
+                         " without the file, the built-in defaults)")
     rs.add_argument("--processes", type=whole_number, metavar="N",
                     help="split the hosts over N processes (default: one per core for runs of "
                          f"{MIN_TARGETS_PER_PROCESS}+ articles a process, a host never split)")
@@ -148,9 +173,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any, str], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; nothing under cron."""
-    if not enabled or total == 0:
+def _progress(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[Any, str], None]] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing under cron. Yields (set the total,
+    advance by one check)."""
+    if not enabled:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -159,134 +185,74 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any, str], None] 
         TextColumn("resync"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         TextColumn("{task.description}"), transient=True, console=None,
     ) as bar:
-        task = bar.add_task("", total=total)
+        task = bar.add_task("", total=None)
+
+        def total(count: int) -> None:
+            bar.update(task, total=count or None)
 
         def advance(target: Any, outcome: str) -> None:
             bar.update(task, advance=1, description=f"{outcome}: {target.url[:60]}")
 
-        yield advance
-
-
-@contextmanager
-def _old_objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist now (~100k after the imports, alive as long as the process) out of
-    the garbage collector's passes while the command runs: the full collection a resync used to
-    trigger walked them all (~25 ms; a 400-check run of 304s took 0.36 s with it, 0.32 s without).
-    They are handed back to the collector afterwards (a test runner calls the command many times)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+        yield total, advance
 
 
 def cmd_resync(args: argparse.Namespace) -> int:
-    with _old_objects_frozen():
-        return _cmd_resync(args)
-
-
-def _cmd_resync(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         error("--limit must be at least 1")
         return EXIT_USAGE
-    if args.concurrency < 1 or args.per_host < 1:
+    if args.concurrency < 1 or (args.per_host is not None and args.per_host < 1):
         error("--concurrency and --per-host must be at least 1")
         return EXIT_USAGE
     if args.processes is not None and args.processes < 1:
         error("--processes must be at least 1")
         return EXIT_USAGE
     settings = settings_from(args)
-    urls = [lookup_key(u) for u in args.url]
-    options = {
-        "site": args.site, "older_than": args.older_than.total_seconds() if args.older_than else None,
-        "url": urls, "originals_only": args.originals_only, "limit": args.limit,
-        "concurrency": args.concurrency, "per_host": args.per_host,
-    }
-    with open_store(settings) as store:
+    config = sources_or_defaults(args.sources)
+    options = ResyncOptions(
+        site=args.site, older_than=args.older_than, urls=tuple(lookup_key(u) for u in args.url),
+        originals_only=args.originals_only, limit=args.limit, concurrency=args.concurrency,
+        per_host=args.per_host, rate=args.rate, processes=args.processes)
+    with open_store(settings) as store, _progress(sys.stderr.isatty() and not args.json) as bar:
+        resync = Resync(store, settings, options, crawl_for=config.crawl_for,
+                        on_done=bar[1] if bar else None)
+        if bar:
+            resync.planned = bar[0]
         try:
-            with run_lock(store), sigterm_as_interrupt():
-                return _resync(store, settings, args, urls, options)
+            result = resync.run()
         except RunLocked as err:
             error(str(err))
             return EXIT_BUSY
-
-
-def _resync(store: Store, settings: Any, args: argparse.Namespace, urls: list[str],
-            options: dict[str, Any]) -> int:
-    started, now = time.monotonic(), utc_now()
-    cutoff = ago(args.older_than, now) if args.older_than else None
-    targets = resync_targets(store, site=args.site, checked_before=cutoff, urls=urls or None,
-                             originals_only=args.originals_only, limit=args.limit)
-    missing = [u for u in urls if store.get(u) is None]
-    for url in missing:
+    for url in result.missing:
         error(f"not in the database: {url}")
-    database = store.url_for_another_process()
-    parts = split_by_host(targets, processes_for(targets, args.processes) if database else 1)
-    options["processes"] = max(1, len(parts))
-    run_id = start_run(store, "resync", options, now=now)
-    own = report = ResyncReport()
-    children: list[Part] = []
-    status, failure = "interrupted", None
-    try:
-        try:
-            # forked first: before this process has a thread (the progress bar's) or an event loop
-            for part in parts[1:]:
-                children.append(Part(PartJob(database or "", settings, run_id, args.concurrency,
-                                             args.per_host, part)))
-            # the bar follows this process's part (the children's counts reach the run's figures)
-            with _progress(len(parts[0]) if parts else 0, sys.stderr.isatty() and not args.json) as advance:
-
-                def flushed() -> None:  # on the writer thread, after each batch: a killed run shows it
-                    now_known = merged([own, *[child.latest() for child in children]])
-                    update_run(store, run_id, now_known.figures(len(targets)))
-
-                resyncer = Resyncer(store, settings, run_id=run_id, concurrency=args.concurrency,
-                                    per_host=args.per_host)
-                resyncer.run(parts[0] if parts else [], report=own, on_done=advance, on_flush=flushed)
-        except BaseException:  # interrupted, or a fork failed: the children started stop too
-            for child in children:
-                child.stop()
-            raise
-        finally:  # each child's last report: its checks counted and written
-            report = merged([own, *[child.finish() for child in children]])
-        failures = [child.failure for child in children if child.failure]
-        status, failure = ("failed", failures[0]) if failures else (
-            "partial" if report.failed else "ok", None)
-    except Exception as exc:
-        status, failure = "failed", str(exc)
-        raise
-    finally:
-        finish_run(store, run_id, report.figures(len(targets)), status=status, now=utc_now(), error=failure)
-    for message in report.errors:
+    for message in result.errors:
         error(message)
-    if failure:
-        error(failure)
-    seconds = time.monotonic() - started
+    if result.error:
+        error(result.error)
     if args.json:
-        emit_json({"run_id": run_id, **report.to_json(), "seconds": round(seconds, 3)})
+        emit_json(result.to_json())
     else:
-        print(report.summary(seconds))
+        print(result.summary())
+    if result.interrupted:
+        error("interrupted")
+        return EXIT_INTERRUPTED
     # A check that failed (timeout, 5xx, refused, no longer HTML...) leaves a stored article unchecked:
     # cron users alert on the exit code, so it is 1 (the run is "partial"), each failure one stderr line.
-    return EXIT_FAILED if missing or failure or report.failed else EXIT_OK
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+    report = ReextractReport()
     with open_store(settings_from(args)) as store:
         try:
-            with run_lock(store), sigterm_as_interrupt():
-                run_id = start_run(store, "reextract", {"site": args.site}, now=utc_now())
-                report, status = ReextractReport(), "interrupted"
+            with Run(store, "reextract", {"site": args.site}) as run:
                 try:
-                    report = reextract(store, args.site, report=report)
-                    status = "partial" if report.failed else "ok"
+                    reextract(store, args.site, report=report)
+                    run.status = "partial" if report.failed else "ok"
                 finally:
-                    figures = RunFigures(
+                    run.figures = RunFigures(
                         discovered=report.pages, updated=report.changed,
                         unchanged=report.pages - report.changed - report.failed, failed=report.failed,
                     )
-                    finish_run(store, run_id, figures, status=status, now=utc_now())
         except RunLocked as err:
             error(str(err))
             return EXIT_BUSY
@@ -294,10 +260,13 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         error(message)
     if args.json:
         emit_json({
-            "run_id": run_id, "pages": report.pages, "changed": report.changed, "failed": report.failed,
+            "run_id": run.run_id, "pages": report.pages, "changed": report.changed, "failed": report.failed,
         })
     else:
-        print(report.summary(time.monotonic() - started))
+        print(report.summary(run.seconds))
+    if run.status == "interrupted":
+        error("interrupted")
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
@@ -361,7 +330,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(f"  diverged from its original since {view.diverged_since}")
     for row in rows:
         mark = "*" if row["version"] == view.version else " "
-        what = ", ".join(row["changed"]) if row["changed"] else "first version"
+        changed: list[str] = row["changed"]  # type: ignore[assignment]
+        what = ", ".join(changed) if changed else "first version"
         print(f"{mark} v{row['version']:<3} {row['first_seen_at']} .. {row['last_seen_at']}  {what}")
         print(f"         {row['title'] or '(no title)'}")
     for e in evs:

@@ -44,8 +44,7 @@ def parse_feed(content: bytes, base_url: str) -> DiscoveryResult:
         return result
 
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), harmless):
-        exc = parsed.get("bozo_exception")
-        result.errors.append(f"malformed feed {base_url}: {exc}")
+        result.errors.append(f"malformed feed {base_url}: {parsed.get('bozo_exception')}")
     if not parsed.get("version") and not parsed.entries and not result.errors:
         result.errors.append(f"not a feed {base_url}: no RSS or Atom document found")
 

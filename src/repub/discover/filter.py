@@ -11,8 +11,11 @@ from .types import Discovered
 
 
 class HasPatterns(Protocol):
-    include: Sequence[str]
-    exclude: Sequence[str]
+    @property
+    def include(self) -> Sequence[str]: ...
+
+    @property
+    def exclude(self) -> Sequence[str]: ...
 
 
 def filter_urls(discovered: Iterable[Discovered], source: HasPatterns) -> list[Discovered]:

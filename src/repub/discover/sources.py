@@ -14,8 +14,12 @@
     exclude = ['/tms/private/']
     max_new = 50              # new articles per run (int > 0)
     follow_originals = true
-    rate = 1.0                # requests per second per host (> 0)
+    rate = 1.0                # requests per second per host (> 0): any key of [crawl] may be set here
+
+    [crawl]                   # politeness defaults of every source (repub.crawl.settings)
+    rate = 1.0
     concurrency = 2           # parallel requests per host (>= 1)
+    robots = true             # obey robots.txt and its Crawl-delay
 
 ``check_sources`` reports every problem with its line; ``load_sources`` raises ConfigError on any.
 """
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..crawl.settings import DEFAULTS, KEYS, CrawlSettings
 from ..errors import ConfigError
 
 DEFAULT_SOURCES_PATH = Path("sources.toml")
@@ -45,11 +50,11 @@ SOURCE_KEYS = (
     "exclude",
     "max_new",
     "follow_originals",
-    "rate",
-    "concurrency",
+    *KEYS,  # a source's own politeness, over [crawl]
 )
 SETTINGS_KEYS = ("user_agent", "contact")
-TOP_KEYS = ("settings", "source")
+TOP_KEYS = ("settings", "crawl", "schedule", "source")
+SCHEDULE_KEYS = ("ingest", "resync", "resync_older_than", "resync_limit")
 _START_KEYS = ("feeds", "sitemaps", "listings")
 _CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -65,8 +70,29 @@ class Source:
     exclude: tuple[str, ...] = ()
     max_new: int = DEFAULT_MAX_NEW
     follow_originals: bool = True
-    rate: float = 1.0
-    concurrency: int = 2
+    crawl: CrawlSettings = DEFAULTS  # [crawl] with the source's own keys over it
+
+    @property
+    def rate(self) -> float:
+        return self.crawl.rate
+
+    @property
+    def concurrency(self) -> int:
+        return self.crawl.concurrency
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.site).hostname or "").lower()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``[schedule]``: what ``repub worker --schedule`` runs and when, as crontab lines say it."""
+
+    ingest: str | None = None  # cron expression, e.g. "*/15 * * * *"
+    resync: str | None = None
+    resync_older_than: str | None = None  # e.g. "24h" (repub.resync.when.parse_duration)
+    resync_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,17 @@ class SourcesConfig:
     user_agent: str | None = None  # None: the command's default user agent
     contact: str | None = None
     path: Path | None = None
+    crawl: CrawlSettings = DEFAULTS  # the [crawl] table over the built-in defaults
+    schedule: Schedule = Schedule()
+
+    def crawl_for(self, url: str) -> CrawlSettings:
+        """The politeness for ``url``'s host: the first source whose site is on that host, else
+        [crawl] (resync and the workers reach hosts by URL, not by source)."""
+        host = (urlsplit(url).hostname or "").lower()
+        for source in self.sources:
+            if source.host == host:
+                return source.crawl
+        return self.crawl
 
     def get(self, name: str) -> Source:
         for source in self.sources:
@@ -198,6 +235,8 @@ class _Checker:
                     f"unknown top-level key {key!r}" + _suggest(key, TOP_KEYS),
                 )
         user_agent, contact = self._settings()
+        crawl = self._crawl()
+        schedule = self._schedule()
         sources: list[Source] = []
         tables = self.data.get("source", [])
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
@@ -207,10 +246,71 @@ class _Checker:
             self.add(None, "no [[source]] tables: nothing to ingest")
         seen: dict[str, int | None] = {}
         for index, table in enumerate(tables):
-            source = self._source(index, table, seen)
+            source = self._source(index, table, seen, crawl)
             if source is not None:
                 sources.append(source)
-        return SourcesConfig(tuple(sources), user_agent=user_agent, contact=contact, path=path)
+        return SourcesConfig(tuple(sources), user_agent=user_agent, contact=contact, path=path, crawl=crawl,
+                             schedule=schedule)
+
+    def _schedule(self) -> Schedule:
+        """The [schedule] table: cron expressions as crontab takes them (croniter checks them)."""
+        table = self.data.get("schedule", {})
+        header, keys = self.lines.table("schedule")
+        if not isinstance(table, dict):
+            self.add(self.lines.table("")[1].get("schedule"), "'schedule' must be a table")
+            return Schedule()
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            line = keys.get(key, header)
+            if key not in SCHEDULE_KEYS:
+                self.add(line, f"unknown key {key!r} in [schedule]" + _suggest(key, SCHEDULE_KEYS))
+            elif key == "resync_limit":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.add(line, f"resync_limit in [schedule] must be an integer > 0, not {value!r}")
+                else:
+                    values[key] = value
+            elif not isinstance(value, str) or not value.strip():
+                self.add(line, f"{key} in [schedule] must be a non-empty string")
+            elif key == "resync_older_than":
+                from ..resync.when import parse_duration
+
+                try:
+                    parse_duration(value)
+                    values[key] = value
+                except ValueError as err:
+                    self.add(line, f"resync_older_than in [schedule]: {err}")
+            else:
+                from croniter import croniter
+
+                if croniter.is_valid(value):
+                    values[key] = value
+                else:
+                    self.add(line, f"{key} in [schedule] is not a cron expression: {value!r}")
+        return Schedule(**values)
+
+    def _crawl(self) -> CrawlSettings:
+        """The [crawl] table: politeness every source starts from."""
+        table = self.data.get("crawl", {})
+        header, keys = self.lines.table("crawl")
+        if not isinstance(table, dict):
+            self.add(self.lines.table("")[1].get("crawl"), "'crawl' must be a table")
+            return DEFAULTS
+        for key in table:
+            if key not in KEYS:
+                self.add(keys.get(key, header),
+                         f"unknown key {key!r} in [crawl]" + _suggest(key, tuple(KEYS)))
+        return self._crawl_keys(table, "[crawl]", keys, header, DEFAULTS)
+
+    def _crawl_keys(self, table: dict[str, Any], label: str, keys: dict[str, int], anchor: int | None,
+                    base: CrawlSettings) -> CrawlSettings:
+        values: dict[str, Any] = {}
+        for key, (kind, check, wanted) in KEYS.items():
+            if key not in table:
+                continue
+            value = self._number(table, key, label, keys, anchor, kind, None, wanted, check)
+            if value is not None:
+                values[key] = value
+        return base.override(**values)
 
     def _header_line(self, name: str) -> int | None:
         return self.lines.table(name)[0]
@@ -243,7 +343,8 @@ class _Checker:
             self.add(keys.get("contact", header), "contact must be a URL or an email address")
         return values["user_agent"], values["contact"]
 
-    def _source(self, index: int, table: dict[str, Any], seen: dict[str, int | None]) -> Source | None:
+    def _source(self, index: int, table: dict[str, Any], seen: dict[str, int | None],
+                crawl: CrawlSettings) -> Source | None:
         header, keys = self.lines.table("source", index)
         name = table.get("name")
         label = f"source {name!r}" if isinstance(name, str) and name else f"source #{index + 1}"
@@ -293,16 +394,16 @@ class _Checker:
                     line = self.lines.value_line(keys.get(key), pattern) or keys.get(key, anchor)
                     self.add(line, f"bad regex {pattern!r} in {key} of {label}: {exc}")
 
-        max_new = self._number(table, "max_new", label, keys, anchor, int, DEFAULT_MAX_NEW, "an integer > 0")
-        rate = self._number(table, "rate", label, keys, anchor, float, 1.0, "a number > 0")
-        concurrency = self._number(table, "concurrency", label, keys, anchor, int, 2, "an integer >= 1")
+        max_new = self._number(table, "max_new", label, keys, anchor, int, DEFAULT_MAX_NEW, "an integer > 0",
+                               lambda v: v > 0)
+        own = self._crawl_keys(table, label, keys, anchor, crawl)
         follow = table.get("follow_originals", True)
         if not isinstance(follow, bool):
             self.add(
                 keys.get("follow_originals", anchor), f"follow_originals of {label} must be true or false"
             )
 
-        if len(self.problems) > before:
+        if len(self.problems) > before or not isinstance(name, str) or not isinstance(site, str):
             return None
         return Source(
             name=name,
@@ -310,8 +411,7 @@ class _Checker:
             **lists,
             max_new=int(max_new),
             follow_originals=follow,
-            rate=float(rate),
-            concurrency=int(concurrency),
+            crawl=own,
         )
 
     def _string_list(
@@ -334,20 +434,22 @@ class _Checker:
         keys: dict[str, int],
         anchor: int | None,
         kind: type,
-        default: float,
+        default: Any,
         wanted: str,
-    ) -> float:
+        check: Any,
+    ) -> Any:
+        """A number (or, for ``kind`` bool, true or false) that passes ``check``; else the problem
+        is recorded and ``default`` returned."""
         value = table.get(key, default)
-        # bool is an int subclass in Python: `max_new = true` must not pass as 1
-        ok_type = isinstance(value, int) if kind is int else isinstance(value, int | float)
-        if isinstance(value, bool) or not ok_type:
+        if kind is bool:
+            ok_type = isinstance(value, bool)
+        else:  # bool is an int subclass in Python: `max_new = true` must not pass as 1
+            ok_type = not isinstance(value, bool) and (
+                isinstance(value, int) if kind is int else isinstance(value, int | float))
+        if not ok_type or not check(value):
             self.add(keys.get(key, anchor), f"{key} of {label} must be {wanted}, not {value!r}")
             return default
-        low_ok = value >= 1 if key == "concurrency" else value > 0
-        if not low_ok:
-            self.add(keys.get(key, anchor), f"{key} of {label} must be {wanted}, not {value!r}")
-            return default
-        return value
+        return kind(value)
 
 
 def _is_http_url(value: str) -> bool:

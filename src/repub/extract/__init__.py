@@ -10,7 +10,9 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
+from repub.extract.authors import names_in_body, others_credits
 from repub.extract.generic import extract_generic, lead_image
+from repub.extract.language import page_language
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
 from repub.extract.repair import close_unclosed_title
@@ -28,16 +30,29 @@ def extract(html: str, url: str) -> Extracted:
     if rule is not None:
         result = rule.extract(tree, url)  # reads the tree, never changes it
         # the page's own metadata fills what the rule left empty; no date guess when it found the date
-        meta = read_metadata(tree, url, guess_date=result.published is None)
+        meta = read_metadata(tree, url, guess_date=result.published is None, html=html)
         _fill_from_metadata(result, tree, url, meta)
     else:
-        meta = read_metadata(tree, url)
+        meta = read_metadata(tree, url, html=html)
         result = extract_generic(html, tree, url, meta)
+    # The body's own byline lines: a dateline or a closing credit ("WASHINGTON (AP) —", "(dpa)") credits
+    # an agency; a first or last line "Von Jane Doe" names the author when nothing else did.
+    in_body = names_in_body(result.body_text, result.language)
+    result.credits = _merged(result.credits, in_body.credits)
+    if not result.authors and not result.byline and in_body.people:
+        result.authors = list(in_body.people)
+    result.credits = others_credits(result.credits, url)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
+    # The page's language label, unless its text is plainly in another language.
+    result.language = page_language(result.language, result.body_text)
     if not result.title and not result.body_text.strip():
         raise ExtractError(f"{url}: no article text found (no title and no body)")
     return result
+
+
+def _merged(first: list[str], more: list[str]) -> list[str]:
+    return first + [item for item in more if item not in first]
 
 
 def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, meta: PageMetadata) -> None:
@@ -50,6 +65,8 @@ def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, met
     if not result.authors and not result.byline:
         # A byline the rule read but found no person in ("RT - TRANSCEND Media Service") stays authorless.
         result.authors = list(meta.authors)
+    if not result.credits:
+        result.credits = list(meta.credits)
     if result.lead_image is None:
         result.lead_image = lead_image(tree, url, meta.image_url) if meta.image_url else None
     elif not result.lead_image.url and meta.image_url:

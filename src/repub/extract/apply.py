@@ -31,6 +31,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from repub.evidence import Evidence
 from repub.extract.byline import Byline, names_republisher, parse_byline
 from repub.extract.dates import PrefixDate, parse_page_date, split_date_prefix
+from repub.extract.outlets import find_outlet
 from repub.extract.textutil import (
     Block,
     block_text,
@@ -212,6 +213,8 @@ class _Run:
         ex.lead_image = self._lead_image()
         ex.tags = self._tags()
         ex.original = self._original(header.byline, prefix, ex.byline)
+        outlet = find_outlet(header.byline.outlet) if header.byline and header.byline.outlet else None
+        ex.credits = [outlet.name] if outlet else []  # "Tom Fowdy | RT - TRANSCEND Media Service"
         return ex
 
     # -- header fields

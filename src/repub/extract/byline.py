@@ -12,16 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from repub.extract.dates import parse_page_date
+from repub.extract.outlets import find_outlet
 from repub.extract.textutil import one_line
 
 # Sites that repost others' articles and append their own name to the byline.
 REPUBLISHERS: tuple[str, ...] = ("TRANSCEND Media Service",)
-# Outlets recognised when they stand alone ("RT - TRANSCEND Media Service") or after a comma in a
-# generic byline ("By Jane Doe, Reuters"): wires and outlets often named that way. Data, extend freely.
-WIRES: tuple[str, ...] = (
-    "Reuters", "AP", "Associated Press", "The Associated Press", "AFP", "Agence France-Presse", "RT",
-    "Bloomberg", "Russia Today", "dpa", "UPI", "TASS", "Xinhua",
-)
 # Words that make a phrase a title/role rather than a person ("Nobel Peace Laureate", "Editor").
 ROLE_WORDS: frozenset[str] = frozenset(
     [
@@ -65,7 +60,6 @@ _AND = re.compile(r"\s+(?:and|&)\s+", re.I)
 _DASH_SPLIT = re.compile(_DASH)
 _WORDS = re.compile(r"[\w-]+")
 # Case-insensitive forms, built once (parse_byline runs on several lines of every rule page).
-_WIRES_FOLDED: frozenset[str] = frozenset(w.casefold() for w in WIRES)
 _REPUBLISHER_NAMES = tuple((r, re.compile(re.escape(r), re.I)) for r in REPUBLISHERS)
 _COMMA_IN_REPUBLISHER = any("," in r for r in REPUBLISHERS)  # then names_republisher always parses
 
@@ -175,7 +169,9 @@ def _without_republisher(name: str, result: Byline) -> str:
 
 
 def _is_wire(text: str) -> bool:
-    return text.casefold() in _WIRES_FOLDED
+    """An agency or outlet of data/outlets.toml, alone ("RT - TRANSCEND Media Service") or after a
+    comma ("By Jane Doe, Reuters")."""
+    return find_outlet(text) is not None
 
 
 def _is_role(text: str) -> bool:

@@ -6,7 +6,8 @@ share/social bars, related/recommended/read-more lists, newsletter boxes, cookie
 or tag lists. Class/id names are matched word by word (``share`` matches ``social-share`` and
 ``shareBar`` but not ``shared-content``). Never removed: ``html``, ``body``, ``<article>``, ``<main>``,
 and any element that holds the page's main paragraph block (the element whose direct ``<p>`` children
-carry the most text) — so an article inside a container named "share-wrapper" survives. Finally a body
+carry the most text), a <noscript> holding it included — so an article inside a container named
+"share-wrapper" or a <noscript> survives. Finally a body
 split by ads into several containers of the same tag and class is joined into the first of them.
 
 ``jsonld_body(html)`` returns a JSON-LD ``articleBody`` when the page has one that agrees with its
@@ -69,7 +70,7 @@ def is_boilerplate_name(value: str) -> bool:
     return False
 
 
-def _main_block(tree: LexborHTMLParser) -> LexborNode | None:
+def _main_block(tree: LexborHTMLParser | LexborNode) -> LexborNode | None:
     """The element whose direct <p> children carry the most text: the article body's container."""
     weight: Counter[int] = Counter()
     parents: dict[int, LexborNode] = {}
@@ -92,14 +93,14 @@ def _path(node: LexborNode | None) -> set[int]:
     return path
 
 
-def merge_split_body(tree: LexborHTMLParser, main: LexborNode | None) -> None:
+def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | None) -> None:
     """Join a body split into several same-class containers (ads between them) into the first one.
 
     Containers with the same tag and class as ``main`` that hold paragraphs of their own have their
     children moved, in page order, into the first of them, so the extractor sees one body, not one part.
     """
     cls = (main.attributes.get("class") or "").strip() if main is not None else ""
-    if main is None or not cls or main.tag in _NEVER:
+    if main is None or not cls or main.tag is None or main.tag in _NEVER:
         return
     same = [n for n in tree.css(main.tag) if (n.attributes.get("class") or "").strip() == cls]
     parts = [n for n in same if any(c.tag == "p" and c.text(strip=True) for c in n.iter())]
@@ -128,21 +129,30 @@ def clean_tree(html: str, merge_split: bool = True) -> str:
     return clean_page(LexborHTMLParser(html), merge_split)[0]
 
 
-def clean_page(tree: LexborHTMLParser, merge_split: bool = True) -> tuple[str, int]:
-    """``clean_tree`` on a parsed page, modified in place (pass a clone to keep it): the cleaned HTML
-    and the number of words in its ``<p>`` elements (``paragraph_words`` of it, without a re-parse)."""
+def clean_page(tree: LexborHTMLParser | LexborNode, merge_split: bool = True) -> tuple[str, int]:
+    """``clean_tree`` on a parsed page or its ``<html>`` element, modified in place (pass a clone to keep
+    it): the cleaned HTML and the number of words in its ``<p>`` elements (``paragraph_words`` of it,
+    without a re-parse)."""
+    main = _main_block(tree)
+    keep = _path(main)
     for node in tree.css(_DROP_TAGS):
-        node.decompose()
-    _remove_outermost(boilerplate_nodes(tree))
+        # A <noscript> can hold the whole article (pages that render it with script, or an unclosed
+        # <noscript> swallowing the rest of the page): an ancestor of the main block stays.
+        if node.mem_id not in keep:
+            node.decompose()
+    _remove_outermost(boilerplate_nodes(tree, main))
     if merge_split:
         merge_split_body(tree, _main_block(tree))
     words = sum(len(_TOKEN.findall(p.text())) for p in tree.css("p"))
     return tree.html or "", words
 
 
-def boilerplate_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
-    """The elements of ``tree`` that ``clean_tree`` removes (besides the always-dropped tags)."""
-    keep = _path(_main_block(tree))
+def boilerplate_nodes(
+    tree: LexborHTMLParser | LexborNode, main: LexborNode | None = None
+) -> list[LexborNode]:
+    """The elements of ``tree`` that ``clean_tree`` removes (besides the always-dropped tags); ``main``
+    is the main paragraph block when the caller has it."""
+    keep = _path(main if main is not None else _main_block(tree))
     doomed: list[LexborNode] = []
     for node in tree.css(_BLOCK_TAGS):
         if node.tag not in _NEVER and node.mem_id not in keep:

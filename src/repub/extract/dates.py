@@ -4,9 +4,11 @@ original-date prefix TMS puts at the start of a copied article ("23 Oct 2020 –
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from importlib import resources
 
 
 @dataclass(frozen=True)
@@ -22,35 +24,6 @@ class YearMonth:
 
 PrefixDate = date | YearMonth
 
-# Month names and abbreviations, keyed by their accent-free lower-case form (see _key), per language.
-# Data, not code: a new language is a new entry. Shared spellings (mar, mai, ago...) agree on the month.
-MONTH_NAMES: dict[str, dict[int, tuple[str, ...]]] = {
-    "en": {1: ("january", "jan"), 2: ("february", "feb"), 3: ("march", "mar"), 4: ("april", "apr"),
-           5: ("may",), 6: ("june", "jun"), 7: ("july", "jul"), 8: ("august", "aug"),
-           9: ("september", "sep", "sept"), 10: ("october", "oct"), 11: ("november", "nov"),
-           12: ("december", "dec")},
-    "fr": {1: ("janvier", "janv"), 2: ("fevrier", "fevr", "fev"), 3: ("mars",), 4: ("avril", "avr"),
-           5: ("mai",), 6: ("juin",), 7: ("juillet", "juil"), 8: ("aout",), 9: ("septembre", "sept"),
-           10: ("octobre", "oct"), 11: ("novembre", "nov"), 12: ("decembre", "dec")},
-    "es": {1: ("enero", "ene"), 2: ("febrero", "feb"), 3: ("marzo", "mar"), 4: ("abril", "abr"),
-           5: ("mayo", "may"), 6: ("junio", "jun"), 7: ("julio", "jul"), 8: ("agosto", "ago"),
-           9: ("septiembre", "setiembre", "sep", "sept"), 10: ("octubre", "oct"),
-           11: ("noviembre", "nov"), 12: ("diciembre", "dic")},
-    "pt": {1: ("janeiro", "jan"), 2: ("fevereiro", "fev"), 3: ("marco", "mar"), 4: ("abril", "abr"),
-           5: ("maio", "mai"), 6: ("junho", "jun"), 7: ("julho", "jul"), 8: ("agosto", "ago"),
-           9: ("setembro", "set"), 10: ("outubro", "out"), 11: ("novembro", "nov"),
-           12: ("dezembro", "dez")},
-    "it": {1: ("gennaio", "gen"), 2: ("febbraio", "feb"), 3: ("marzo", "mar"), 4: ("aprile", "apr"),
-           5: ("maggio", "mag"), 6: ("giugno", "giu"), 7: ("luglio", "lug"), 8: ("agosto", "ago"),
-           9: ("settembre", "set"), 10: ("ottobre", "ott"), 11: ("novembre", "nov"),
-           12: ("dicembre", "dic")},
-    "de": {1: ("januar", "janner", "jan"), 2: ("februar", "feb"), 3: ("marz", "maerz", "mar"),
-           4: ("april", "apr"), 5: ("mai",), 6: ("juni", "jun"), 7: ("juli", "jul"),
-           8: ("august", "aug"), 9: ("september", "sep", "sept"), 10: ("oktober", "okt"),
-           11: ("november", "nov"), 12: ("dezember", "dez")},
-}
-
-
 def _key(word: str) -> str:
     """Lower case without accents or a trailing dot: "Févr." -> "fevr", "März" -> "marz"."""
     if word.isascii():
@@ -60,9 +33,25 @@ def _key(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-MONTHS: dict[str, int] = {
-    name: month for table in MONTH_NAMES.values() for month, names in table.items() for name in names
-}
+def _load_months() -> dict[str, int]:
+    """Month words of every language in data/months.toml, by their _key, to their month number.
+
+    Data, not code: a new language is a new table there. A spelling two languages share must name the
+    same month in both ("mar", "mai", "set"...); a clash is a data error, raised at import."""
+    raw = tomllib.loads(resources.files("repub.extract").joinpath("data/months.toml").read_text("utf-8"))
+    months: dict[str, int] = {}
+    for language, table in raw.items():
+        if len(table) != 12:
+            raise ValueError(f"months.toml: {language} lists {len(table)} months, not 12")
+        for number, names in enumerate(table, start=1):
+            for name in names:
+                key = _key(name)
+                if months.setdefault(key, number) != number:
+                    raise ValueError(f"months.toml: {name!r} ({language}) names two months")
+    return months
+
+
+MONTHS: dict[str, int] = _load_months()
 
 
 def month_number(word: str) -> int | None:
@@ -171,3 +160,58 @@ def split_date_prefix(paragraph: str) -> tuple[PrefixDate | None, str]:
         except ValueError:
             return None, paragraph
     return found, paragraph[match.end():].lstrip()
+
+
+# Dates printed in running text or a date line: "12.01.2022", "2023-11-07", "2020/06/03", "2019年6月24日",
+# "1. Februar 2022", "November 8, 2023". A slash date whose two first numbers could each be the month
+# ("06/01/2020") is read month-first only where the page says it is American English (en-US), day-first
+# where its language is another one, and not at all when the page gives no language.
+_FULL_YEAR = r"(?:1[89]|20)\d{2}"
+_NUM_DMY = re.compile(
+    rf"(?<![\d.])(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>{_FULL_YEAR}|\d{{2}})(?![\d.])"
+)
+_NUM_YMD = re.compile(rf"(?<![\d.])(?P<y>{_FULL_YEAR})(?P<s>[-/.])(?P<m>[01]?\d)(?P=s)(?P<d>[0-3]?\d)(?!\d)")
+_NUM_SLASH = re.compile(rf"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>{_FULL_YEAR})(?![\d/])")
+_CJK = re.compile(rf"(?P<y>{_FULL_YEAR})\s?[年년]\s?(?P<m>[01]?\d)\s?[月월]\s?(?P<d>[0-3]?\d)\s?[日일]")
+_KO_DOTS = re.compile(rf"(?P<y>{_FULL_YEAR})\.\s(?P<m>[01]?\d)\.\s(?P<d>[0-3]?\d)\.")
+_TEXT_DMY = re.compile(
+    rf"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(?P<w>{_WORD}),?\s+(?:de\s+)?"
+    rf"(?P<y>{_FULL_YEAR})(?!\d)"
+)
+_TEXT_MDY = re.compile(rf"(?P<w>{_WORD})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>{_FULL_YEAR})(?!\d)")
+
+
+def printed_dates(text: str, month_first: bool | None = None) -> list[tuple[int, date]]:
+    """Every full date (day, month and year) printed in ``text``, as (position, day), in text order.
+
+    ``month_first``: how to read an ambiguous slash date ("06/01/2020"): True month-first (en-US),
+    False day-first, None skip it. Two-digit years are read only in dotted dates ("23.09.20")."""
+    found: list[tuple[int, date]] = []
+    taken: list[tuple[int, int]] = []  # spans already read: "2023. 11. 07." is not also "11. 07. 15"
+
+    def add(m: re.Match[str], year: int, month: int | None, day: int) -> None:
+        if month is None or any(m.start() < end and start < m.end() for start, end in taken):
+            return
+        if year < 100:
+            year += 2000
+        if MIN_YEAR <= year <= MAX_YEAR:
+            try:
+                found.append((m.start(), date(year, month, day)))
+            except ValueError:
+                return
+            taken.append((m.start(), m.end()))
+
+    for pattern in (_CJK, _KO_DOTS, _NUM_YMD, _NUM_DMY):
+        for m in pattern.finditer(text):
+            add(m, int(m["y"]), int(m["m"]), int(m["d"]))
+    for m in _NUM_SLASH.finditer(text):
+        a, b = int(m["a"]), int(m["b"])
+        if a > 12 or (b <= 12 and month_first is False):
+            add(m, int(m["y"]), b, a)
+        elif b > 12 or month_first:
+            add(m, int(m["y"]), a, b)
+    for pattern in (_TEXT_DMY, _TEXT_MDY):
+        for m in pattern.finditer(text):
+            add(m, int(m["y"]), month_number(m["w"]), int(m["d"]))
+    found.sort(key=lambda item: item[0])
+    return found

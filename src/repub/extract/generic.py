@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.clean import clean_page
+from repub.extract.edges import PageText, drop_read_also, fix_start, stopped_at_caption
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.original import is_attribution_line
 from repub.extract.textutil import squash
@@ -34,10 +35,6 @@ _CREDIT = [
     ),
 ]
 _WORDS = re.compile(r"\w+")
-_BYLINE_SELECTORS = (
-    '[class*="byline" i]', '[itemprop="author"]', '[class*="post-author" i]', '[class*="author-name" i]',
-    '[class*="entry-author" i]',
-)
 _WIRE_CREDIT = re.compile(r"^\(?(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\s", re.I)
 _DISCLAIMER = re.compile(
     r"\b(?:views|opinions|statements)\b.{0,60}\bexpressed\b.{0,120}\b(?:do not|does not|may not|don't)\b"
@@ -56,7 +53,8 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
         extractor="generic",
         title=meta.title,
         authors=list(meta.authors),
-        byline=find_byline(tree, meta.authors),
+        credits=list(meta.credits),
+        byline=meta.byline,
         section=meta.section,
         published=meta.published,
         modified=meta.modified,
@@ -74,59 +72,53 @@ def body_text(
 ) -> str:
     """The article's paragraphs separated by one blank line ("" when none found).
 
-    Steps, each measured on the 181-page extraction benchmark (bench/eval_extraction.py; shingle F1,
-    trafilatura default 0.960): clean the tree by structure first (clean.clean_tree: same F1, 1.35x
-    faster, and joins bodies split by ads; a given ``tree``, the page already parsed, is cloned
-    instead of parsing again), then trafilatura with favor_precision and tables kept
-    (+0.005), then a favor_recall retry when it kept under 15% of the page's paragraph words (+0.005).
+    Steps, each measured on the 181-page Zyte set and on trafilatura's 933-page snippet set
+    (bench/eval_extraction.py, figures in bench/README.md): clean the tree by structure first
+    (clean.clean_page: 1.35x faster, joins bodies split by ads; a given ``tree``, the page already
+    parsed, is cloned instead of parsing again), then trafilatura with favor_precision and tables kept,
+    then a favor_recall retry when it kept under 15% of the page's paragraph words, or a default-mode
+    retry when it stopped at a caption with more text after it; then the edges (``repub.extract.edges``):
+    links before the first paragraph dropped, a drop cap put back, the lead added, "read also" lines
+    dropped.
     """
     # Imported here, not at the top: trafilatura costs ~0.1 s to import, and most processes that
     # import this module never call it (`repub ingest` extracts in worker processes, whose fork server
     # preloads it; pages of sites with rules never come here).
     import trafilatura
 
-    # The page is parsed once: a given tree is cloned (cheaper than a parse) and cleaned.
-    cleaned, page_words = clean_page(_copy(tree, html) if tree is not None else LexborHTMLParser(html))
-    options = {"url": url, "include_comments": False, "include_tables": True, "include_images": False,
-               "deduplicate": False}
-    text = trafilatura.extract(cleaned, favor_precision=True, **options) or ""
+    # The page is parsed once: a given tree's <html> element is cloned (cheaper than a parse) and cleaned.
+    # Not the whole document: lexbor cannot copy a doctype with a system id and no public id
+    # (`<!DOCTYPE html SYSTEM "about:legacy-compat">`, sent by real XSLT-built pages), and
+    # LexborHTMLParser.clone() raises on it; the doctype is nothing the body step reads.
+    root = tree.root if tree is not None else LexborHTMLParser(html).root
+    if root is None:
+        return ""
+    root = root.clone() if tree is not None else root
+    cleaned, page_words = clean_page(root)
+
+    def run(precision: bool, recall: bool) -> str:
+        found: str | None = trafilatura.extract(
+            cleaned, url=url, include_comments=False, include_tables=True, include_images=False,
+            deduplicate=False, favor_precision=precision, favor_recall=recall)
+        return found or ""
+
+    text = run(precision=True, recall=False)
     words = len(_WORDS.findall(text))
     if words < 0.15 * page_words:
-        retry = trafilatura.extract(cleaned, favor_recall=True, **options) or ""
+        retry = run(precision=False, recall=True)
         if len(_WORDS.findall(retry)) > words:
             text = retry
     body = _paragraphs(text)
+    page = PageText(root)
+    if stopped_at_caption(page, body):
+        # favor_precision ended the body at a figure in its middle: the default mode reads on.
+        retry = _paragraphs(run(precision=False, recall=False))
+        if len(retry) > len(body) and body[:60] in retry:
+            body = retry
     # trafilatura keeps the <h1> when it sits inside the article element; the title is its own field.
     if title and body.split("\n\n", 1)[0] == title:
         body = body.split("\n\n", 1)[1] if "\n\n" in body else ""
-    return body
-
-
-def _copy(tree: LexborHTMLParser, html: str) -> LexborHTMLParser:
-    """A copy of the parsed page to clean in place. lexbor cannot clone a document whose doctype has a
-    system id but no public id (``<!DOCTYPE html SYSTEM "about:legacy-compat">``, which real pages
-    send: "Can't create a new document"); such a page is parsed again."""
-    try:
-        return tree.clone()
-    except SelectolaxError:
-        return LexborHTMLParser(html)
-
-
-def find_byline(tree: LexborHTMLParser, authors: list[str]) -> str | None:
-    """The byline as printed: the innermost short byline/author element, naming an author when known."""
-    for selector in _BYLINE_SELECTORS:
-        for node in tree.css(selector):
-            marks = (node.attributes.get("class") or "").lower()
-            # Skip author bios and containers whose inner byline element is the real one (lexbor's
-            # node.css() includes the node itself, hence "more than one").
-            if "bio" in marks or len(node.css(selector)) > 1:
-                continue
-            text = squash(node.text(deep=True))
-            if not text or len(text) > 150:
-                continue
-            if not authors or any(a.lower() in text.lower() for a in authors):
-                return text
-    return None
+    return drop_read_also(page, fix_start(page, body, title))
 
 
 def dom_tags(tree: LexborHTMLParser) -> list[str]:

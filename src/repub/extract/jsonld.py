@@ -62,6 +62,13 @@ def types_of(obj: dict[str, Any]) -> set[str]:
     return _types(obj)
 
 
+def resolve_ref(item: Any, ids: dict[str, dict[str, Any]]) -> Any:
+    """Follow a bare {"@id": ...} reference to the object it names elsewhere in the @graph."""
+    if isinstance(item, dict) and set(item) == {"@id"}:
+        return ids.get(item["@id"], item)
+    return item
+
+
 def _types(obj: dict[str, Any]) -> set[str]:
     raw = obj.get("@type")
     values = raw if isinstance(raw, list) else [raw]

@@ -1,4 +1,5 @@
-"""A page's metadata: JSON-LD, OpenGraph, meta tags and, for the date only, htmldate.
+"""A page's metadata: JSON-LD, OpenGraph and meta tags; the publication date with the URL, the visible
+date line and htmldate (repub.extract.published).
 
 Trust order, per field, first source that gives a value wins:
 
@@ -7,14 +8,15 @@ Trust order, per field, first source that gives a value wins:
 2. OpenGraph and ``article:*`` meta (og:title, article:published_time, article:tag, ...).
 3. Other meta: ``name=author``, Dublin Core (``dc.*``/``dcterms.*``), Parse.ly, Sailthru, twitter:*,
    ``itemprop`` microdata, then ``<title>``.
-4. htmldate's heuristics, for the published date only and only when nothing above gave one.
+4. For the published date, the stated dates above are weighed against the URL, the date line under
+   the headline and htmldate's search: repub.extract.published says how, with what it measured.
 
 Exceptions: the lead image prefers og:image over JSON-LD ``image`` (JSON-LD often lists several crops
 and logos; og:image is the one picture the publisher chose); language prefers JSON-LD ``inLanguage``,
-then ``<html lang>``, then og:locale, then Content-Language.
+then ``<html lang>``, then og:locale, then Content-Language, the first that names a language, as its
+primary code (repub.extract.language; extract() checks it against the text).
 
-Authors are people only: JSON-LD Organization authors (RT's news pages) and names such as "Staff",
-"Editors" or a lone wire name ("Reuters") are dropped.
+Authors come from ``repub.extract.authors`` (people only; see there).
 """
 
 from __future__ import annotations
@@ -23,21 +25,31 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.extract.authors import read_authorship
 from repub.extract.jsonld import find_article_object, load_jsonld_blocks, types_of
+from repub.extract.jsonld import resolve_ref as _resolve
+from repub.extract.language import language_code
+from repub.extract.names import Site
 from repub.extract.provenance import not_an_article_type
+from repub.extract.published import in_page_zone, published_date, zones_of
 from repub.extract.textutil import join_url, squash
+from repub.extract.titles import find_headline, first_h1, without_live_marker, without_site_name
 from repub.extract.types import PageDate
+from repub.hosts import registrable_domain
 
 
 @dataclass
 class PageMetadata:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)  # agencies and outlets the byline names
+    byline: str | None = None  # the visible byline as printed
     section: str | None = None
     published: PageDate | None = None
     modified: PageDate | None = None
@@ -54,25 +66,6 @@ class PageMetadata:
     is_based_on: str | None = None  # JSON-LD isBasedOn, absolute
 
 
-# Bylines that name a desk, a role or a wire rather than a person.
-_NOT_PEOPLE = frozenset(
-    {
-        "staff", "staff writer", "staff writers", "staff reporter", "editor", "editors", "the editors",
-        "editorial", "editorial board", "editorial staff", "admin", "administrator", "newsroom",
-        "news desk", "newsdesk", "web desk", "webdesk", "guest", "guest author", "contributor",
-        "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
-        "agence france-presse", "agence france presse", "bloomberg", "rt", "russia today", "tass",
-        "xinhua", "sputnik", "upi", "dpa", "efe", "ians", "pti", "press release", "unknown",
-        "anonymous",
-    }
-)
-
-_ROLE = re.compile(
-    r"\b(?:editor|editor-at-large|correspondent|reporter|writer|contributor|columnist|analyst|professor)s?\b",
-    re.I,
-)
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
-_BY = re.compile(r"^(?:(?:analysis|opinion|review|story|text|words|commentary)\s+)?by\s+", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
     "publish_date", "publish-date", "publishdate", "pubdate", "dc.date.issued", "dc.date", "dcterms.issued",
@@ -83,17 +76,17 @@ _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "dateModified",
     "dc.date.modified", "dcterms.modified", "article.updated", "last-modified",
 )
-_AUTHOR_META = (
-    "article:author", "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl",
-)
 
 
-def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) -> PageMetadata:
+def read_metadata(
+    tree: LexborHTMLParser, url: str, *, guess_date: bool = True, html: str | None = None
+) -> PageMetadata:
     """Everything the page declares about itself, combined in the trust order of the module docstring.
 
-    ``guess_date=False`` skips htmldate's guess when the page declares no date (~2 ms a page, a third
-    of a site rule's whole extraction): for callers that have the date from elsewhere (a site rule)."""
+    ``guess_date=False`` takes the first stated date as it is, without weighing it against the rest
+    of the page nor running htmldate's search (~5 ms a page, more than a site rule's whole
+    extraction): for callers that have the date from elsewhere (a site rule). ``html`` is the page's
+    text as fetched, read for the time zones it writes; without it the tree is serialized."""
     blocks = load_jsonld_blocks(tree)
     art = find_article_object(blocks) or {}
     ids = {b["@id"]: b for b in blocks if isinstance(b.get("@id"), str)}
@@ -103,26 +96,50 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
         return next((meta[k][0] for k in keys if meta.get(k)), None)
 
     site_name = m("og:site_name") or _name_of(_resolve(art.get("publisher"), ids)) or m("application-name")
-    title = (
-        _text(art.get("headline")) or _text(art.get("name")) or m("og:title", "twitter:title", "dc.title")
-        or _page_title(tree, site_name)
+    # The printed headline when a metadata title agrees with it (repub.extract.titles), else the
+    # metadata title in trust order without its site-name affix.
+    title_tag = tree.css_first("title")
+    titles = [_text(art.get("headline")), m("og:title"), m("twitter:title"), _text(art.get("name")),
+              m("dc.title"), squash(title_tag.text(deep=True)) if title_tag else None]
+    site_names = _site_names(site_name, m("application-name"), url)
+    printed = find_headline(tree, titles, site_names)
+    headline: LexborNode | None
+    if printed is not None:
+        title: str | None = printed.title
+        headline = printed.node
+    else:
+        title = without_live_marker(next((t for t in titles[:5] if t), None), titles)
+        title = title or _page_title(tree, site_name)
+        title = _tidy_title(without_site_name(title, site_names) if title else title, tree, site_name)
+        headline = first_h1(tree)
+    language = _language(tree, art, meta)
+    page_html = (lambda: html) if html is not None else (lambda: tree.html or "")
+    stated = _dates([_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META)
+                    + _itemprop(tree, "datePublished"))
+    published = (
+        published_date(page_html, url, stated, headline, tree.body, _locale(tree, meta),
+                       search=lambda: _htmldate(tree, url))
+        if guess_date else (stated[0] if stated else None)
     )
-    title = _tidy_title(title, tree, site_name)
-    published = _first_date(
-        [_text(art.get("datePublished"))] + _all(meta, _PUBLISHED_META) + _itemprop(tree, "datePublished")
-    )
-    if published is None and guess_date:
-        published = _htmldate(tree, url)
-    modified = _first_date(
+    modified_stated = _dates(
         [_text(art.get("dateModified"))] + _all(meta, _MODIFIED_META) + _itemprop(tree, "dateModified")
+    )
+    modified = None
+    if modified_stated:
+        modified = in_page_zone(modified_stated[0], zones_of(page_html, stated + modified_stated))
+    authorship = read_authorship(
+        tree, art, blocks, ids, meta, site=_site(site_name, art, ids, url), language=language,
+        title=title,
     )
     return PageMetadata(
         title=title,
-        authors=_authors(art, ids, meta, tree, site_name),
+        authors=authorship.authors,
+        credits=authorship.credits,
+        byline=authorship.byline,
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,
         modified=modified,
-        language=_language(tree, art, meta),
+        language=language,
         canonical_url=absolute_url(_link_href(tree, "canonical"), url),
         og_url=absolute_url(m("og:url"), url),
         image_url=absolute_url(
@@ -138,6 +155,17 @@ def read_metadata(tree: LexborHTMLParser, url: str, *, guess_date: bool = True) 
         syndication_source=_source_tag(tree, "syndication-source", m, url),
         original_source=_source_tag(tree, "original-source", m, url),
         is_based_on=absolute_url(_url_of(_cited_articles(art.get("isBasedOn"))), url),
+    )
+
+
+def _site(site_name: str | None, art: dict[str, Any], ids: dict[str, Any], url: str) -> Site:
+    """The site's own names (og:site_name, the domain's label) and its publisher, unless a person."""
+    publisher = _resolve(art.get("publisher"), ids)
+    person = isinstance(publisher, dict) and "Person" in types_of(publisher)
+    domain = registrable_domain(url) or ""
+    return Site(
+        names=tuple(n for n in (site_name, domain.split(".")[0], domain) if n),
+        organizations=tuple(n for n in (_name_of(publisher),) if n and not person),
     )
 
 
@@ -174,8 +202,22 @@ def parse_page_date(value: str | None) -> PageDate | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
-        return date.fromisoformat(match.group(1)) if match and _valid_day(match.group(1)) else None
+        pass
+    match = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)", text)
+    if match:  # "2020-10-23Tgarbage", "2022-1-26T14:32:06+02:00": the day is still good
+        day = "{}-{:0>2}-{:0>2}".format(*match.groups())
+        return date.fromisoformat(day) if _valid_day(day) else None
+    return _rfc2822(value)
+
+
+def _rfc2822(text: str) -> datetime | None:
+    """A date as mail and RSS write it, seen in meta tags: "Sat, 19 Oct 2019 00:04:00 +0200"."""
+    if not re.search(r"\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", text):
+        return None
+    try:
+        return parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _valid_day(text: str) -> bool:
@@ -184,19 +226,6 @@ def _valid_day(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def is_person_name(name: str, site_name: str | None = None) -> bool:
-    """False for desks, roles, wires and the site's own name; True for what looks like a person."""
-    low = name.strip().lower().strip(".")
-    if not low or low in _NOT_PEOPLE or "://" in low or low.startswith("@"):
-        return False
-    if site_name:
-        # The site's own name, or a desk named after it ("CNN Business", "Telegraph Sport").
-        brand = re.sub(r"^the\s+", "", site_name.strip().lower())
-        if low == site_name.strip().lower() or (brand and re.search(rf"\b{re.escape(brand)}\b", low)):
-            return False
-    return not re.search(r"\b(staff|desk|newsroom|editorial)\b", low)
 
 
 def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
@@ -218,8 +247,8 @@ def _all(meta: dict[str, list[str]], keys: tuple[str, ...]) -> list[str | None]:
     return [v for k in keys for v in meta.get(k.lower(), [])]
 
 
-def _first_date(values: list[str | None]) -> PageDate | None:
-    return next((d for d in map(parse_page_date, values) if d is not None), None)
+def _dates(values: list[str | None]) -> list[PageDate]:
+    return [d for d in map(parse_page_date, values) if d is not None]
 
 
 def _itemprop(tree: LexborHTMLParser, prop: str) -> list[str | None]:
@@ -232,15 +261,31 @@ def _source_tag(tree: LexborHTMLParser, name: str, m: Any, url: str) -> str | No
     return absolute_url(_link_href(tree, name) or m(name), url)
 
 
-def _htmldate(tree: LexborHTMLParser, url: str) -> PageDate | None:
-    """htmldate's guess at the publication day: the last resort, day precision only."""
+_PRESENTATION = re.compile(r"<(style|svg)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+
+
+def _htmldate(tree: LexborHTMLParser, url: str) -> date | None:
+    """htmldate's search for the publication day (day precision only): the last word when the page's
+    own evidence disagrees or is missing (see repub.extract.published).
+
+    Its fast mode first, its extensive search only when that finds nothing: where the fast mode
+    finds a day the extensive search gives the same one (829 of the 830 such pages of
+    ../shared/bench/metadata), and it costs a fourth. Inline <style> and <svg> are left out: CSS and
+    path data are runs of digits the extensive search scans for dates and never the article's date
+    (on the 61 pages of that set where it runs: the same days, 5x faster, ~60 -> ~12 ms a page).
+    The page goes in as lexbor serializes it, never as the raw text: htmldate *downloads* a string
+    that starts with "http" and holds no space, and only repub.fetch may talk to the network."""
     try:
         from htmldate import find_date
 
-        found = find_date(tree.html or "", url=url, extensive_search=False, original_date=True)
+        page = _PRESENTATION.sub("", tree.html or "")
+        found = find_date(page, url=url, extensive_search=False, original_date=True) or find_date(
+            page, url=url, extensive_search=True, original_date=True
+        )
     except Exception:  # noqa: BLE001 - a heuristic failing must never stop extraction
         return None
-    return parse_page_date(found) if found else None
+    day = parse_page_date(found) if found else None
+    return day if type(day) is date else None
 
 
 def _link_href(tree: LexborHTMLParser, rel: str) -> str | None:
@@ -251,79 +296,33 @@ def _link_href(tree: LexborHTMLParser, rel: str) -> str | None:
     return None
 
 
+def _site_names(site_name: str | None, application: str | None, url: str) -> list[str | None]:
+    """The names a site goes by on its pages: og:site_name or the publisher, application-name, and its
+    domain with and without the suffix ("news.az", "news"; "literaturgefluester.wordpress.com")."""
+    domain = registrable_domain(url)
+    return [site_name, application, domain, domain.split(".", 1)[0] if domain else None]
+
+
+def _locale(tree: LexborHTMLParser, meta: dict[str, list[str]]) -> str | None:
+    """The page's language tag with its region when it gives one ("en-US"): <html lang>, og:locale."""
+    html_node = tree.css_first("html")
+    lang = html_node.attributes.get("lang") if html_node else None
+    return lang or _first(meta.get("og:locale"))
+
+
 def _language(tree: LexborHTMLParser, art: dict[str, Any], meta: dict[str, list[str]]) -> str | None:
     html_node = tree.css_first("html")
     candidates = [
         _first_text(art.get("inLanguage")),
         html_node.attributes.get("lang") if html_node else None,
         html_node.attributes.get("xml:lang") if html_node else None,
-        (meta.get("og:locale") or [None])[0],
-        (meta.get("content-language") or [None])[0],
-        (meta.get("language") or [None])[0],
+        _first(meta.get("og:locale")),
+        _first(meta.get("content-language")),
+        _first(meta.get("language")),
     ]
-    for value in candidates:
-        if value:
-            code = re.split(r"[-_,;\s]", value.strip())[0].lower()
-            if re.fullmatch(r"[a-z]{2,3}", code):
-                return code
-    return None
-
-
-def _authors(
-    art: dict[str, Any],
-    ids: dict[str, dict[str, Any]],
-    meta: dict[str, list[str]],
-    tree: LexborHTMLParser,
-    site_name: str | None,
-) -> list[str]:
-    raw = art.get("author")
-    people: list[str] = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        obj = _resolve(item, ids)
-        if isinstance(obj, dict):
-            if types_of(obj) & {"Organization", "NewsMediaOrganization", "Corporation"}:
-                continue  # never a person: RT's news pages name {"@type": "Organization", "name": "RT"}
-            name = _name_of(obj)
-            if name:
-                people.extend(_split_names(name))
-        elif isinstance(obj, str):
-            people.extend(_split_names(obj))
-    if not any(is_person_name(p, site_name) for p in people):
-        people = [n for v in _all(meta, _AUTHOR_META) if v for n in _split_names(v)]
-    if not any(is_person_name(p, site_name) for p in people):
-        nodes = tree.css('[itemprop="author"] [itemprop="name"], a[rel="author"]')
-        people = [name for n in nodes for name in _split_names(n.text(deep=True))]
-    if not any(is_person_name(p, site_name) for p in people):
-        # hCard, as WordPress themes print the byline: <span class="author vcard"><a class="fn">.
-        card = next((n for n in tree.css(".author.vcard .fn") if not _in_comments(n)), None)
-        people = _split_names(card.text(deep=True)) if card is not None else []
-    return _dedupe(p for p in people if is_person_name(p, site_name))
-
-
-def _in_comments(node: Any) -> bool:
-    parent = node.parent
-    while parent is not None:
-        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}".lower()
-        if "comment" in marks:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _split_names(text: str) -> list[str]:
-    text = html_lib.unescape(squash(text))
-    text = _BY.sub("", text)
-    parts = re.split(r"\s*(?:;|\||,|&|\band\b)\s*", text)
-    # "Doe, Jr." would split badly: only split when every part is a plausible full name.
-    if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
-        # "Chris Cillizza, CNN Editor-at-large": the part naming a role is not a second author.
-        return [p for p in parts if not _ROLE.search(p)]
-    if (
-        len(parts) == 2 and "," in text and len(parts[0].split()) >= 2 and len(parts[1].split()) == 1
-        and parts[1][:1].isupper() and parts[1].strip(".").lower() not in _NAME_SUFFIXES
-    ):
-        return [parts[0]]  # "Victor Tangermann, Futurism": a person, then the outlet they wrote for
-    return [text] if text else []
+    # The first label that names a language ("utf-8" and "x-default" do not), as its primary code;
+    # extract() then checks it against the text (repub.extract.language).
+    return next((code for code in map(language_code, candidates) if code), None)
 
 
 def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
@@ -340,13 +339,6 @@ def _tags(art: dict[str, Any], meta: dict[str, list[str]]) -> list[str]:
         found = [k for v in meta.get("keywords", []) + meta.get("news_keywords", []) for k in v.split(",")]
     tags = (html_lib.unescape(squash(t)) for t in found)
     return _dedupe(t for t in tags if re.search(r"\w", t))
-
-
-def _resolve(item: Any, ids: dict[str, dict[str, Any]]) -> Any:
-    """Follow a bare {"@id": ...} reference to the object it names elsewhere in the @graph."""
-    if isinstance(item, dict) and set(item) == {"@id"}:
-        return ids.get(item["@id"], item)
-    return item
 
 
 def _name_of(obj: Any) -> str | None:
@@ -436,3 +428,7 @@ def _dedupe(items: Any) -> list[str]:
             seen.add(item.lower())
             out.append(item)
     return out
+
+
+def _first(values: list[str] | None) -> str | None:
+    return values[0] if values else None

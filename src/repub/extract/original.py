@@ -351,7 +351,7 @@ def _read_line(
 def is_attribution_line(text: str) -> bool:
     """Whether a short paragraph is a republication note ("This article is republished from ...")."""
     match = _search_attribution(text) if len(text) <= _MAX_BLOCK else None
-    return bool(match) and _about_this_piece(text, match)
+    return match is not None and _about_this_piece(text, match)
 
 
 def _about_this_piece(text: str, match: re.Match[str]) -> bool:

@@ -41,7 +41,8 @@ class Extracted:
     title: str | None = None
     authors: list[str] = field(default_factory=list)  # people only
     # Agencies and outlets the byline, dateline or a credit line names ("Associated Press", "dpa"),
-    # normalized to one name per agency or outlet; never a person.
+    # normalized to one name per agency or outlet (data/outlets.toml); never a person, never the
+    # page's own outlet ("Reuters" on reuters.com).
     credits: list[str] = field(default_factory=list)
     byline: str | None = None  # the raw byline text as printed
     section: str | None = None

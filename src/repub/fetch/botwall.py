@@ -83,10 +83,11 @@ def wall_by_page(text: str) -> Wall | None:
     are matched as written (machine-made tokens: no lowering of every page fetched)."""
     head = text[:HEAD_CHARS]
     match = _TITLE_RE.search(head)
-    title = _norm_title(match.group(1)) if match else None
+    raw_title = match.group(1) if match else None
+    title = _norm_title(raw_title) if raw_title is not None else None
     for vendor in _vendors():
-        if title is not None and title in vendor.titles:
-            return Wall(vendor.name, f'title "{_SPACES.sub(" ", html.unescape(match.group(1))).strip()}"')
+        if raw_title is not None and title in vendor.titles:
+            return Wall(vendor.name, f'title "{_SPACES.sub(" ", html.unescape(raw_title)).strip()}"')
         for group in vendor.markers:
             if all(marker in head for marker in group):
                 return Wall(vendor.name, "marker " + " + ".join(group))

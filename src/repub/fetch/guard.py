@@ -21,6 +21,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from repub.errors import FetchError
@@ -100,7 +101,7 @@ def _trusted(host: str, settings: FetchSettings) -> bool:
     return host in trusted
 
 
-def _judge(url: str, host: str, infos: list[tuple]) -> None:
+def _judge(url: str, host: str, infos: list[tuple[Any, ...]]) -> None:
     for info in infos:
         raw = str(info[4][0]).split("%")[0]  # drop an IPv6 scope id (fe80::1%eth0)
         problem = address_problem(ipaddress.ip_address(raw))

@@ -1,7 +1,8 @@
 """repub.ingest: scheduled, polite, resumable runs over the sources file (``repub ingest``).
 
-``politeness`` (robots.txt, per-host limits, retries), ``discovery`` (walking start points),
-``runner`` (one run: lock, discover, import, figures).
+``discovery`` (walking start points), ``runner`` (one run: lock, discover, import, figures); its
+politeness (robots.txt, per-host limits, retries) is ``repub.crawl``'s, shared with resync and the
+workers.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .discovery import Walk, discover
-    from .politeness import PoliteFetcher, Politeness
     from .runner import Ingest, IngestOptions, IngestResult
 
 # Imported on first use, so extraction workers (repub.ingest.extraction) load no store or HTTP client.
-_WHERE = {"Walk": "discovery", "discover": "discovery", "PoliteFetcher": "politeness",
-          "Politeness": "politeness",
+_WHERE = {"Walk": "discovery", "discover": "discovery",
           "Ingest": "runner", "IngestOptions": "runner", "IngestResult": "runner"}
 
 __all__ = [
-    "Ingest", "IngestOptions", "IngestResult", "Politeness", "PoliteFetcher", "Walk", "discover",
+    "Ingest", "IngestOptions", "IngestResult", "Walk", "discover",
 ]
 
 

@@ -1,10 +1,11 @@
 """Extraction off the writer thread: ``normalize(extract(...))`` in a pool of worker processes, and the
 raw page's digest and compression (``repub.store.history.prepare_raw``) with it.
 
-A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) starts
-one ``ProcessPoolExecutor(os.cpu_count())``; the writer thread then only writes. Smaller runs do the same
-work in a thread of the run's process (``prepare_page``): starting the workers (~0.5 s) would cost more
-than it buys.
+A run with more than ``POOL_MIN_URLS`` pages to import (``$REPUB_EXTRACT_POOL_MIN`` overrides it) on
+more than one core starts one ``ProcessPoolExecutor`` with a worker per core the run may use
+(``available_cores``: its CPU affinity); the writer thread then only writes. Smaller runs, and runs
+on one core, do the same work in a thread of the run's process (``prepare_page``): starting the
+workers (~0.5 s) would cost more than it buys, and on one core they only add work (``use_workers``).
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
 their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
@@ -16,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
-from ..lifeline import exit_with
+from ..procs import become_helper, helper_context
+from ..procs import warm_up as _warm_up
 
 if TYPE_CHECKING:
     from ..fetch.types import Page
@@ -55,6 +55,26 @@ def pool_min_urls() -> int:
     with contextlib.suppress(ValueError):
         return int(os.environ.get(POOL_MIN_ENV, ""))
     return POOL_MIN_URLS
+
+
+def use_workers(urls: int) -> bool:
+    """Whether a run importing ``urls`` pages extracts in worker processes (and writes in a store
+    process): above ``pool_min_urls()``, and only with a second core to run them on. On one core
+    (``taskset -c 0``, a one-CPU container) the processes bought nothing and cost a quarter more CPU
+    a page (pickling pages and batches across, the processes taking turns: 12.3 vs 8.5 ms a page on
+    2,000 pages, bench/profile_import.py --pin) and 60 MB more memory (176 vs 113 MB). An explicit
+    $REPUB_EXTRACT_POOL_MIN is obeyed on any machine (tests use it to have workers)."""
+    if urls <= pool_min_urls():
+        return False
+    return available_cores() > 1 or POOL_MIN_ENV in os.environ
+
+
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset -c 0 repub ingest`` is a one-core
+    run, one extraction worker), not every core of the machine as ``os.cpu_count()`` says."""
+    with contextlib.suppress(AttributeError, OSError):  # no sched_getaffinity (macOS)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def extract_in_worker(html: str, final_url: str) -> tuple[Record | None, str | None]:
@@ -118,22 +138,14 @@ def _raw(page: Page) -> RawBody:
 
 
 def _init_worker(run_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # The worker's parent is the fork server, which the workers themselves keep alive: watch the run.
-    exit_with(run_pid)
+    # the worker's parent is the fork server, which the workers themselves keep alive: watch the run
+    become_helper(run_pid)
 
 
 def worker_context() -> Any:
-    ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        # Workers fork from a server that has imported the extraction code (WORKER_MODULES) and
-        # nothing else. "__main__" used to be in this list: on Python 3.11 the server never gets the
-        # main script's path, so it imported nothing, and each worker ran the script itself, as
-        # multiprocessing does, importing the whole command line. It still runs it (not for
-        # ``python -m repub``), but for the `repub` script that is ``import repub.cli``, now cheap.
-        ctx.set_forkserver_preload(WORKER_MODULES)
-    return ctx
+    """The extraction workers' (and the store process's) start: a fork server that imported the
+    extraction code (WORKER_MODULES) and nothing else (``repub.procs``)."""
+    return helper_context(WORKER_MODULES)
 
 
 def warm_up() -> None:
@@ -141,11 +153,8 @@ def warm_up() -> None:
     then overlap the run's own imports, database opening and discovery instead of holding up the
     first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
     the run. Calling it again while the server runs does nothing."""
-    if worker_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        with contextlib.suppress(OSError):
-            forkserver.ensure_running()
+    if use_workers(sys.maxsize):
+        _warm_up(WORKER_MODULES)
 
 
 class Extractor:
@@ -153,7 +162,7 @@ class Extractor:
 
     def __init__(self, workers: int | None = None) -> None:
         ctx = worker_context()
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or available_cores()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
             initargs=(os.getpid(),)

@@ -1,16 +1,17 @@
 """One ``repub ingest`` run: lock, discover, import what is new (and its originals), record the figures.
 
-Fetching is asynchronous across hosts (one task per article, each host limited by ``PoliteFetcher``);
+Fetching is asynchronous across hosts (one task per article, each host limited by
+``repub.crawl.PoliteFetcher`` with each source's ``[crawl]`` settings);
 at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are between the start of
 their request (once their host admits it) and the end of their save, so memory stays flat however many
 URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
 compression of the raw page kept with it) runs in a pool of worker processes when the run has more than
-``POOL_MIN_URLS`` pages to import (``repub.ingest.extraction``), else in a thread; everything touching
-the database runs on one writer thread (``repub.ingest.writer``), so SQLite writes are serialised and
-never block the fetchers. The pages saved close together share a transaction, each page in a
-SAVEPOINT with its fetch-log line, its original's stub and its link: a run killed at any point leaves
-whole articles; the next run skips what is stored, fetches originals still pending, and walks deep
-again because this run did not finish its walk.
+``POOL_MIN_URLS`` pages to import and more than one core (``repub.ingest.extraction``), else in a
+thread; everything touching the database runs on one writer thread (``repub.ingest.writer``), so SQLite
+writes are serialised and never block the fetchers. The pages saved close together share a
+transaction, each page in a SAVEPOINT with its fetch-log line, its original's stub and its link: a run
+killed at any point leaves whole articles; the next run skips what is stored, fetches originals
+still pending, and walks deep again because this run did not finish its walk.
 """
 
 from __future__ import annotations
@@ -20,27 +21,28 @@ import contextlib
 import functools
 import logging
 import signal
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from ..config import Settings
+from ..crawl import DEFAULTS, CrawlSettings
+from ..crawl.polite import PoliteFetcher
 from ..discover import Discovered, Source, SourcesConfig
 from ..discover.robots import refused_by_robots
 from ..errors import ExtractError, FetchError, RepubError
 from ..fetch.types import Page
-from ..normalize import canonical_url, utc_now
+from ..normalize import canonical_url
 from ..normalize.types import Record
 from ..pipeline import Importer, fetch_log_entry, rejected_log_entry, save_item
+from ..run import Run, RunResult
 from ..store import SaveResult, Store
+from ..store.jobs import defer, require_postgresql
 from ..store.known import UrlState, url_states
-from ..store.queue import Enqueue, enqueue
-from ..store.runs import RunFigures, finish_run, list_runs, run_lock, start_run, update_run
+from ..store.runs import RunFigures, list_runs
 from .discovery import Walk, discover
-from .extraction import Extractor, Prepared, pool_min_urls, prepare_page, warm_up
-from .politeness import PoliteFetcher, Politeness
+from .extraction import Extractor, Prepared, prepare_page, use_workers, warm_up
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
@@ -68,13 +70,9 @@ class IngestOptions:
 
 
 @dataclass
-class IngestResult:
-    run_id: int
-    status: str  # ok, capped (max_new reached: the next run goes on), interrupted, failed
-    figures: RunFigures
-    seconds: float
-    error: str | None = None
-    errors: list[str] = field(default_factory=list)  # per-document and per-article failures
+class IngestResult(RunResult):
+    """How the run ended (``repub.run.RunResult``); status ok, capped (max_new reached: the next run
+    goes on), interrupted or failed."""
 
     def summary(self) -> str:
         f = self.figures
@@ -87,9 +85,9 @@ class Ingest:
     """``Ingest(store, settings, config, options).run()``; raises RunLocked when another run is live."""
 
     def __init__(self, store: Store, settings: Settings, config: SourcesConfig, options: IngestOptions,
-                 *, politeness: Politeness | None = None, progress: Progress | None = None) -> None:
+                 *, crawl: CrawlSettings | None = None, progress: Progress | None = None) -> None:
         self.store, self.settings, self.config, self.options = store, settings, config, options
-        self.politeness = politeness or Politeness()
+        self.crawl = crawl or config.crawl or DEFAULTS  # for hosts no source names
         self.progress = progress or (lambda _done, _total: None)
         self.sources = [config.get(options.source)] if options.source else list(config.sources)
         self.figures = RunFigures()
@@ -103,40 +101,46 @@ class Ingest:
         self._writer: Writer | None = None  # made by _main: it hands results to the event loop
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
-        self._extractor: Extractor | None = None  # worker processes, for runs above pool_min_urls()
+        self._extractor: Extractor | None = None  # worker processes, when use_workers() says so
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
-        self._figures_at = 0.0  # time.monotonic() of the last update_run
+        self._run: Run | None = None
 
     # -- the run --------------------------------------------------------------------------------------
 
     def run(self) -> IngestResult:
-        with run_lock(self.store):
-            started = time.monotonic()
+        """The whole run (``repub.run.Run``: lock, record, SIGTERM as Ctrl-C); RunLocked at once when
+        another run holds the database; ConfigError with --enqueue on SQLite (no work queue there)."""
+        if self.options.enqueue:
+            require_postgresql(self.store)
+        previous: dict[str, str | None] = {}
+
+        def before_start() -> None:  # the lock is held: how this source's last run ended is settled
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
-            if not self.options.enqueue and budgets > pool_min_urls():
+            if not self.options.enqueue and use_workers(budgets):
                 warm_up()  # the run may need the worker processes: their fork server starts meanwhile
-            previous = {s.name: self._previous_status(s) for s in self.sources}
-            self.run_id = start_run(self.store, "ingest", self.options.record(self.sources), now=utc_now())
+            previous.update({s.name: self._previous_status(s) for s in self.sources})
+
+        run = self._run = Run(self.store, "ingest", self.options.record(self.sources), every=FIGURES_EVERY,
+                              before_start=before_start)
+        with run:
+            self.run_id = run.run_id
             self._importer = Importer(self.store, self.settings, run_id=self.run_id)
-            status, error = "ok", None
             try:
                 walks = asyncio.run(self._main(previous))
-                status, error = self._status(walks)
-            except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
-                status = "interrupted"
+                run.status, run.error = self._status(walks)
             except RepubError as err:
-                status, error = "failed", str(err)
+                run.status, run.error = "failed", str(err)
             finally:
                 if self._extractor is not None:
                     self._extractor.shutdown()
                 # queued writes (at most one per article in flight) finish: no half-recorded article
                 if self._writer is not None:
                     self._writer.shutdown()
+                run.figures = self.figures
                 if self.interrupted:
-                    status = "interrupted"
-                finish_run(self.store, self.run_id, self.figures, status=status, now=utc_now(), error=error)
-            return IngestResult(self.run_id, status, self.figures, time.monotonic() - started, error,
-                                self.errors)
+                    run.status = "interrupted"
+        return IngestResult(run_id=run.run_id, command="ingest", status=run.status, figures=self.figures,
+                            seconds=run.seconds, error=run.error, errors=self.errors)
 
     def _status(self, walks: list[Walk]) -> tuple[str, str | None]:
         if self.interrupted:
@@ -163,7 +167,8 @@ class Ingest:
         self._slots = asyncio.Semaphore(
             IN_FLIGHT_PER_REQUEST * max(1, sum(s.concurrency for s in self.sources)))
         try:
-            async with PoliteFetcher(self.settings.fetch, self.politeness, self._log_attempt) as fetcher:
+            polite = PoliteFetcher(self.settings.fetch, self.crawl, on_attempt=self._log_attempt)
+            async with polite as fetcher:
                 self.fetcher = fetcher
                 async with asyncio.TaskGroup() as group:
                     tasks = [group.create_task(self._source(s, previous.get(s.name))) for s in self.sources]
@@ -194,10 +199,11 @@ class Ingest:
         """After a batch of saves (writer thread), at most every FIGURES_EVERY seconds: a killed run
         still shows what it did, give or take the last moment (a transaction per batch cost ~7% of
         the writer thread); the end of each source and of the run write them exactly."""
-        now = time.monotonic()
-        if now - self._figures_at >= FIGURES_EVERY:
-            self._figures_at = now
-            update_run(self.store, self.run_id, self.figures)
+        self._run_().update(self.figures)
+
+    def _run_(self) -> Run:
+        assert self._run is not None
+        return self._run
 
     # -- one source -----------------------------------------------------------------------------------
 
@@ -225,7 +231,7 @@ class Ingest:
             return walk
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
-        if self._extractor is None and self._total > pool_min_urls():
+        if self._extractor is None and use_workers(self._total):
             self._extractor = Extractor()
             log.info("extracting in %d worker processes", self._extractor.workers)
             url = self.store.url_for_another_process()
@@ -237,11 +243,11 @@ class Ingest:
             if source.follow_originals:
                 for copy_url, original_url, outlet in pending:
                     group.create_task(self._pending_original(source, copy_url, original_url, outlet))
-        await self._db(update_run, self.store, self.run_id, self.figures)
+        await self._db(self._run_().update, self.figures, force=True)
         return walk
 
     async def _fetch_doc(self, source: Source, url: str, accept: Any) -> Page:
-        return await self.fetcher.fetch(url, accept=accept, rate=source.rate, concurrency=source.concurrency)
+        return await self.fetcher.fetch(url, accept=accept, crawl=source.crawl)
 
     async def _known_urls(self, urls: list[str]) -> set[str]:
         return await self._db(self._known_now, urls)
@@ -286,11 +292,13 @@ class Ingest:
 
     def _enqueue(self, source: Source, todo: list[Discovered],
                  pending: list[tuple[str, str, str | None]]) -> int:
-        """--enqueue: the URLs go to the database queue; `repub worker` processes fetch them."""
-        items = [Enqueue(canonical_url(i.url), source.name) for i in todo]
+        """--enqueue: the URLs become jobs of the work queue; `repub worker` processes fetch them."""
+        from ..worker.jobs import original_job, page_job
+
+        jobs = [page_job(canonical_url(i.url), source.name, source.crawl) for i in todo]
         if source.follow_originals:
-            items += [Enqueue(o, source.name, "original", c, outlet) for c, o, outlet in pending]
-        return enqueue(self.store, items, rate=source.rate)
+            jobs += [original_job(o, c, outlet, source.name, source.crawl) for c, o, outlet in pending]
+        return defer(self.store, jobs)
 
     # -- one article ----------------------------------------------------------------------------------
 
@@ -300,8 +308,7 @@ class Ingest:
 
     async def _fetch_held(self, source: Source, url: str) -> Page:
         """Fetch an article page holding one of the run's slots: release it once the page is saved."""
-        return await self.fetcher.fetch(url, rate=source.rate, concurrency=source.concurrency,
-                                        hold=self._slots_())
+        return await self.fetcher.fetch(url, crawl=source.crawl, hold=self._slots_())
 
     def _slots_(self) -> asyncio.Semaphore:
         assert self._slots is not None

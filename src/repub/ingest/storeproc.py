@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import StoreError
-from ..lifeline import exit_with
+from ..procs import become_helper
 from ..store import FetchLogEntry, SaveResult, Store
 from ..store.save import SaveItem
 from .extraction import worker_context
@@ -69,9 +68,7 @@ class StoreProcess:
 
 
 def _serve(url: str, conn: Connection, run_pid: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    exit_with(run_pid)
+    become_helper(run_pid, ignore_sigterm=True)  # the run sends what is left, then stops it
     store = Store.open(url, migrate=False)  # the run migrated it before starting this process
     try:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -31,7 +32,7 @@ def _language(code: str | None) -> str | None:
     return clean_line(code.lower()) if code else None
 
 
-_CLEAN = {
+_CLEAN: dict[str, Callable[[Any], Any]] = {
     "keep": lambda value: value,
     "link": lambda value: value or None,  # an absolute URL kept as found (an image's query may matter)
     "line": clean_line,

@@ -1,8 +1,9 @@
-"""Dates in ISO 8601: a date where only a date is known, a UTC datetime where a time is known."""
+"""Dates in ISO 8601 as the page gives them: a day, or a time with the page's own UTC offset."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
@@ -11,16 +12,18 @@ class _HasIsoformat(Protocol):
 
 
 def iso_date(value: object | None) -> str | None:
-    """``date`` -> ``2020-10-23``; ``datetime`` -> ``2020-10-23T05:47:00Z`` in UTC.
+    """``date`` -> ``2020-10-23``; ``datetime`` -> its time with the page's own offset.
 
-    A naive datetime is taken as UTC: the sites whose pages give times without a zone (RT) print UTC.
+    An aware time keeps its offset (``2020-02-19T04:00:10-08:00``: the day is the page's day, not the
+    UTC one), UTC is written ``Z`` (``2020-10-23T05:47:00Z``), and a time the page gave without any
+    zone is written without one (``2020-04-29T11:52:23``: local time, zone unknown). Seconds only.
     Reduced-precision values such as a year and month render their own ``isoformat()`` (``2020-12``).
     """
     if value is None:
         return None
     if isinstance(value, datetime):
-        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = value.replace(microsecond=0).isoformat()
+        return text[:-6] + "Z" if value.utcoffset() == timedelta(0) else text
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "isoformat"):
@@ -28,6 +31,29 @@ def iso_date(value: object | None) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
     raise TypeError(f"not a date: {value!r}")
+
+
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def instant(text: str | None) -> datetime | None:
+    """A stored ISO date as a UTC instant, to order dates written with different offsets.
+
+    ``2020-02-19T04:00:10-08:00`` and ``2020-02-19T12:00:10Z`` are the same instant; a day counts as
+    its midnight UTC, a year and month as its first day, a time without a zone as UTC. None for None
+    or text that is no ISO date."""
+    if not text:
+        return None
+    text = text.strip()
+    if _YEAR_MONTH.match(text):
+        text += "-01"
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def utc_now() -> datetime:

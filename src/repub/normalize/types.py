@@ -57,7 +57,8 @@ def spec(default: Any = MISSING, *, factory: Callable[[], Any] | None = None, **
 
 
 def spec_of(f: Field[Any]) -> Spec:
-    return f.metadata.get("repub", Spec())
+    spec: Spec = f.metadata.get("repub", Spec())
+    return spec
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from repub.resync.diff import DIFF_FIELDS, FieldDiff, diff_contents, render, word_diff
 from repub.resync.engine import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PER_HOST,
     ReextractReport,
     Resyncer,
     ResyncReport,
@@ -13,7 +12,7 @@ from repub.resync.engine import (
 from repub.resync.when import parse_duration
 
 __all__ = [
-    "DEFAULT_CONCURRENCY", "DEFAULT_PER_HOST", "DIFF_FIELDS", "FieldDiff", "ReextractReport", "ResyncReport",
+    "DEFAULT_CONCURRENCY", "DIFF_FIELDS", "FieldDiff", "ReextractReport", "ResyncReport",
     "Resyncer", "conditional_headers",
     "diff_contents", "parse_duration", "reextract", "render", "word_diff",
 ]

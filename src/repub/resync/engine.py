@@ -1,13 +1,15 @@
 """Re-fetch stored articles: conditional requests, change detection on extracted content, gone/moved.
 
-Many checks are in flight at once (``concurrency`` in all, at most ``per_host`` per host: a resync
-touches pages already known, often on few sites). The event loop only fetches; every database write
+Many checks are in flight at once (``concurrency`` in all); each host is crawled as politely as by
+ingest and the workers (``repub.crawl.PoliteFetcher``: robots.txt and its Crawl-delay, the host's
+rate and concurrency from the ``[crawl]`` settings, a Retry-After that pauses the host, transient
+failures tried again with backoff). The event loop only fetches; every database write
 goes through one writer thread. The common answer, a 304, costs no transaction of its own: its
 bookkeeping (check time, version last seen, fetch-log line) is kept by article id and written with up
 to ``batch`` others in one transaction, and whatever is left is written at the end, also when the
 run is interrupted (Ctrl-C, SIGTERM), so nothing that was checked is lost.
-Every fetch attempt goes to the fetch log; a transient failure changes nothing else and the article
-is simply due again next run.
+Every fetch attempt goes to the fetch log; a failure changes nothing else and the article is simply
+due again next run. A URL robots.txt disallows is ``refused``: the site's wish, not a failure.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from ..config import Settings
+from ..crawl import DEFAULTS, CrawlSettings
+from ..crawl.outcomes import judge
+from ..crawl.polite import PoliteFetcher
 from ..errors import FetchError, RepubError
 from ..extract import extract
-from ..fetch import Fetcher, Page
+from ..fetch import Page
 from ..normalize import normalize, utc_now
-from ..pipeline import Importer
+from ..pipeline import Importer, fetch_log_entry
 from ..reuse.fingerprint import fingerprint
 from ..store import FetchLogEntry, Store
 from ..store.history import (
@@ -42,13 +46,12 @@ from ..store.runs import RunFigures
 T = TypeVar("T")
 
 DEFAULT_CONCURRENCY = 16  # checks in flight in all
-DEFAULT_PER_HOST = 4  # checks in flight per host
 DEFAULT_BATCH = 100  # checks whose bookkeeping is written in one transaction
 
-GONE_STATUSES = frozenset({404, 410})
-
-# What happened to one target: "not-modified" (304), "unchanged", "changed", "moved", "gone", "failed".
+# What happened to one target: "not-modified" (304), "unchanged", "changed", "moved", "gone", "failed",
+# "refused" (robots.txt disallows it).
 Outcome = str
+CrawlFor = Callable[[str], CrawlSettings]  # the politeness of a URL's host (SourcesConfig.crawl_for)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ResyncReport:
     moved: int = 0
     gone: int = 0
     failed: int = 0
+    refused: int = 0  # robots.txt disallows them: the site's wish, not a failure
     errors: list[str] = field(default_factory=list)
 
     def count(self, outcome: Outcome, error: str | None = None) -> None:
@@ -73,14 +77,14 @@ class ResyncReport:
         """The run table's columns: a gone or moved article was updated too; 304s count as unchanged."""
         return RunFigures(
             discovered=discovered, new=0, updated=self.changed + self.moved + self.gone,
-            unchanged=self.unchanged + self.not_modified, failed=self.failed,
+            unchanged=self.unchanged + self.not_modified, failed=self.failed, refused=self.refused,
         )
 
     def summary(self, seconds: float) -> str:
         return (
             f"resync: {self.checked} checked, {self.changed} changed, {self.unchanged + self.not_modified} "
             f"unchanged ({self.not_modified} not modified), {self.moved} moved, {self.gone} gone, "
-            f"{self.failed} failed in {seconds:.1f} s"
+            f"{self.failed} failed, {self.refused} refused in {seconds:.1f} s"
         )
 
     def to_json(self) -> dict[str, object]:
@@ -100,16 +104,26 @@ def conditional_headers(target: Target) -> dict[str, str]:
 
 
 class Resyncer:
+    """Checks targets. ``crawl_for(url)``: the politeness of each host (default: the built-in
+    ``[crawl]`` defaults for every host); ``per_host`` and ``rate``, when given, override its
+    concurrency and rate for this run (``repub resync --per-host/--rate``)."""
+
     def __init__(self, store: Store, settings: Settings, *, run_id: int | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY, per_host: int = DEFAULT_PER_HOST,
+                 concurrency: int = DEFAULT_CONCURRENCY, per_host: int | None = None,
+                 rate: float | None = None, crawl_for: CrawlFor | None = None,
                  batch: int = DEFAULT_BATCH) -> None:
-        if concurrency < 1 or per_host < 1 or batch < 1:
+        if concurrency < 1 or (per_host is not None and per_host < 1) or batch < 1:
             raise ValueError("concurrency, per_host and batch must be at least 1")
+        if rate is not None and not rate > 0:
+            raise ValueError("rate must be above 0")
         self.store = store
         self.importer = Importer(store, settings, run_id=run_id)
         self.settings = settings
         self.run_id = run_id
-        self.concurrency, self.per_host, self.batch = concurrency, per_host, batch
+        self.concurrency, self.batch = concurrency, batch
+        self.per_host, self.rate = per_host, rate
+        self._crawl_for: CrawlFor = crawl_for or (lambda _url: DEFAULTS)
+        self.raise_transient = False  # check() raises a transient failure instead of counting it
         self._writer: ThreadPoolExecutor | None = None
         self._touches: list[Touch] = []
         self._log: list[FetchLogEntry] = []
@@ -147,20 +161,20 @@ class Resyncer:
         written, then ``run`` raises KeyboardInterrupt, as after Ctrl-C (repub.resync.parallel)."""
         self._stop_requested = self._interrupted = True
 
+    def crawl_for(self, url: str) -> CrawlSettings:
+        """The host's politeness, with this run's --per-host / --rate over it."""
+        return self._crawl_for(url).override(concurrency=self.per_host, rate=self.rate)
+
     async def _main(self, targets: list[Target], report: ResyncReport,
                     on_done: Callable[[Target, Outcome], None] | None) -> None:
-        hosts: dict[str, asyncio.Semaphore] = {}
         queue: Iterator[Target] = iter(targets)
 
-        async def worker(fetcher: Fetcher) -> None:
+        async def worker(fetcher: PoliteFetcher) -> None:
             for target in queue:  # workers share one iterator: each target is checked once
                 if self._interrupted:
                     return
-                parts = urlsplit(target.url)
-                key = f"{parts.scheme}://{parts.netloc.lower()}"
-                slot = hosts.setdefault(key, asyncio.Semaphore(self.per_host))
                 try:
-                    outcome, error = await self.check(fetcher, target, slot)
+                    outcome, error = await self.check(fetcher, target)
                     report.count(outcome, error)
                     if on_done is not None:
                         on_done(target, outcome)
@@ -168,20 +182,33 @@ class Resyncer:
                     self._interrupted = True  # the checks in flight, then run() raises it again
                     return
 
-        async with Fetcher(self.settings.fetch) as fetcher, asyncio.TaskGroup() as group:
+        polite = PoliteFetcher(self.settings.fetch, self.crawl_for(""), on_attempt=self._log_attempt)
+        async with polite as fetcher, asyncio.TaskGroup() as group:
             for _ in range(min(self.concurrency, len(targets))):
                 group.create_task(worker(fetcher))
 
+    async def check_one(self, fetcher: PoliteFetcher, target: Target) -> tuple[Outcome, str | None]:
+        """``check`` outside ``run`` (a worker's job): its bookkeeping written before it returns."""
+        try:
+            return await self.check(fetcher, target)
+        finally:
+            await asyncio.to_thread(self._flush)
+
+    def _log_attempt(self, outcome: Page | FetchError) -> None:
+        """Every request (robots.txt and retries too) goes to the fetch log, with the next batch."""
+        self._buffer(fetch_log_entry(outcome, self.run_id))
+
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` on the writer thread (all database work and extraction go through it)."""
-        if self._writer is None:  # check() called on its own, outside run()
-            return fn(*args, **kwargs)
+        if self._writer is None:  # check() called on its own, outside run(): a thread of the loop's
+            return await asyncio.to_thread(fn, *args, **kwargs)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, functools.partial(fn, *args, **kwargs))
 
-    def _buffer(self, entry: FetchLogEntry, touch: Touch | None = None) -> None:
-        """Keep a fetch-log line (and a 304's bookkeeping) for the next batch; on the event loop."""
-        self._log.append(entry)
+    def _buffer(self, entry: FetchLogEntry | None, touch: Touch | None = None) -> None:
+        """Keep a fetch-log line (or a 304's bookkeeping) for the next batch; on the event loop."""
+        if entry is not None:
+            self._log.append(entry)
         if touch is not None:
             self._touches.append(touch)
         if len(self._log) >= self.batch and self._writer is not None:
@@ -206,37 +233,27 @@ class Resyncer:
             if self._on_flush is not None:
                 self._on_flush()
 
-    async def check(self, fetcher: Fetcher, target: Target,
-                    slot: asyncio.Semaphore | None = None) -> tuple[Outcome, str | None]:
+    async def check(self, fetcher: PoliteFetcher, target: Target) -> tuple[Outcome, str | None]:
         try:
-            if slot is None:
-                page = await fetcher.fetch(target.url, conditional_headers(target))
-            else:
-                async with slot:  # the host's slot is held for the fetch only, not for the writes
-                    page = await fetcher.fetch(target.url, conditional_headers(target))
-        except FetchError as err:
-            self._buffer(FetchLogEntry(
-                url=err.url, final_url=err.final_url, fetched_at=utc_now(), status=err.status,
-                nbytes=err.nbytes, elapsed_ms=None, error_kind=err.kind, error=err.message,
-                run_id=self.run_id,
-            ))
-            if err.kind == "http" and err.status in GONE_STATUSES:
+            page = await fetcher.fetch(target.url, headers=conditional_headers(target),
+                                       crawl=self.crawl_for(target.url))
+        except FetchError as err:  # its fetch-log line is written (on_attempt)
+            verdict = judge(err)
+            if self.raise_transient and verdict.transient:
+                raise  # the worker's engine retries it (repub.worker.tasks)
+            if verdict.name == "gone":
                 await self._db(mark_gone, self.store, target.url, utc_now(), http_status=err.status,
                                error=str(err), run_id=self.run_id)
                 return "gone", None
+            if verdict.name == "refused":
+                return "refused", None
             return "failed", str(err)
-        entry = FetchLogEntry(
-            url=page.url, final_url=page.final_url, fetched_at=page.fetched_at, status=page.status,
-            nbytes=len(page.body), elapsed_ms=int(page.elapsed * 1000), run_id=self.run_id,
-        )
         if page.status == 304:
             if target.article_id is not None:
-                self._buffer(entry, Touch(target.article_id, target.url, page.fetched_at))
+                self._buffer(None, Touch(target.article_id, target.url, page.fetched_at))
             else:  # a Target made by hand: find the article by URL
-                self._buffer(entry)
                 await self._db(touch_checked, self.store, target.url, page.fetched_at)
             return "not-modified", None
-        self._buffer(entry)
         return await self._db(self._save_checked, target, page)
 
     def _save_checked(self, target: Target, page: Page) -> tuple[Outcome, str | None]:

@@ -7,38 +7,34 @@ and thousands of targets, the targets are split into parts by host (a host is ne
 child process with its own ``Resyncer`` and its own database connection, under the parent's run
 (same run id: every fetch-log line says which run made it; the run lock stays with the parent).
 
-Children are forked from the command, before it starts its event loop or any thread, so they start
-with everything imported (a fork server would import again: ~0.5 s). They never touch the parent's
-database connection: each opens its own, and exits with ``os._exit`` (multiprocessing's fork
-``Process``), so nothing inherited is closed under the parent. They ignore Ctrl-C and SIGTERM: the
-parent, which gets them, asks each child to stop; the child finishes the checks in flight, writes
-what it has counted (as the parent does) and reports. A child whose parent is gone (SIGKILL) exits
-at once. Reports arrive after each written batch (the run's figures stay current) and at the end.
+Children are forked from the command (``repub.procs.Forked``), before it starts its event loop or any
+thread, so they start with everything imported. They never touch the parent's database connection:
+each opens its own. They ignore Ctrl-C and SIGTERM: the parent, which gets them, asks each child to
+stop; the child finishes the checks in flight, writes what it has counted (as the parent does) and
+reports. A child whose parent is gone (SIGKILL) exits at once. Reports arrive after each written
+batch (the run's figures stay current) and at the end.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
-import signal
 import threading
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
-from urllib.parse import urlsplit
 
 from ..config import Settings
-from ..lifeline import exit_with
+from ..crawl.polite import host_key
+from ..procs import Forked
 from ..store import Store
 from ..store.history import Target
-from .engine import Resyncer, ResyncReport
+from .engine import CrawlFor, Resyncer, ResyncReport
 
 MIN_TARGETS_PER_PROCESS = 100  # a forked child costs ~0.05 s (its own connection and HTTP client)
 
 
 def host_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    """The host a target's politeness is counted on (``repub.crawl``): never split over processes."""
+    return host_key(url)
 
 
 def processes_for(targets: list[Target], requested: int | None = None) -> int:
@@ -70,23 +66,21 @@ class PartJob:
     settings: Settings
     run_id: int
     concurrency: int
-    per_host: int
+    per_host: int | None
     targets: list[Target]
+    rate: float | None = None
+    crawl_for: CrawlFor | None = None  # forked, not pickled: any callable goes
 
 
 class Part:
     """A child process checking one part; ``latest()`` is its report so far, ``finish()`` its last."""
 
     def __init__(self, job: PartJob) -> None:
-        ctx = multiprocessing.get_context("fork")
-        self._conn, child = ctx.Pipe()
+        self._child = Forked(_serve, job, name="repub-resync-part")
+        self._conn = self._child.conn
         self._report = ResyncReport()
         self._finished = False  # its last report arrived
         self.failure: str | None = None
-        self._process = ctx.Process(target=_serve, args=(job, child, os.getpid()), name="repub-resync-part",
-                                    daemon=True)
-        self._process.start()
-        child.close()
 
     def latest(self) -> ResyncReport:
         """The child's report as of its last written batch (reads what has arrived, never waits)."""
@@ -96,8 +90,7 @@ class Part:
 
     def stop(self) -> None:
         """Ask the child to finish the checks in flight and stop."""
-        with contextlib.suppress(OSError):
-            self._conn.send("stop")
+        self._child.send("stop")
 
     def finish(self) -> ResyncReport:
         """Wait for the child's last report (its checks counted and written), then for its exit."""
@@ -106,9 +99,9 @@ class Part:
                 self._receive()
             except KeyboardInterrupt:  # SIGTERM or Ctrl-C while waiting: the child stops as well
                 self.stop()
-        self._process.join()
-        if self._process.exitcode not in (0, None) and self.failure is None and not self._finished:
-            self.failure = f"a resync process exited with code {self._process.exitcode}"
+        code = self._child.join()
+        if code not in (0, None) and self.failure is None and not self._finished:
+            self.failure = f"a resync process exited with code {code}"
         return self._report
 
     def _receive(self) -> None:
@@ -135,10 +128,7 @@ def merged(reports: list[ResyncReport]) -> ResyncReport:
     return total
 
 
-def _serve(job: PartJob, conn: Connection, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    exit_with(parent)
+def _serve(conn: Connection, job: PartJob) -> None:
     report = ResyncReport()
     sending = threading.Lock()  # the writer thread reports batches; this thread reports the end
 
@@ -149,7 +139,7 @@ def _serve(job: PartJob, conn: Connection, parent: int) -> None:
     kind, message = "done", None
     with Store.open(job.url, migrate=False) as store:
         resyncer = Resyncer(store, job.settings, run_id=job.run_id, concurrency=job.concurrency,
-                            per_host=job.per_host)
+                            per_host=job.per_host, rate=job.rate, crawl_for=job.crawl_for)
         threading.Thread(target=_stop_on_request, args=(conn, resyncer), daemon=True).start()
         try:
             resyncer.run(job.targets, report=report, on_flush=lambda: send("progress"))

@@ -69,7 +69,8 @@ def _around(line: str, inside: list[str]) -> list[str]:
             if folded[start:start + len(want)] == want:
                 covered[start:start + len(want)] = [True] * len(want)
                 break
-    out, run = [], []
+    out: list[str] = []
+    run: list[re.Match[str]] = []
     for token, used in zip(tokens, covered, strict=True):
         if used:
             if run:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -158,9 +159,10 @@ def insert_ignoring_conflicts(conn_or_session: sa.Connection | object, table: sa
     """
     if not rows:
         return
-    bind = conn_or_session.get_bind() if hasattr(conn_or_session, "get_bind") else conn_or_session
+    target: Any = conn_or_session  # a Connection or a Session: both execute, one gives its bind
+    bind = target.get_bind() if hasattr(target, "get_bind") else target
     name = bind.dialect.name
-    execute = conn_or_session.execute  # type: ignore[attr-defined]
+    execute = target.execute
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

@@ -7,7 +7,7 @@ log): ~0.5 s before a 200-URL run could fetch its first article. Here: a few que
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -48,7 +48,7 @@ def url_states(store: Store, urls: list[str]) -> dict[str, UrlState]:
 
 def _chunk(s: Session, urls: list[str]) -> dict[str, UrlState]:
     cols = (A.c.id, A.c.url, A.c.status, A.c.outlet, A.c.original_id, A.c.original_outlet)
-    found = {r.url: r for r in s.execute(sa.select(*cols).where(A.c.url.in_(urls)))}
+    found: dict[str, Any] = {r.url: r for r in s.execute(sa.select(*cols).where(A.c.url.in_(urls)))}
     rest = [u for u in urls if u not in found]
     if rest:
         by_alias = sa.select(ALIAS.c.url.label("alias"), *cols).join(A, A.c.id == ALIAS.c.article_id)

@@ -122,7 +122,9 @@ def create_at_head(engine: Engine, head: str) -> bool:
     another process has just created): the migrations path decides then. tests/test_migrations.py
     checks that both paths give the same schema, names included (later migrations and downgrades
     address indexes and constraints by name), on SQLite and PostgreSQL. It cannot see rows: a future
-    migration that also writes rows (0006 only rewrites rows that exist) must have them written here too."""
+    migration that also writes rows (0006 only rewrites rows that exist) must have them written here too.
+    On PostgreSQL the work queue's engine schema (procrastinate's, migration 0008) goes in with them."""
+    from repub.store.jobs import apply_engine_schema
     from repub.store.models import Base
 
     try:
@@ -131,6 +133,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
             if sa.inspect(conn).get_table_names():
                 return False
             Base.metadata.create_all(conn)
+            apply_engine_schema(conn)
             conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
                                  "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
             conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})

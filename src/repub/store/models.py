@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -43,6 +43,8 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
+    # every model here is mapped to one Table (DeclarativeBase types it as any FromClause)
+    __table__: ClassVar[sa.Table]
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: sa.JSON(), list[str]: sa.JSON()}
 
@@ -195,38 +197,22 @@ class ArticleEvent(Base):
     run_id: Mapped[int | None]
 
 
-class QueueItem(Base):
-    """One URL of the work queue (``repub ingest --enqueue`` / ``repub worker``). ``status``: queued,
-    leased (a worker holds it until ``lease_expires_at``; an expired lease is claimable again), done,
-    failed. ``kind`` "original" items carry the copy that links to them."""
-
-    __tablename__ = "queue"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    url: Mapped[str] = mapped_column(URL, unique=True)
-    host: Mapped[str] = mapped_column(sa.String(255), index=True)
-    source: Mapped[str | None] = mapped_column(sa.String(255))
-    kind: Mapped[str] = mapped_column(sa.String(16), default="page")  # page, original
-    copy_url: Mapped[str | None] = mapped_column(URL)
-    outlet: Mapped[str | None] = mapped_column(sa.String(255))
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    lease_owner: Mapped[str | None] = mapped_column(sa.String(255))
-    lease_expires_at: Mapped[datetime | None]
-    enqueued_at: Mapped[datetime]
-    done_at: Mapped[datetime | None] = mapped_column(index=True)
-    error: Mapped[str | None] = mapped_column(sa.Text)
-
-
 class HostSlot(Base):
-    """Per-host politeness shared by every worker: no request to ``host`` starts before
-    ``next_allowed_at``; a claim moves it on by ``interval`` seconds in the claim's transaction."""
+    """Per-host politeness shared by every worker (``repub.store.hosts``): no request to ``host``
+    starts before ``next_allowed_at``; each start books the next one ``interval`` seconds on."""
 
     __tablename__ = "host_slots"
 
     host: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     next_allowed_at: Mapped[datetime]
     interval: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    # a server's Retry-After holds every worker off the host until then (0007)
+    paused_until: Mapped[datetime | None]
+    # the host's robots.txt, shared by all workers: its text, or why it could not be read
+    robots_read_at: Mapped[datetime | None]
+    robots_text: Mapped[str | None] = mapped_column(sa.Text)
+    robots_error_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    robots_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class Fingerprint(Base):

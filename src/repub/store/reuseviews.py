@@ -147,7 +147,8 @@ def trace(store: Store, url: str) -> list[TraceStep] | None:
         root = row
         steps = [TraceStep(url=root.url, site=root.site, published_at=root.published_at, title=root.title,
                            role="original")]
-        family, frontier, urls = [], [root.id], {root.id: root.url}
+        family: list[Any] = []  # rows of _COLUMNS
+        frontier, urls = [root.id], {root.id: root.url}
         while frontier and len(family) < 10_000:
             rows = conn.execute(sa.select(*_COLUMNS).where(A.c.original_id.in_(frontier))).all()
             rows = [r for r in rows if r.id not in urls]
@@ -156,16 +157,16 @@ def trace(store: Store, url: str) -> list[TraceStep] | None:
             family += rows
             frontier = [r.id for r in rows]
         family.sort(key=lambda r: (r.published_at is None, r.published_at or "", r.first_seen_at, r.id))
-        for r in family:
-            parent_url = urls[r.original_id]
-            match = _measure(r, root)
+        for copy in family:
+            parent_url = urls[copy.original_id]
+            match = _measure(copy, root)
             steps.append(TraceStep(
-                url=r.url, site=r.site, published_at=r.published_at, title=r.title, role="copy",
+                url=copy.url, site=copy.site, published_at=copy.published_at, title=copy.title, role="copy",
                 copy_of=parent_url, similarity=match.similarity if match else None,
-                coverage=match.coverage if match else None, confidence=r.original_confidence,
-                evidence=list(r.original_evidence or []),
-                changed=changes(root.title, root.body_text or "", r.title, r.body_text or "").to_json()
-                if r.version > 0 and root.version > 0 else None))
+                coverage=match.coverage if match else None, confidence=copy.original_confidence,
+                evidence=list(copy.original_evidence or []),
+                changed=changes(root.title, root.body_text or "", copy.title, copy.body_text or "").to_json()
+                if copy.version > 0 and root.version > 0 else None))
         return steps
 
 

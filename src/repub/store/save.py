@@ -39,7 +39,7 @@ A = Article.__table__
 V = ArticleVersion.__table__
 ALIAS = UrlAlias.__table__
 
-_URLS = sa.bindparam("urls", expanding=True)
+_URLS: sa.BindParameter[list[str]] = sa.bindparam("urls", expanding=True)
 
 
 def url_or_alias(urls: Any) -> sa.ColumnElement[bool]:
@@ -119,6 +119,13 @@ def content_of(record: Record) -> dict[str, Any]:
     return record.content()
 
 
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT of one row gave it."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def find_rows(conn: Connection, urls: list[str]) -> list[Row[Any]]:
     """Articles whose URL or alias is one of ``urls``: exact URL matches first, then by id."""
     if not urls:
@@ -158,7 +165,7 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
         values.setdefault("status", "pending")
         values.update(url=record.url, version=1, content_hash=content_hash, last_changed_at=at,
                       first_seen_at=at)
-        article_id = conn.execute(_INSERT, values).inserted_primary_key[0]
+        article_id = _new_id(conn.execute(_INSERT, values))
         outlet = values.get("outlet")
         changed = True
     else:
@@ -269,10 +276,10 @@ def new_stub(conn: Connection, url: str, *, status: str, seen_at: datetime, outl
              published_at: str | None = None, known_absent: bool = False) -> tuple[int, int]:
     """A row for an article known only by its URL (an original not fetched yet, a failure): its id,
     and how many unlinked copies naming ``url`` now point at it. ``known_absent``: see add_aliases."""
-    article_id: int = conn.execute(_INSERT, {
+    article_id = _new_id(conn.execute(_INSERT, {
         **stub_values(), "url": url, "site": bare_host(url) or None, "status": status, "version": 0,
         "first_seen_at": seen_at, "outlet": outlet, "published_at": published_at,
-    }).inserted_primary_key[0]
+    }))
     add_aliases(conn, article_id, [url], known_absent=known_absent)
     return article_id, _link_waiting(conn, article_id, [url], outlet, new=True)
 

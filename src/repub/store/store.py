@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
+from repub.normalize.dates import instant
 from repub.normalize.types import Record, record_json
 from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import record_of
@@ -46,6 +47,19 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 ARTICLES = Article.__table__
+
+
+def _moved_to(conn: sa.Connection, article_id: int) -> tuple[str, int] | None:
+    """(URL, id) of the article one of status ``moved`` rests in, else None."""
+    from repub.store.history import MOVED_TO
+
+    status, error = conn.execute(sa.select(ARTICLES.c.status, ARTICLES.c.error)
+                                 .where(ARTICLES.c.id == article_id)).one()
+    if status != "moved" or not (error or "").startswith(MOVED_TO):
+        return None
+    url = error.removeprefix(MOVED_TO)
+    found = conn.execute(sa.select(ARTICLES.c.id).where(ARTICLES.c.url == url)).scalar()
+    return (url, found) if found is not None else None
 logger = logging.getLogger("repub.store")
 
 
@@ -233,7 +247,10 @@ class Store:
                 raise StoreError(f"no article stored for {copy_url}")
             copy_id = copies[0].id
             originals = find_rows(conn, [original_url])
-            if originals:
+            moved_to = _moved_to(conn, originals[0].id) if originals else None
+            if moved_to is not None:  # merged into another article (resync): the copy follows it
+                original_url, original_id = moved_to
+            elif originals:
                 original_id = originals[0].id
             else:
                 printed = conn.execute(sa.select(ARTICLES.c.original_outlet, ARTICLES.c.original_published_at)
@@ -333,6 +350,11 @@ def _find_many(s: Session, urls: list[str]) -> list[Article]:
     return exact_first(s.scalars(sa.select(Article).where(url_or_alias(urls))), urls)
 
 
+def _date_order(published_at: str | None, article_id: int) -> tuple[bool, datetime, int]:
+    moment = instant(published_at)
+    return moment is None, moment or datetime.min.replace(tzinfo=UTC), article_id
+
+
 def _view(s: Session, a: Article) -> ArticleView:
     record = record_json(record_of(a))
     original: dict[str, Any] | None = record["original"]
@@ -346,12 +368,13 @@ def _view(s: Session, a: Article) -> ArticleView:
     elif original is not None:
         original.update(title=None, status="unknown", error=None)
     record["original"] = original
-    copies = s.execute(
-        sa.select(Article.url, Article.site, Article.published_at)
+    rows = s.execute(
+        sa.select(Article.url, Article.site, Article.published_at, Article.id)
         .where(Article.original_id == a.id)
-        # Undated copies last, on every backend (SQLite and PostgreSQL sort NULLs differently).
-        .order_by(Article.published_at.is_(None), Article.published_at, Article.id)
-    )
+    ).all()
+    # By the instant each date stands for, not its text: dates keep their page's own UTC offset, so
+    # "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
+    copies = [(u, site, p) for u, site, p, _ in sorted(rows, key=lambda r: _date_order(r[2], r[3]))]
     return ArticleView(
         id=a.id, record=record, outlet=a.outlet,
         republications=[{"url": u, "site": site, "published_at": p} for u, site, p in copies],

@@ -33,8 +33,8 @@ E = ArticleEvent.__table__
 ALIAS = UrlAlias.__table__
 LOOKUP_LIMIT = 40  # candidates verified per page at most, those sharing the most band keys first
 
-_KEYS = sa.bindparam("keys", expanding=True)
-_IDS = sa.bindparam("ids", expanding=True)
+_KEYS: sa.BindParameter[list[int]] = sa.bindparam("keys", expanding=True)
+_IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
 _HITS = (
     sa.select(B.c.article_id, sa.func.count().label("hits"))
     .where(B.c.band_key.in_(_KEYS), B.c.article_id != sa.bindparam("b_id"))
@@ -108,9 +108,9 @@ def load(conn: Connection, ids: Iterable[int]) -> dict[int, Found]:
     original along (rule 3 of ``repub.reuse.decide`` needs it even when the lookup's limit left it out)."""
     wanted = list(dict.fromkeys(ids))
     found = {row.id: _found(row) for row in conn.execute(_ROWS, {"ids": wanted})} if wanted else {}
-    roots = {f.article.original_id for f in found.values()} - set(found) - {None}
+    roots = {f.article.original_id for f in found.values() if f.article.original_id is not None} - set(found)
     if roots:
-        found.update((row.id, _found(row)) for row in conn.execute(_ROWS, {"ids": sorted(roots)}))  # type: ignore[arg-type]
+        found.update((row.id, _found(row)) for row in conn.execute(_ROWS, {"ids": sorted(roots)}))
     return found
 
 

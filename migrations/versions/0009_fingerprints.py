@@ -7,8 +7,8 @@ B-tree alone. Rows stored before this revision get theirs from ``repub reextract
 kept raw pages) or their next save; no row is written here, since the fingerprint is computed from the
 text by code that may change, and a migration must not.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,577 @@
+"""Who wrote the page and who is credited: people in ``authors``, agencies and outlets in ``credits``.
+
+Each source gives people and credits (``repub.extract.names`` reads the text); sources in the order of
+trust below, the first that names a person gives the people:
+
+1. JSON-LD ``author`` of the article object (Person: people; Organization: a credit when it is a known
+   agency or outlet, else nobody: "RT", the site itself).
+2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``).
+3. The visible byline: the element marked as a byline or author (class, id, ``itemprop``, ``rel``)
+   nearest after the headline, outside comments, teasers and author boxes; else a line after the
+   headline that begins with a byline word ("By", "Von", "Por", "بقلم").
+4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X").
+
+Credits are gathered from every source that names the page's authors: the JSON-LD and meta authors,
+the visible byline, and the dateline and credit lines of the body (``credits_in_body``, called once
+the body is known). ``byline`` is the visible byline as a reader sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from repub.extract.jsonld import resolve_ref, types_of
+from repub.extract.names import (
+    Names,
+    Site,
+    credits_of_line,
+    find_credit,
+    parse_names,
+    reporters,
+    starts_with_byline_word,
+)
+from repub.extract.outlets import find_outlet
+from repub.extract.textutil import squash
+
+_AUTHOR_META = (
+    "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
+    "byl", "cxenseparse:author", "dable:author",
+)
+_ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "NGO", "NewsAgency"})
+# Elements marked as a byline or an author name, in any language's class names.
+_BYLINE_SELECTOR = ", ".join(
+    [f'[class*="{w}" i]' for w in ("author", "byline", "autor", "auteur", "verfasser", "writer", "byl")]
+    + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
+    # Meta lines whose names count only after a byline word ("Posted by X", "Gespeichert von X"):
+    + [f'[class*="{w}" i]' for w in ("meta", "submitted", "posted")]
+    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
+    # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
+    + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
+)
+# Class and id words (whole, or between "-" and "_") of containers whose bylines are not the article's:
+# comments, teasers of other articles, navigation, sidebars.
+_ELSEWHERE_WORDS = frozenset(
+    {
+        "comment", "comments", "commentlist", "kommentar", "kommentare", "reply", "replies", "respond",
+        "discussion", "related", "teaser", "teasers", "recommended", "recommendations", "recirculation",
+        "popular", "trending", "listing", "newsletter", "promo", "breadcrumb", "breadcrumbs",
+        "navigation", "navbar", "menu", "sidebar", "carousel", "slider", "latest", "card", "cards", "more",
+    }
+)
+_ELSEWHERE_PARTS = ("comment", "kommentar")  # also inside a word: "sect_commentlinks", "commentlist"
+_ELSEWHERE_TAGS = frozenset({"nav", "aside", "form"})
+# Class words of an author box (a bio, a card with the author's photo): evidence, but not the byline.
+_BOX_WORDS = frozenset(
+    {"bio", "biography", "box", "about", "card", "avatar", "description", "social", "follow", "signature"}
+)
+_MEDIA_TAGS = frozenset({"figure", "figcaption", "picture", "video", "audio"})
+_MEDIA_WORDS = frozenset(
+    {"img", "bild", "figure", "mediabox", "videobox"}
+)
+_MEDIA_PARTS = ("image", "photo", "foto", "picture")  # also inside a word: "imagecredit", "fotoautor"
+_CLASS_WORDS = re.compile(r"[^\W_]+")
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
+_AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
+_BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
+_DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b")
+# the whole line: a date, a dash or a bar, the name ("11.12.2019 - Amelie Loevenich")
+_DATE_DASH = re.compile(r"\s*[\d.,:/\- ]+\s[-–—|]\s\x00\s*")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
+_MAX_BYLINE = 200  # longer elements are bios or containers
+_NEAR_TITLE_CHARS = 400
+
+
+@dataclass
+class Authorship:
+    authors: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    byline: str | None = None  # the visible byline as printed
+
+
+@dataclass
+class _Page:
+    tree: LexborHTMLParser
+    art: dict[str, Any]
+    blocks: list[dict[str, Any]]
+    ids: dict[str, dict[str, Any]]
+    meta: dict[str, list[str]]
+    site: Site
+    language: str | None
+    title: str | None
+    headline: LexborNode | None = None
+    article: set[int] = field(default_factory=set)  # the headline and its ancestors (mem_id)
+
+    def __post_init__(self) -> None:
+        self.headline = _headline(self)
+        self.article = _ancestor_ids(self.headline) if self.headline is not None else set()
+
+
+def read_authorship(
+    tree: LexborHTMLParser,
+    art: dict[str, Any],
+    blocks: list[dict[str, Any]],
+    ids: dict[str, dict[str, Any]],
+    meta: dict[str, list[str]],
+    *,
+    site: Site | None = None,
+    language: str | None = None,
+    title: str | None = None,
+) -> Authorship:
+    """The page's authors, credits and visible byline (``art``: the JSON-LD article object; ``ids``:
+    the JSON-LD objects by ``@id``; ``meta``: the meta tags by key, lowercase keys included)."""
+    page = _Page(tree, art, blocks, ids, meta, site or Site(), language, title)
+    sources = Sources(page)
+    byline = sources["byline"]
+    chosen = next((names for names in map(sources.__getitem__, TRUST) if names.people), Names())
+    if _names_more(byline, chosen) or _same_people(byline, chosen):
+        # the byline prints everyone the metadata names, and more; or the same people, as printed
+        chosen = Names(byline.people, chosen.credits)
+    if chosen.people and all(p.isupper() for p in chosen.people):
+        # "VICTOR TANGERMANN" printed in capitals, "Victor Tangermann" in the meta tags: the latter
+        keys = [_key(p) for p in chosen.people]
+        for other in map(sources.__getitem__, TRUST):
+            if [_key(p) for p in other.people] == keys and not any(p.isupper() for p in other.people):
+                chosen = Names(other.people, chosen.credits)
+                break
+    credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
+    printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
+    return Authorship(list(chosen.people), _dedupe(credits), printed or None)
+
+
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
+CREDIT_SOURCES = ("jsonld", "meta", "byline")
+
+
+class Sources:
+    """Each source's people and credits, read when first asked for (most pages stop at JSON-LD or
+    the byline, which are always read: the byline for its printed text)."""
+
+    def __init__(self, page: _Page) -> None:
+        self.page = page
+        (self.byline_text, byline), (self.meta_line_text, meta_line) = _visible_byline(page)
+        self._found: dict[str, Names] = {"byline": byline, "meta_line": meta_line}
+
+    def __getitem__(self, name: str) -> Names:
+        if name not in self._found:
+            self._found[name] = _READERS[name](self.page)
+        return self._found[name]
+
+
+def _same_people(byline: Names, chosen: Names) -> bool:
+    """The same names in a better form: "TOM KRISHER" or "arianschlichenmayer" declared, "Tom Krisher"
+    or "Arian Schlichenmayer" printed (a name printed in capitals keeps the declared form)."""
+    return (
+        bool(chosen.people) and [_key(p) for p in byline.people] == [_key(p) for p in chosen.people]
+        and not any(p.isupper() for p in byline.people)
+    )
+
+
+def _names_more(byline: Names, chosen: Names) -> bool:
+    mine = {p.casefold() for p in byline.people}
+    theirs = {p.casefold() for p in chosen.people}
+    return bool(theirs) and theirs < mine
+
+
+def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
+    """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
+    "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
+    "Autor: Jane Doe") and a closing credit line ("(dpa)", "Quelle: AFP"). A sentence that cites an
+    agency ("told Reuters", "destacó AFP") names nobody."""
+    paras = [p for p in body.split("\n\n") if p.strip()]
+    out = Names()
+    site = site or Site()
+    # A CJK dateline or sign-off ("[서울=뉴시스] 홍길동 기자", "〔記者巫其倫／台北報導〕"), after a date or a
+    # caption at most, before a copyright line at most.
+    for para in paras[:3]:
+        _add(out, reporters(para[:_CJK_SPAN]))
+    for para in paras[-3:]:
+        _add(out, reporters(para[-_CJK_SPAN:]))
+    for para in paras[:2]:
+        if match := _DATELINE.match(para):
+            out.credits.extend(credits_of_line(match["who"], language))
+        elif len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
+            _add(out, parse_names(para, site, language, visible=True))
+    # The last paragraphs: the credit line may be followed by a network's or a photo's note.
+    last = paras[-4:] if len(paras) > 2 else paras[1:]
+    for at, para in enumerate(last):
+        out.credits.extend(credits_of_line(para, language))
+        if match := _CLOSING_CREDIT.search(para):
+            out.credits.extend(credits_of_line(match["who"], language))
+        elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
+            _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
+    out.credits = _dedupe(out.credits)
+    return out
+
+
+def others_credits(credits: list[str], url: str) -> list[str]:
+    """The credits without the page's own outlet: "SWR" on swr.de, "Reuters" on reuters.com credit
+    nobody else (outlets.toml knows each one's own sites)."""
+    return [c for c in credits if not ((outlet := find_outlet(c)) and outlet.owns(url))]
+
+
+def credits_in_body(body: str, language: str | None = None) -> list[str]:
+    """The agencies of ``names_in_body``."""
+    return names_in_body(body, language).credits
+
+
+_BODY_BYLINE = 80  # a longer paragraph is text, not a byline line
+_CJK_SPAN = 60  # characters of the first and last paragraph read for a CJK dateline or sign-off
+# "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
+# date at most before the agency in parentheses, then a dash or a colon.
+_DATELINE = re.compile(r"^[^()\n]{0,60}?\((?P<who>[^()]{2,40})\)\s*\.?\s*[-–—:]")
+_CLOSING_CREDIT = re.compile(r"\((?P<who>[^()]{2,40})\)\s*$")
+
+
+# --------------------------------------------------------------------------------------- metadata
+
+
+def _article_authors(page: _Page) -> Names:
+    return _jsonld_authors(page, page.art)
+
+
+def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
+    out = Names()
+    raw = obj.get("author") or obj.get("creator")
+    for item in raw if isinstance(raw, list) else [raw]:
+        item = resolve_ref(item, page.ids)
+        if isinstance(item, dict):
+            name = _person_name(item)
+            if not name:
+                continue
+            if types_of(item) & _ORGANIZATION_TYPES:
+                # Never a person: RT's news pages name {"@type": "Organization", "name": "RT"}.
+                if credit := find_credit(name):
+                    out.credits.append(credit.name)
+                continue
+            _add(out, parse_names(name, page.site, page.language))
+        elif isinstance(item, str):
+            _add(out, parse_names(item, page.site, page.language))
+    return out
+
+
+def _person_name(obj: dict[str, Any]) -> str | None:
+    name = obj.get("name")
+    if isinstance(name, list):
+        name = next((n for n in name if isinstance(n, str)), None)
+    if isinstance(name, str) and name.strip():
+        return name
+    parts = [obj.get(k) for k in ("givenName", "additionalName", "familyName")]
+    joined = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    return joined or None
+
+
+def _meta_authors(page: _Page) -> Names:
+    out = Names()
+    for key in _AUTHOR_META:
+        for value in page.meta.get(key, []):
+            _add(out, parse_names(value, page.site, page.language))
+    return out
+
+
+def _other_jsonld_authors(page: _Page) -> Names:
+    out = Names()
+    for obj in page.blocks:
+        if obj is not page.art and ("author" in obj or "creator" in obj):
+            _add(out, _jsonld_authors(page, obj))
+    return out
+
+
+# ----------------------------------------------------------------------------------- visible byline
+
+
+def _visible_byline(page: _Page) -> tuple[tuple[str, Names], tuple[str, Names]]:
+    """The byline element nearest after the headline, else a byline line just after it, else the
+    nearest byline element before it; and apart, the same among meta lines that no class marks
+    as a byline ("entry-meta": "Von R. R. am 3. Mai"), a weaker source."""
+    headline, article = page.headline, page.article
+    title_seen = headline is None
+    before: tuple[str, Names] | None = None
+    weak: tuple[str, Names] | None = None
+    for node in page.tree.css(f"h1, h2, h3, {_BYLINE_SELECTOR}"):
+        if headline is not None and node == headline:
+            title_seen = True
+            continue
+        marked = bool(_BYLINE_MARK.search(_marks(node)) or _AUTHOR_ATTR.search(_attrs(node)))
+        if node.tag in ("h1", "h2", "h3") and not marked:
+            continue
+        if (not marked and weak and title_seen) or _elsewhere(node, article) or _is_box(node):
+            continue
+        if _in_media(node, article) or (found := _read_byline_node(node, page)) is None:
+            continue
+        if not marked:
+            weak = found if title_seen or weak is None else weak
+            continue
+        found = _innermost(node, found, page)
+        if title_seen:
+            return found, weak or ("", Names())
+        before = found
+    return _near_title(page, headline) or before or ("", Names()), weak or ("", Names())
+
+
+def _innermost(node: LexborNode, found: tuple[str, Names], page: _Page) -> tuple[str, Names]:
+    """The byline as printed by the innermost marked element that names the same people: not the
+    container's run of buttons and dates around it."""
+    want = {p.casefold() for p in found[1].people}
+    best = found
+    for inner in node.css(_BYLINE_SELECTOR)[1:]:
+        got = _read_byline_node(inner, page)
+        if got is not None and {p.casefold() for p in got[1].people} == want and len(got[0]) <= len(best[0]):
+            best = (got[0], Names(found[1].people, found[1].credits or got[1].credits))
+    return best
+
+
+def _headline(page: _Page) -> LexborNode | None:
+    """The article's headline: the first h1-h3 that reads like the title, else the first h1."""
+    heads = page.tree.css("h1, h2, h3")
+    if page.title:
+        key = _key(page.title)
+        for head in heads:
+            text = _key(head.text(deep=True))
+            if len(text) > 3 and (text in key or key in text):
+                return head
+    return next((h for h in heads if h.tag == "h1"), None)
+
+
+def _ancestor_ids(node: LexborNode) -> set[int]:
+    out = set()
+    parent: LexborNode | None = node
+    while parent is not None:
+        out.add(parent.mem_id)
+        parent = parent.parent
+    return out
+
+
+def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None:
+    text = _text_of(node)
+    if not text or len(text) > _MAX_BYLINE:
+        return None
+    # A one-word name ("tlow", "Benni") is taken when it is all the element holds: an author element,
+    # not a label beside a name.
+    single = " " not in text and (
+        _BYLINE_MARK.search(_marks(node)) is not None or _AUTHOR_ATTR.search(_attrs(node)) is not None
+    )
+    names = parse_names(text, page.site, page.language, visible=not single)
+    if not _BYLINE_MARK.search(_marks(node)) and not _AUTHOR_ATTR.search(_attrs(node)):
+        # A meta line ("entry-meta", "submitted"): its names only after a byline word ("Von R. R. am")
+        names = Names([p for p in names.people if _introduced(text, p)], names.credits)
+        if not names.people:
+            return None
+    parts = _named_parts(node, page)
+    if len(parts.people) > len(names.people) and all(
+        any(p.casefold() in n.casefold() for n in names.people) for p in parts.people
+    ):
+        # Names side by side in separate elements with no separator: "Jane Doe John Roe".
+        names = Names(parts.people, names.credits)
+    if not names.people and not names.credits:
+        return None
+    return _as_printed(text, names), names
+
+
+def _introduced(text: str, name: str) -> bool:
+    """Whether a byline word comes right before ``name`` in ``text``: "Posted by Jane Doe on"."""
+    at = text.find(name)
+    before = text[max(0, at - 30):at].split("|")[-1].strip(" ·•,;")
+    return at > 0 and starts_with_byline_word(f"{before} {name}")
+
+
+def _named_parts(node: LexborNode, page: _Page) -> Names:
+    """The names of a byline's links (or ``itemprop=name`` elements), one person each."""
+    out = Names()
+    parts = node.css('a, [itemprop="name"]')
+    if len(parts) < 2:
+        return out
+    for part in parts:
+        _add(out, parse_names(_text_of(part), page.site, page.language, visible=True))
+    return out
+
+
+def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] | None:
+    """A short line right after the headline that begins with a byline word ("By Jane Doe") or
+    names only an agency ("JIJI", "By Reuters")."""
+    if headline is None:
+        return None
+    seen = 0
+    for text in _texts_after(headline):
+        seen += len(text)
+        if seen > _NEAR_TITLE_CHARS:
+            break
+        if len(text) > 120:
+            continue
+        names = parse_names(text, page.site, page.language, visible=True)
+        if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
+            return _as_printed(text, names), names
+        if len(text) > 2 and (credits := credits_of_line(text, page.language)):
+            return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
+    return None
+
+
+def _dated_name(text: str, names: Names) -> bool:
+    """ "11.12.2019 - Amelie Loevenich": a date and one full name, nothing else, under the headline."""
+    person = names.people[0] if len(names.people) == 1 else ""
+    if not 2 <= len(person.split()) <= 3 or any(t.isupper() for t in person.split()):
+        return False
+    date = _DATE.search(text)
+    return bool(date and _DATE_DASH.fullmatch(text.replace(person, "\x00")))
+
+
+def _texts_after(node: LexborNode) -> Iterator[str]:
+    """The texts of the blocks that follow ``node`` in document order (its siblings, then its
+    ancestors' siblings), one per element that holds text directly."""
+    current: LexborNode | None = node
+    while current is not None:
+        sibling = current.next
+        while sibling is not None:
+            if sibling.tag not in _NOT_TEXT:
+                yield from _text_blocks(sibling)
+            sibling = sibling.next
+        current = current.parent
+
+
+def _text_blocks(node: LexborNode) -> Iterator[str]:
+    if node.tag == "-text":
+        text = squash(node.text_content or "")
+        if text:
+            yield text
+        return
+    if node.tag in _NOT_TEXT or _is_media(node):
+        return  # a picture's caption and credit ("AFP" under the lead image) are not the byline
+    if node.tag in ("p", "span", "a", "li", "address") or node.child is None:
+        text = squash(node.text(deep=True))
+        if text:
+            yield text
+        return
+    child = node.child
+    while child is not None:
+        yield from _text_blocks(child)
+        child = child.next
+
+
+def _author_box(page: _Page) -> Names:
+    """An author box ("About the author", "Über X"): the person it presents."""
+    for node in page.tree.css(_BYLINE_SELECTOR):
+        if _elsewhere(node, page.article) or not _is_box(node):
+            continue
+        text = _text_of(node)
+        if text and len(text) <= 80:
+            names = parse_names(text, page.site, page.language, visible=True)
+            if names.people:
+                return names
+    return Names()
+
+
+# --------------------------------------------------------------------------------------- DOM helpers
+
+
+def _marks(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+def _elsewhere(node: LexborNode, article: set[int]) -> bool:
+    """Inside comments, teasers of other articles, navigation or a sidebar: an element up to the
+    first one that also holds the headline (which is the article, whatever its classes say)."""
+    parent: LexborNode | None = node
+    while parent is not None and parent.mem_id not in article and parent.tag not in ("body", "html"):
+        if parent.tag in _ELSEWHERE_TAGS:
+            return True
+        words = _class_words(parent)
+        if not _ELSEWHERE_WORDS.isdisjoint(words) or any(p in w for w in words for p in _ELSEWHERE_PARTS):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _attrs(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('rel') or ''} {attrs.get('itemprop') or ''} {attrs.get('property') or ''}"
+
+
+def _is_media(node: LexborNode) -> bool:
+    """A picture, a video or their caption and credit ("article__image-author", "mediaBox__byline")."""
+    words = _class_words(node)
+    return (
+        node.tag in _MEDIA_TAGS or not _MEDIA_WORDS.isdisjoint(words)
+        or any(m in word for word in words for m in _MEDIA_PARTS)
+    )
+
+
+def _in_media(node: LexborNode, article: set[int]) -> bool:
+    parent: LexborNode | None = node
+    while parent is not None and parent.mem_id not in article and parent.tag not in ("body", "html"):
+        if _is_media(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _is_box(node: LexborNode) -> bool:
+    return not _BOX_WORDS.isdisjoint(_class_words(node))
+
+
+def _class_words(node: LexborNode) -> set[str]:
+    # "h-card" (the microformat of a person, as "vcard") is one word, not a teaser card.
+    return set(_CLASS_WORDS.findall(_marks(node).casefold().replace("h-card", "hcard")))
+
+
+def _text_of(node: LexborNode) -> str:
+    """The element's text without scripts, buttons or <time> elements."""
+    parts: list[str] = []
+    _collect(node, parts)
+    # Inline elements are read apart ("Jane Doe<span>2 days ago</span>" is two things), with no space
+    # before the punctuation that follows them ("<a>Jane Doe</a>, <a>John Roe</a>").
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", squash(" ".join(parts)))
+
+
+def _collect(node: LexborNode, parts: list[str]) -> None:
+    child = node.child
+    while child is not None:
+        if child.tag == "-text":
+            parts.append(child.text_content or "")
+        elif child.tag not in _NOT_TEXT:
+            _collect(child, parts)
+        child = child.next
+
+
+def _as_printed(text: str, names: Names) -> str:
+    """The byline as a reader sees it: from its first word up to its last name or credit."""
+    low = text.casefold()
+    ends = [low.find(n.casefold()) + len(n) for n in names.people if n.casefold() in low]
+    for credit in names.credits:
+        outlet = find_credit(credit)
+        for alias in (credit, *(outlet.aliases if outlet else ())):
+            at = low.rfind(alias.casefold())
+            if at >= 0:
+                ends.append(at + len(alias))
+    return text[: max(ends)].strip(" ,;|·•-–—") if ends else text
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def _add(out: Names, found: Names) -> None:
+    out.people.extend(p for p in found.people if p.casefold() not in {q.casefold() for q in out.people})
+    out.credits.extend(c for c in found.credits if c not in out.credits)
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            out.append(item)
+    return out
+
+
+_READERS = {
+    "jsonld": _article_authors,
+    "meta": _meta_authors,
+    "other_jsonld": _other_jsonld_authors,
+    "box": _author_box,
+}

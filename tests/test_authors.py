@@ -1,0 +1,75 @@
+"""Who wrote a page (repub.extract.authors): the sources, their order of trust, what is not a byline."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from repub.extract import extract
+from repub.extract.metadata import read_metadata
+
+URL = "https://www.example-news.com/2024/04/23/council/"
+TEXT = " ".join(["The council met on Tuesday and voted on the budget for the coming year."] * 5)
+
+
+def meta_of(body: str, head: str = "", lang: str = "en") -> object:
+    html = f"<html lang='{lang}'><head><title>Council votes</title>{head}</head><body>{body}</body></html>"
+    return read_metadata(LexborHTMLParser(html), URL, guess_date=False)
+
+
+def test_jsonld_people_come_first_and_an_organization_author_is_a_credit() -> None:
+    head = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
+      "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Organization", "name": "AFP"}]}</script>
+      <meta name="author" content="Someone Else">"""
+    meta = meta_of("<h1>Council votes</h1><p class='byline'>By Jane Doe</p>", head)
+    assert (meta.authors, meta.credits, meta.byline) == (["Jane Doe"], ["AFP"], "By Jane Doe")
+
+
+def test_the_byline_after_the_headline_not_in_comments_teasers_or_an_author_box() -> None:
+    body = """<div class="teaser"><span class="author">By Teaser Writer</span></div>
+      <article><h1>Council votes</h1><div class="post-meta"><span class="author vcard">
+      <a class="fn" href="/author/mara">Mara Lind</a></span></div><p>Text.</p>
+      <div class="author-box">About Other Person</div></article>
+      <ol class="comment-list"><li><div class="comment-author vcard">Commenter Name says:</div></li></ol>"""
+    assert meta_of(body).authors == ["Mara Lind"]
+
+
+def test_names_side_by_side_in_separate_elements() -> None:
+    body = """<h1>Council votes</h1><div class="article-authors">
+      <a href="/autor/volkmar-kabisch">Volkmar Kabisch</a><a href="/autor/jan-strozyk">Jan Lukas Strozyk</a>
+      </div>"""
+    assert meta_of(body).authors == ["Volkmar Kabisch", "Jan Lukas Strozyk"]
+
+
+def test_the_byline_as_printed_not_the_buttons_and_dates_around_it() -> None:
+    body = """<h1>Council votes</h1><div class="article-byline">
+      <button>Bookmark</button><button>Share</button><span class="byline__name">By Sophie Foster</span>
+      <time>11:58, 23 APR 2024</time>
+      <button>Bookmark</button></div>"""
+    meta = meta_of(body)
+    assert (meta.authors, meta.byline) == (["Sophie Foster"], "By Sophie Foster")
+
+
+def test_a_date_alone_is_no_byline() -> None:
+    meta = meta_of("<h1>Council votes</h1><p class='byline'>23 April 2024, 11:58</p>")
+    assert (meta.authors, meta.byline) == ([], None)
+
+
+def test_a_line_after_the_headline_that_begins_with_a_byline_word_of_the_pages_language() -> None:
+    body = "<h1>Council votes</h1><p>Von Max Muster und Eva Beispiel</p><p>Text.</p>"
+    assert meta_of(body, lang="de").authors == ["Max Muster", "Eva Beispiel"]
+    assert meta_of(body, lang="en").authors == []  # "Von" opens no English byline
+
+
+def test_the_body_dateline_credits_the_agency_and_a_closing_byline_names_the_author() -> None:
+    html = f"""<html lang="de"><head><title>Rat beschließt Haushalt</title></head><body><article>
+      <h1>Rat beschließt Haushalt</h1><p>Berlin (dpa) - {TEXT}</p><p>{TEXT}</p><p>Von Cosima Künzel</p>
+      </article></body></html>"""
+    got = extract(html, URL)
+    assert (got.authors, got.credits) == (["Cosima Künzel"], ["dpa"])
+
+
+def test_the_pages_own_outlet_is_no_credit() -> None:
+    html = f"""<html><head><title>Markets rise</title></head><body><article><h1>Markets rise</h1>
+      <p class="byline">By Jane Doe, Reuters</p><p>LONDON (Reuters) - {TEXT}</p></article></body></html>"""
+    assert extract(html, "https://www.reuters.com/markets/x").credits == []
+    assert extract(html, URL).credits == ["Reuters"]
