@@ -445,7 +445,7 @@ def _text_blocks(node: LexborNode) -> Iterator[str]:
         if text:
             yield text
         return
-    child = node.child
+    child: LexborNode | None = node.child
     while child is not None:
         yield from _text_blocks(child)
         child = child.next

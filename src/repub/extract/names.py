@@ -309,12 +309,12 @@ def reporters(text: str) -> Names:
     if not _CJK.search(text):
         return out
     w = _cjk_words()
-    for match in w[0].finditer(text):
-        out.people.append(match["name"])
-    for match in w[1].finditer(text):
-        out.people.extend(n.strip() for n in re.split(r"[、，,\s]+", match["names"]) if n.strip())
-    if match := _BRACKETED.match(text):
-        for part in re.split(r"[=／/\s]+", match["inner"]):
+    for found in w[0].finditer(text):
+        out.people.append(found["name"])
+    for found in w[1].finditer(text):
+        out.people.extend(n.strip() for n in re.split(r"[、，,\s]+", found["names"]) if n.strip())
+    if bracketed := _BRACKETED.match(text):
+        for part in re.split(r"[=／/\s]+", bracketed["inner"]):
             if credit := _trailing_credit(part):
                 out.credits.append(credit.name)
     head = text[:12]
