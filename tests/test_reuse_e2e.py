@@ -128,7 +128,7 @@ def test_original_first_then_copies_found_by_their_text(env: str, capsys: pytest
     measured = compare(copy["body_text"], original["body_text"])
     assert copy["original"]["url"] == ORIGINAL
     assert copy["original"]["outlet"] == "Forbes"
-    assert copy["original"]["published_at"] == original["published_at"] == "2019-11-19"
+    assert copy["original"]["published_at"] == original["published_at"] == "2019-11-18"
     assert copy["original"]["status"] == "ok"
     assert copy["original"]["evidence"] == [
         {"kind": "text-line", "detail": {"outlet": "Forbes",
@@ -194,7 +194,7 @@ def test_trace_shows_the_original_then_each_copy_with_what_it_changed(
     code, steps, _ = run(capsys, "trace", QUIET_COPY, "--json")
     assert code == 0
     assert [(s["role"], s["url"], s["published_at"]) for s in steps] == [
-        ("original", ORIGINAL, "2019-11-19"), ("copy", COPY, "2019-11-20"),
+        ("original", ORIGINAL, "2019-11-18"), ("copy", COPY, "2019-11-20"),
         ("copy", QUIET_COPY, "2019-11-21")]
     first = steps[1]
     assert first["copy_of"] == ORIGINAL and first["title"] == COPY_TITLE
@@ -218,7 +218,7 @@ def test_match_names_the_stored_original_and_stores_nothing(
     assert code == 0
     copy_body = json.loads(_extracted(capsys, saved))["body_text"]
     measured = compare(copy_body, show(capsys, ORIGINAL)["body_text"])
-    assert lines == [{"url": ORIGINAL, "site": "forbes.com", "published_at": "2019-11-19",
+    assert lines == [{"url": ORIGINAL, "site": "forbes.com", "published_at": "2019-11-18",
                       "title": "How This Man’s Bedding Gave Him ‘Feather Duvet Lung’",
                       "similarity": measured.similarity, "coverage": measured.coverage, "original": True}]
     assert run(capsys, "show", COPY)[0] == 1  # nothing stored

@@ -48,7 +48,9 @@ _HAS_FINGERPRINT = sa.select(F.c.id).where(F.c.article_id == sa.bindparam("b_id"
 _COLUMNS = (A.c.id, A.c.url, A.c.published_at, A.c.first_seen_at, A.c.outlet, A.c.original_id,
             A.c.original_url, A.c.original_outlet, A.c.original_published_at, A.c.original_evidence,
             A.c.original_confidence, A.c.body_text)
-_ROWS = sa.select(*_COLUMNS).where(A.c.id.in_(_IDS), A.c.version > 0)
+# An article that moved onto another (resync: two stored URLs were one page) rests as "moved" and its
+# copies follow the other: it is no candidate, or a later save would lead them back to it.
+_ROWS = sa.select(*_COLUMNS).where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
 _UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 
 
