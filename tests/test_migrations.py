@@ -26,12 +26,13 @@ TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
 TABLES_0008 = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
-TABLES = TABLES_0008 | {"warc_files"}  # 0010: WARC import progress
+TABLES_0010 = TABLES_0008 | {"warc_files"}  # 0010: WARC import progress
+TABLES = TABLES_0010 | {"fingerprints", "fingerprint_bands"}  # 0011: text reuse
 ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
                  "procrastinate_workers"}
 SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0009) adds its tables
 SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0009
-HEAD = "0010"
+HEAD = "0011"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -73,6 +74,8 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
+    downgrade(url, "0010")  # 0011's tables go
+    assert _tables(path) == TABLES_0010 | set(SQLITE_TABLES)
     downgrade(url, "0009")  # one step down: 0010's table and raw-page columns go
     assert _tables(path) == TABLES_0008 | set(SQLITE_TABLES)
     with sqlite3.connect(path) as conn:

@@ -37,7 +37,7 @@ def test_migrations_up_down_up(pg_url: str) -> None:
         assert diff == []
     finally:
         engine.dispose()
-    downgrade(pg_url, "0007")  # 0010 and 0009 go, then procrastinate's schema, whole: the queue table is back
+    downgrade(pg_url, "0007")  # 0011-0009 go, then procrastinate's schema: the queue table is back
     assert _tables(pg_url) == TABLES_0004
     engine = create_engine(pg_url)
     try:

@@ -31,8 +31,8 @@ from .common import (
 )
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
-# | worker, queue | serve, search | export
-COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue", "web", "export"]
+# | worker, queue | serve, search | export | copies, trace, match
+COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue", "web", "export", "reuse"]
 # command -> the module registering it (tests/test_cli_startup.py checks it against the modules); a
 # command missing here, or no longer where it says, still works: the parser then registers them all.
 COMMANDS = {
@@ -44,6 +44,7 @@ COMMANDS = {
     "worker": "queue", "queue": "queue",
     "serve": "web", "search": "web",
     "export": "export",
+    "copies": "reuse", "trace": "reuse", "match": "reuse",
 }
 
 

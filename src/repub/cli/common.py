@@ -55,6 +55,9 @@ FAILED_MEANS = {
     "diff": "the URL is not in the database, a version does not exist, or an original was never fetched",
     "rules test": "some page does not give its expected record, or there is no page to test",
     "export": "the output file cannot be written (none is left behind)",
+    "copies": "the URL is not in the database",
+    "trace": "the URL is not in the database",
+    "match": "the file cannot be read, or holds no article",
 }
 _WITH_DB = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE)
 # The codes each command can exit with (tests/test_exit_codes.py checks them against the README).
@@ -82,6 +85,9 @@ EXIT_CODES: dict[str, tuple[int, ...]] = {
     "serve": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
     "search": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
     "export": _WITH_DB,
+    "copies": _WITH_DB,
+    "trace": _WITH_DB,
+    "match": _WITH_DB,
 }
 AGE_FORMAT = "a number and a unit s, m, h, d or w (90s, 30m, 24h, 7d, 2w);\n  a bare number is hours"
 JSON_HELP = "one JSON object per line instead of text"

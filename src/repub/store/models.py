@@ -245,3 +245,34 @@ class WarcFile(Base):
     pid: Mapped[int | None]
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class Fingerprint(Base):
+    """The near-duplicate signature of one stored version's body (``repub.reuse.fingerprint``): MinHash
+    minimums over word shingles, the scheme that made them, and how many shingles the body has."""
+
+    __tablename__ = "fingerprints"
+    __table_args__ = (sa.UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    scheme: Mapped[str] = mapped_column(sa.String(64))
+    shingles: Mapped[int]
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    at: Mapped[datetime]
+
+
+class FingerprintBand(Base):
+    """The LSH index: one row per band key of an article's fingerprints (any version), so candidates
+    are found by key, never by comparing against every article. The primary key (band_key,
+    article_id) is the index the lookup reads, and the table is that index alone on SQLite (WITHOUT
+    ROWID). ``article_id`` has no foreign key on purpose: a foreign key makes every deletion of an
+    article (a stub folded into the page it redirects to) scan this, the largest table, for rows
+    pointing at it; the lookup joins ``articles``, so a row left behind finds nothing."""
+
+    __tablename__ = "fingerprint_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    band_key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from repub.errors import StoreError
 from repub.normalize.dates import instant
 from repub.normalize.types import Record, record_json
+from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import record_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
@@ -27,6 +28,7 @@ from repub.store.models import Article, ArticleVersion, FetchLog
 from repub.store.save import (
     SaveItem,
     aware,
+    chosen_by_text,
     content_of,
     exact_first,
     find_rows,
@@ -150,6 +152,7 @@ class Store:
         outlet: str | None = None,
         checked: bool = True,
         raw: RawBody | PreparedRaw | None = None,
+        fingerprint: Fingerprint | None = None,
     ) -> SaveResult:
         """Insert or update the article for ``record`` (found by its URL or any alias) in one transaction.
 
@@ -162,9 +165,11 @@ class Store:
         An original that gets a new version (not its first) marks its earlier copies diverged.
         ``raw``: the fetched page itself (or ``prepare_raw`` of it), kept compressed with the article
         (same transaction) unless the same bytes are already kept.
+        ``fingerprint``: ``repub.reuse.fingerprint(record.body_text)`` when the caller has it; the
+        version's fingerprint is stored and the page linked by its text either way (docs/reuse.md).
         """
         item = SaveItem(record, aware(fetched_at, "fetched_at"), tuple(aliases), http_status, etag,
-                        last_modified, outlet, checked, raw)
+                        last_modified, outlet, checked, raw, fingerprint=fingerprint)
         digest = content_hash(content_of(record))
         with self._begin() as conn:
             return save_item(conn, item, digest)
@@ -269,8 +274,9 @@ class Store:
                                        published_at=printed.original_published_at, known_absent=True)[0]
             if original_id == copy_id:
                 raise StoreError(f"{copy_url} cannot be its own original")
-            conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
-                         .values(original_url=original_url, original_id=original_id))
+            if not chosen_by_text(conn, copy_id, original_url):  # an earlier text match stays chosen
+                conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
+                             .values(original_url=original_url, original_id=original_id))
 
     def log_fetch(self, entry: FetchLogEntry) -> None:
         with self._begin() as conn:
