@@ -28,6 +28,7 @@ from .common import (
     error,
     exit_codes_help,
     sigterm_as_interrupt,
+    sigterm_received,
 )
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
@@ -91,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception:
+        if not sigterm_received():
+            raise
+        error("interrupted")  # the SIGTERM's KeyboardInterrupt, hidden by a library's failing cleanup
         return EXIT_INTERRUPTED
 
 

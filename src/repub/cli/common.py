@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RepubError
 from ..interrupt import sigterm_as_interrupt as sigterm_as_interrupt  # the commands' own, re-exported
+from ..interrupt import sigterm_received as sigterm_received
 
 if TYPE_CHECKING:
     from ..config import Settings
