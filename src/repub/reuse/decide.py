@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from repub.evidence import Evidence, confidence
-from repub.extract.outlets import find_outlet
-from repub.extract.provenance import Site, outlet_name, same_outlet
+from repub.extract.provenance import names_outlet, outlet_name, same_outlet
 
 from .compare import TextMatch, is_copy
 
@@ -120,16 +119,6 @@ def precedes(a: str | None, b: str | None, a_seen: datetime | None = None,
 def text_match_item(article: Stored, match: TextMatch) -> Evidence:
     return Evidence("text-match", {"url": article.url, "similarity": match.similarity,
                                    "coverage": match.coverage})
-
-
-def names_outlet(url: str, outlet: str | None) -> bool:
-    """Whether ``url`` is on the site of the outlet called ``outlet`` ("Forbes", "forbes.com")."""
-    if not outlet:
-        return False
-    known = find_outlet(outlet)
-    if known is not None:
-        return known.owns(url)
-    return Site(url).is_named(outlet)
 
 
 def explicit(evidence: Iterable[Evidence]) -> list[Evidence]:
