@@ -235,3 +235,18 @@ def test_changes_name_the_new_title_the_cut_paragraphs_and_the_added_lines(bodie
 def test_shingles_of_a_short_text_are_its_words() -> None:
     assert shingles("Breaking news") == {"breaking news"}
     assert shingles("") == set()
+
+
+def test_two_times_are_ordered_as_instants_whatever_their_offsets() -> None:
+    from repub.reuse.decide import order
+
+    # 10:12 in New York is 14:12 UTC: after 12:00 UTC, though "10:12" < "12:00" as text
+    assert order("2023-11-02T10:12:16-04:00", "2023-11-02T12:00:00Z") == 1
+    assert order("2023-11-02T12:00:00Z", "2023-11-02T10:12:16-04:00") == -1
+    # late evening in New York is the next day in Berlin: the instants decide, not the days' text
+    assert order("2023-11-02T23:30:00-04:00", "2023-11-03T01:00:00+02:00") == 1
+    assert order("2023-11-02T14:12:16+00:00", "2023-11-02T10:12:16-04:00") == 0
+    # a day, a month, or a time without an offset: the days decide, the same day is a tie
+    assert order("2023-11-02", "2023-11-02T10:12:16-04:00") == 0
+    assert order("2023-11", "2023-12-01") == -1
+    assert order("2023-11-02T10:00:00", "2023-11-02T09:00:00") == 1

@@ -91,12 +91,28 @@ def order(a: str | None, b: str | None) -> int | None:
     ``2020-12`` (a month: only an earlier or later month decides)."""
     if not a or not b:
         return None
+    instants = _instant(a), _instant(b)
+    if instants[0] is not None and instants[1] is not None:  # both times with their offsets
+        return (instants[0] > instants[1]) - (instants[0] < instants[1])
     width = min(len(a), len(b), 10)
     if a[:width] != b[:width]:
         return -1 if a[:width] < b[:width] else 1
     if len(a) > 10 and len(b) > 10 and a != b:
         return -1 if a < b else 1
     return 0
+
+
+def _instant(value: str) -> datetime | None:
+    """A stored time with its offset ("2023-11-02T10:12:16-04:00", "...Z") as an instant; None for a
+    day, a month or a time without an offset. Dates keep the page's own offset, so two times of the
+    same moment can differ as text."""
+    if len(value) <= 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def precedes(a: str | None, b: str | None, a_seen: datetime | None = None,
