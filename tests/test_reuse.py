@@ -1,7 +1,7 @@
 """Text reuse without a database: the fingerprint (pinned), the exact measure on real bodies, the
 decision's rules, and what a copy changed.
 
-Real bodies: the true article bodies of ../shared/bench/extraction (ground-truth.json): a Forbes
+Real bodies: the true article bodies of the Zyte set, copied to fixtures/reuse (ground-truth.json): a Forbes
 article and LiveScience's own report of the same case (same names, same facts, other sentences), and
 FOX Business's and Barron's reports of one earnings release (they quote the same paragraph of it).
 """
@@ -9,7 +9,6 @@ FOX Business's and Barron's reports of one earnings release (they quote the same
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +22,7 @@ from repub.reuse.decide import Candidate, Stored, choose, copies_of, which_first
 from repub.reuse.fingerprint import BANDS, MIN_SHINGLES, PERMUTATIONS, SCHEME
 
 ROOT = Path(__file__).resolve().parent.parent
-TRUTH = Path(os.environ.get("REPUB_BENCH_DATA", ROOT.parent / "shared" / "bench" / "extraction")) / \
-    "ground-truth.json"
+TRUTH = ROOT / "fixtures" / "reuse" / "ground-truth.json"  # four pages of the Zyte set (fixtures/reuse)
 FORBES = "a078b3656adc0295d0e37bd4f599342f4a0894da2451e0ef3038ac045434fef3"
 LIVESCIENCE = "bd673bd7988144f0ab7b9c5e19fed140fb5aaa30d8894cb045b72d3b79a7dc54"
 FOXBUSINESS = "51374560f40088e227f0053ff1bb0b8525d10a8d7bfbff1cd6033f42347fd85b"
@@ -35,7 +33,7 @@ T0 = datetime(2026, 12, 1, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def bodies() -> dict[str, str]:
     if not TRUTH.exists():
-        pytest.fail(f"the benchmark's true bodies are needed: {TRUTH} (../shared/bench/extraction)")
+        pytest.fail(f"the benchmark's true bodies are needed: {TRUTH} (fixtures/reuse)")
     truth = json.loads(TRUTH.read_text(encoding="utf-8"))
     return {key: truth[key]["articleBody"] for key in (FORBES, LIVESCIENCE, FOXBUSINESS, BARRONS)}
 

@@ -3,7 +3,7 @@ the links by text with their evidence, ``repub copies``, ``repub trace``, ``repu
 reextract`` on a database without fingerprints, the batch save the ingest writer uses, on SQLite and
 PostgreSQL.
 
-The original and an independent report of the same case are real pages of ../shared/bench/extraction
+The original and an independent report of the same case are real pages of the Zyte set (fixtures/reuse)
 (Forbes, 18 November 2019, and LiveScience's own story of the same "feather duvet lung" case). The
 copies are written here from the Forbes article's true body with the changes republishers make: a new
 title, a byline and a disclaimer, a date prefix, the last paragraphs cut, a share block; one credits
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from html import escape
@@ -29,7 +28,7 @@ from repub.store import Store
 from webserver import TestWeb
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("REPUB_BENCH_DATA", ROOT.parent / "shared" / "bench" / "extraction"))
+DATA = ROOT / "fixtures" / "reuse"  # pages and true bodies of the Zyte set (fixtures/reuse/README.md)
 FORBES_ID = "a078b3656adc0295d0e37bd4f599342f4a0894da2451e0ef3038ac045434fef3"
 LIVESCIENCE_ID = "bd673bd7988144f0ab7b9c5e19fed140fb5aaa30d8894cb045b72d3b79a7dc54"
 ORIGINAL = "https://www.forbes.com/sites/brucelee/2019/11/18/how-this-mans-bedding-gave-him-feather-duvet-lung/"
@@ -44,7 +43,7 @@ HOSTS = ("www.forbes.com", "www.livescience.com", "repost.example.com", "mirror.
 def real_page(page_id: str) -> bytes:
     path = DATA / "html" / f"{page_id}.html.gz"
     if not path.exists():
-        pytest.fail(f"benchmark page needed: {path} (../shared/bench/extraction)")
+        pytest.fail(f"benchmark page needed: {path} (fixtures/reuse)")
     return gzip.decompress(path.read_bytes())
 
 
@@ -63,7 +62,7 @@ def copy_page(title: str, date: str, head: str, paragraphs: list[str], top: list
             "<footer><p>All rights reserved</p></footer></body></html>").encode()
 
 
-PARAGRAPHS = true_paragraphs() if (DATA / "ground-truth.json").exists() else []
+PARAGRAPHS = true_paragraphs()
 KEPT = PARAGRAPHS[:11]  # the last four paragraphs cut
 COPY_TITLE = "The duvet that took his breath away"
 

@@ -168,8 +168,8 @@ def test_comparison_shows_what_the_copy_added_cut_and_changed(served: Served, we
     assert cut == [rt_body[-1]]  # the last paragraph (RT's text is its version 2 since the resync)
     assert texts(tree, "tr.row-changed del") == ["little"] and texts(tree, "tr.row-changed ins") == ["no"]
     assert len(tree.css("tr.row-same")) == 6
-    assert texts(tree, ".evidence .kind") == ["text-line"]
-    assert "Confidence of the link: 0.90" in texts(tree, ".confidence")
+    assert texts(tree, ".evidence .kind") == ["text-line", "text-match"]  # the line and the text
+    assert "Confidence of the link: 0.97" in texts(tree, ".confidence")  # the text raises the line's 0.90
     assert texts(tree, ".other-copies li .url") == [TMS_COPY]
 
 
