@@ -355,12 +355,13 @@ def zones_of(
     def get() -> dict[datetime, set[timedelta]]:
         if not cache:
             # A time can be written on its UTC day or the day before or after it.
+            # (a placeholder year such as 0001 or 9999 has no day before or after: skipped)
             days = {day_of(v) + timedelta(days=k) for v in stated if isinstance(v, datetime)
-                    for k in (-1, 0, 1)}
+                    and date.min < day_of(v) < date.max for k in (-1, 0, 1)}
             zones = zones_in(html(), days)
             for value in stated:
                 offset = value.utcoffset() if isinstance(value, datetime) else None
-                if isinstance(value, datetime) and offset is not None:
+                if isinstance(value, datetime) and offset is not None and date.min < day_of(value) < date.max:
                     instant = value.replace(tzinfo=None, second=0, microsecond=0) - offset
                     zones.setdefault(instant, set()).add(offset)
             cache.append(zones)
