@@ -4,8 +4,8 @@ A JSON list of names ("Redaktion", "Staff Writer", "PETA-Team"), apart from ``au
 ``credits`` (agencies and outlets; they make a page a copy, a desk never does). NULL on rows extracted
 before, read as []. Added in place (ALTER TABLE ... ADD COLUMN), never by rebuilding ``articles``.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
