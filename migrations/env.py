@@ -12,6 +12,7 @@ from alembic import context
 
 from repub.store.engine import create_engine, resolve_database_url
 from repub.store.models import Base
+from repub.store.searchindex import not_the_index
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,6 +32,7 @@ def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=not_the_index,  # the full-text index is not a model (repub.store.searchindex)
     )
     with context.begin_transaction():
         context.run_migrations()

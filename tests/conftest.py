@@ -27,3 +27,13 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'repub.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def web_world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The web app's database, built once by real imports, an ingest and a resync (tests/webworld.py);
+    the fixture web keeps serving for the session."""
+    from webworld import build_world
+
+    with build_world(tmp_path_factory.mktemp("web-world")) as world:
+        yield world

@@ -150,7 +150,8 @@ class World:
 class Case:
     argv: tuple[str, ...]
     setup: Callable[[Any, World], None] | None = None  # on the case's database (a path, or a URL if pg)
-    how: str = "call"  # call | locked (run lock held) | sigterm | closed (stdout closed)
+    how: str = "call"  # call | locked (run lock held) | sigterm | closed (stdout closed) | serve (SIGTERM
+    # once it says it is serving)
     pg: bool = False  # on a PostgreSQL database of its own (the work queue needs one)
 
 
@@ -265,6 +266,17 @@ def cases(world: World) -> dict[tuple[str, int], Case]:
         ("queue", 0): Case(("queue",), pg=True),
         ("queue", 2): Case(("queue", "--no-such-option")),
         ("queue", 3): Case(("queue", *missing)),
+        # serve: exit 0 when SIGTERM stops it after it started serving
+        ("serve", 0): Case(("serve", "--port", "0"), how="serve"),
+        ("serve", 2): Case(("serve", "--host", "0.0.0.0", "--port", "0")),  # off loopback, no token
+        ("serve", 3): Case(("serve", "--port", "0", *missing)),
+        ("search", 0): Case(("search", "nato")),
+        ("search", 2): Case(("search", '"(nato')),  # a query the search language cannot read
+        ("search", 3): Case(("search", "nato", *missing)),
+        ("export", 0): Case(("export", "--format", "jsonl")),
+        ("export", 1): Case(("export", "--format", "csv", "-o", str(world.files / "no-such-dir" / "x.csv"))),
+        ("export", 2): Case(("export", "--query", "nato")),  # no --format
+        ("export", 3): Case(("export", "--format", "jsonl", *missing)),
     }
     for command in all_commands():  # 4: the run lock held; 141: stdout closed, on the case that exits 0
         if (command, 4) in PAIRS:
@@ -332,6 +344,19 @@ def test_every_documented_exit_code(
                                   text=True, timeout=120)
         assert proc.returncode == code, proc.stderr
         assert "Traceback" not in proc.stderr
+    elif case.how == "serve":
+        proc = subprocess.Popen([str(REPUB), *case.argv], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().startswith("serving "), proc.stderr
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == code, err
+        assert "Traceback" not in err
     else:
         assert case.how == "sigterm"
         world.gate.asked.clear()

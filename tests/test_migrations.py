@@ -20,6 +20,7 @@ from repub.store import Store, create_engine, current_revision, downgrade, head_
 from repub.store.history import RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Base
+from repub.store.searchindex import SQLITE_TABLES, not_the_index
 
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
@@ -27,7 +28,9 @@ TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
 TABLES = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
 ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
                  "procrastinate_workers"}
-HEAD = "0008"
+SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0009) adds its tables
+SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0009
+HEAD = "0009"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -55,19 +58,24 @@ def test_up_down_up(tmp_path: Path) -> None:
     url = f"sqlite:///{path}"
 
     assert upgrade(url) is True
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
     assert _indexes(path) == {
         "ix_articles_site", "ix_articles_original_id", "ix_articles_original_url", "ix_articles_status",
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
-    }
+    } | SEARCH_INDEXES
     engine = create_engine(url)
     try:
         assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
+    downgrade(url, "0008")  # 0009's search index goes: its tables, indexes and triggers
+    assert _tables(path) == TABLES
+    assert not _indexes(path) & SEARCH_INDEXES
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
     downgrade(url, "0007")  # one step down: the home-made queue table is back, empty
     assert _tables(path) == TABLES_0004
     downgrade(url, "0006")  # then 0007's columns go
@@ -91,7 +99,7 @@ def test_up_down_up(tmp_path: Path) -> None:
     assert _indexes(path) == set()
 
     assert upgrade(url) is True
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
 
 
 def test_upgrade_is_idempotent(tmp_path: Path) -> None:
@@ -99,14 +107,14 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     assert upgrade(url) is True
     assert upgrade(url) is False
     assert upgrade(url) is False
-    assert _tables(tmp_path / "repub.db") == TABLES
+    assert _tables(tmp_path / "repub.db") == SQLITE_HEAD_TABLES
 
 
 def test_store_open_migrates_and_creates_parent_dir(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "repub.db"
     with Store.open(f"sqlite:///{path}") as store:
         assert current_revision(store.engine) == HEAD
-    assert _tables(path) == TABLES
+    assert _tables(path) == SQLITE_HEAD_TABLES
     with Store.open(f"sqlite:///{path}") as store:  # second open: nothing to do
         assert store.list_articles() == []
 
@@ -117,7 +125,8 @@ def test_models_match_migration(tmp_path: Path) -> None:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "include_name": not_the_index})
             diff = compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()
@@ -132,8 +141,8 @@ def schema(url: str) -> dict[str, object]:
         found: dict[str, object] = {}
         for table in sorted(inspector.get_table_names()):
             found[table] = {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
-                            for c in inspector.get_columns(table)],
+                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default")),
+                             str(c.get("computed"))) for c in inspector.get_columns(table)],
                 "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
                 "foreign_keys": sorted((fk["name"] or "", tuple(fk["constrained_columns"]),
                                         fk["referred_table"], tuple(fk["referred_columns"]),
@@ -147,6 +156,11 @@ def schema(url: str) -> dict[str, object]:
             }
         with engine.connect() as conn:
             found["alembic_version"] = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+            if conn.dialect.name == "sqlite":  # triggers and virtual tables: the inspector does not show them
+                objects = conn.execute(sa.text("SELECT type, name, sql FROM sqlite_master "
+                                               "WHERE type = 'trigger' OR name LIKE '%fts%'"))
+                found["sqlite_master"] = sorted((kind, name, " ".join((sql or "").split()))
+                                                for kind, name, sql in objects)
         return found
     finally:
         engine.dispose()
@@ -168,8 +182,13 @@ def test_a_fresh_database_made_from_the_models_equals_the_migrated_one(
     finally:
         engine.dispose()
     fresh, migrated = schema(any_db_url), schema(replayed)
-    engine_tables = ENGINE_TABLES if any_db_url.startswith("postgresql") else set()
-    assert set(fresh) == TABLES | engine_tables | {"alembic_version"}
+    if any_db_url.startswith("sqlite"):
+        assert set(fresh) == SQLITE_HEAD_TABLES | {"alembic_version", "sqlite_master"}
+        assert {name for _, name, _ in fresh["sqlite_master"]} >= {
+            "articles_fts", "articles_fts_insert", "articles_fts_update", "articles_fts_delete"}
+    else:
+        assert set(fresh) == TABLES | ENGINE_TABLES | {"alembic_version"}
+        assert "search_vector" in [c[0] for c in fresh["articles"]["columns"]]  # type: ignore[index]
     assert fresh == migrated
 
 

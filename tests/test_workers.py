@@ -58,7 +58,17 @@ def _workers(count: int, url: str, synthetic: SyntheticWeb, *extra: str) -> list
 def _wait(procs: list[subprocess.Popen[str]], timeout: float = 300) -> list[str]:
     outs = []
     for proc in procs:
-        out, err = proc.communicate(timeout=timeout)  # a hang guard, not a bound
+        try:
+            out, err = proc.communicate(timeout=timeout)  # a hang guard, not a bound
+        except subprocess.TimeoutExpired:
+            for stuck in procs:  # a stuck worker's stacks (SIGUSR1: faulthandler), then none left behind
+                if stuck.poll() is None:
+                    stuck.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+            for stuck in procs:
+                stuck.kill()
+            stacks = [p.communicate()[1][-6000:] for p in procs]
+            pytest.fail("workers stuck:\n" + "\n-----\n".join(stacks))
         outs.append(out + err)
     return outs
 
@@ -104,7 +114,9 @@ def test_a_killed_worker_loses_nothing(pg_url: str, synthetic: SyntheticWeb) -> 
     synthetic.delay = 0.05  # pages in flight when the worker dies
     urls = synthetic.urls(200)
     _enqueue(pg_url, urls)
-    procs = _workers(3, pg_url, synthetic, "--lease", "2")
+    # a short lease, so the dead worker's jobs come back soon; not so short that a live worker's
+    # heartbeat (every lease/3 s) is late on a loaded machine and its jobs are taken from it too
+    procs = _workers(3, pg_url, synthetic, "--lease", "6")
     while sum(synthetic.paths.values()) < 20:
         time.sleep(0.05)
     procs[0].send_signal(signal.SIGKILL)

@@ -31,8 +31,8 @@ from .common import (
 )
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
-# | worker, queue
-COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue"]
+# | worker, queue | serve, search | export
+COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue", "web", "export"]
 # command -> the module registering it (tests/test_cli_startup.py checks it against the modules); a
 # command missing here, or no longer where it says, still works: the parser then registers them all.
 COMMANDS = {
@@ -42,6 +42,8 @@ COMMANDS = {
     "changes": "resync", "diverged": "resync",
     "rules": "rules",
     "worker": "queue", "queue": "queue",
+    "serve": "web", "search": "web",
+    "export": "export",
 }
 
 

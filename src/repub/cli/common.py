@@ -53,6 +53,7 @@ FAILED_MEANS = {
     "history": "the URL is not in the database",
     "diff": "the URL is not in the database, a version does not exist, or an original was never fetched",
     "rules test": "some page does not give its expected record, or there is no page to test",
+    "export": "the output file cannot be written (none is left behind)",
 }
 _WITH_DB = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE)
 # The codes each command can exit with (tests/test_exit_codes.py checks them against the README).
@@ -77,6 +78,9 @@ EXIT_CODES: dict[str, tuple[int, ...]] = {
     "rules list": (EXIT_OK, EXIT_USAGE, EXIT_PIPE),
     "worker": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_PIPE),
     "queue": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "serve": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "search": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
+    "export": _WITH_DB,
 }
 AGE_FORMAT = "a number and a unit s, m, h, d or w (90s, 30m, 24h, 7d, 2w);\n  a bare number is hours"
 JSON_HELP = "one JSON object per line instead of text"

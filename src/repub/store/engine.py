@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +28,10 @@ SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
     ("foreign_keys", "ON"),
     ("synchronous", "NORMAL"),
 )
+
+# JSON columns hold text as written ("Jürgen", not "J\u00fcrgen"): the full-text index reads the names in
+# ``authors`` and ``credits`` off their JSON text (repub.store.searchindex), and the text is shorter.
+json_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 # Execution option that marks an engine whose transactions will write (see ``write_engine``).
 WRITE_OPTION = "repub_write"
@@ -71,16 +78,24 @@ def sqlite_file(url: str | sa.URL) -> Path | None:
     return Path(database)
 
 
-def create_engine(url: str) -> Engine:
-    """The one place engines are made. For SQLite: parent directory created, PRAGMAs set per connection."""
+def create_engine(url: str, *, read_only: bool = False) -> Engine:
+    """The one place engines are made. For SQLite: parent directory created, PRAGMAs set per connection.
+
+    ``read_only``: no connection of the engine can write (``repub serve``): SQLite opens the file with
+    ``mode=ro`` (it must exist) and ``query_only``; PostgreSQL sessions start with
+    ``default_transaction_read_only``. Writes fail in the database, whatever the code asks.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() != "sqlite":
         shown = parsed.render_as_string(hide_password=True)
+        options: dict[str, object] = {}
+        if read_only and parsed.get_backend_name() == "postgresql":
+            options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
         try:
-            return sa.create_engine(parsed)
+            return sa.create_engine(parsed, json_serializer=json_dumps, **options)
         except NoSuchModuleError:
             raise ConfigError(f"cannot open database {shown}: no database driver for "
                               f"{parsed.drivername!r}") from None
@@ -88,13 +103,20 @@ def create_engine(url: str) -> Engine:
             raise ConfigError(f"cannot open database {shown}: its driver is not installed ({exc})") from None
 
     path = sqlite_file(parsed)
-    if path is not None:
+    if read_only:
+        if path is None:
+            raise ConfigError(f"a read-only database must be a file: {url!r}")
+        if not path.is_file():
+            raise StoreError(f"no database at {path}")
+        # The URI form is the only way to ask SQLite for mode=ro; the path is quoted for it.
+        parsed = make_url(f"sqlite:///file:{quote(str(path.absolute()))}?mode=ro&uri=true")
+    elif path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create directory for database {path}: {exc}") from exc
-    engine = sa.create_engine(parsed)
-    _install_sqlite_hooks(engine)
+    engine = sa.create_engine(parsed, json_serializer=json_dumps)
+    _install_sqlite_hooks(engine, read_only=read_only)
     return engine
 
 
@@ -133,14 +155,20 @@ def database_now(conn: sa.Connection | Session) -> datetime | None:
     return found.astimezone(UTC) if isinstance(found, datetime) else None
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+# A read-only connection sets what it may: the journal mode is the writers' (WAL, kept in the file).
+SQLITE_READ_ONLY_PRAGMAS: tuple[tuple[str, str], ...] = (("busy_timeout", "30000"), ("query_only", "ON"))
+
+
+def _install_sqlite_hooks(engine: Engine, *, read_only: bool = False) -> None:
+    pragmas = SQLITE_READ_ONLY_PRAGMAS if read_only else SQLITE_PRAGMAS
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Take transaction control away from pysqlite so that "begin" below decides how to BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            for name, value in SQLITE_PRAGMAS:
+            for name, value in pragmas:
                 cursor.execute(f"PRAGMA {name}={value}")
         finally:
             cursor.close()

@@ -124,6 +124,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
     address indexes and constraints by name), on SQLite and PostgreSQL. It cannot see rows: a future
     migration that also writes rows (0006 only rewrites rows that exist) must have them written here too.
     On PostgreSQL the work queue's engine schema (procrastinate's, migration 0008) goes in with them."""
+    from repub.store import searchindex
     from repub.store.jobs import apply_engine_schema
     from repub.store.models import Base
 
@@ -133,6 +134,7 @@ def create_at_head(engine: Engine, head: str) -> bool:
             if sa.inspect(conn).get_table_names():
                 return False
             Base.metadata.create_all(conn)
+            searchindex.install(conn)  # the search index: not a model (see repub.store.searchindex)
             apply_engine_schema(conn)
             conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
                                  "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))

@@ -63,7 +63,7 @@ class Article(Base):
     authors: Mapped[list[str]] = mapped_column(default=list)
     byline: Mapped[str | None] = mapped_column(sa.Text)
     section: Mapped[str | None] = mapped_column(sa.String(255))
-    published_at: Mapped[str | None] = mapped_column(sa.String(40))
+    published_at: Mapped[str | None] = mapped_column(sa.String(40), index=True)  # lists sorted by date
     modified_at: Mapped[str | None] = mapped_column(sa.String(40))
     language: Mapped[str | None] = mapped_column(sa.String(35))
     canonical_url: Mapped[str | None] = mapped_column(URL)
@@ -88,7 +88,7 @@ class Article(Base):
     first_seen_at: Mapped[datetime]
     last_checked_at: Mapped[datetime | None]
     last_changed_at: Mapped[datetime | None]
-    diverged_since: Mapped[datetime | None]
+    diverged_since: Mapped[datetime | None] = mapped_column(index=True)
     # Added by migration 0006, hence last (a migrated table and one made from these models must match).
     # NULL on rows extracted before credits existed: read back as [].
     credits: Mapped[list[str] | None] = mapped_column(sa.JSON)

@@ -80,6 +80,12 @@ class Store:
             raise
         return cls(engine)
 
+    @classmethod
+    def open_read_only(cls, url: str) -> Store:
+        """Open an existing database so that nothing can be written through it (``repub serve``): its
+        schema is read as it is (``Store.open`` first to migrate it)."""
+        return cls(create_engine(url, read_only=True))
+
     @property
     def engine(self) -> Engine:
         return self._engine
@@ -271,10 +277,10 @@ class Store:
 
     def list_articles(self, site: str | None = None) -> list[ArticleView]:
         with self._read() as s:
-            query = sa.select(Article).order_by(Article.id)
+            query = sa.select(ARTICLES).order_by(ARTICLES.c.id)
             if site is not None:
-                query = query.where(Article.site == site)
-            return [_view(s, a) for a in s.scalars(query)]
+                query = query.where(ARTICLES.c.site == site)
+            return build_views(s, s.execute(query).all())
 
     def versions(self, url: str) -> list[VersionView]:
         with self._read() as s:
@@ -350,9 +356,42 @@ def _date_order(published_at: str | None, article_id: int) -> tuple[bool, dateti
 
 
 def _view(s: Session, a: Article) -> ArticleView:
+    return build_views(s, [a])[0]
+
+
+VIEW_BATCH = 500  # rows whose originals and copies are read in one query each (bounded IN lists)
+_LINKED = sa.select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.outlet, ARTICLES.c.published_at,
+                    ARTICLES.c.title, ARTICLES.c.status, ARTICLES.c.error)
+_COPIES = sa.select(ARTICLES.c.original_id, ARTICLES.c.url, ARTICLES.c.site, ARTICLES.c.published_at,
+                    ARTICLES.c.id)
+
+
+def build_views(conn: sa.Connection | Session, rows: Sequence[Any]) -> list[ArticleView]:
+    """The views of stored rows (``Article`` objects, or result rows holding every article column), in
+    their order: two queries per VIEW_BATCH rows (their originals, their copies), so a list or an
+    export of many articles costs no query per article."""
+    views: list[ArticleView] = []
+    for start in range(0, len(rows), VIEW_BATCH):
+        batch = rows[start:start + VIEW_BATCH]
+        linked_ids = list({r.original_id for r in batch if r.original_id is not None})
+        linked = {row.id: row for row in conn.execute(_LINKED.where(ARTICLES.c.id.in_(linked_ids)))}
+        found: dict[int, list[Any]] = {}
+        for row in conn.execute(_COPIES.where(ARTICLES.c.original_id.in_([r.id for r in batch]))):
+            found.setdefault(row.original_id, []).append(row)
+        copies = {
+            # By the instant each date stands for, not its text: dates keep their page's own UTC offset,
+            # so "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
+            original_id: [{"url": r.url, "site": r.site, "published_at": r.published_at}
+                          for r in sorted(its_copies, key=lambda r: _date_order(r.published_at, r.id))]
+            for original_id, its_copies in found.items()
+        }
+        views += [_view_of(a, linked.get(a.original_id), copies.get(a.id, [])) for a in batch]
+    return views
+
+
+def _view_of(a: Any, linked: Any, copies: list[dict[str, Any]]) -> ArticleView:
     record = record_json(record_of(a))
     original: dict[str, Any] | None = record["original"]
-    linked = s.get(Article, a.original_id) if a.original_id is not None else None
     if linked is not None:
         # What the copy printed is kept; the linked article's own outlet and date come first.
         original = {"evidence": [], "confidence": None, **(original or {}), "url": linked.url,
@@ -362,16 +401,8 @@ def _view(s: Session, a: Article) -> ArticleView:
     elif original is not None:
         original.update(title=None, status="unknown", error=None)
     record["original"] = original
-    rows = s.execute(
-        sa.select(Article.url, Article.site, Article.published_at, Article.id)
-        .where(Article.original_id == a.id)
-    ).all()
-    # By the instant each date stands for, not its text: dates keep their page's own UTC offset, so
-    # "2020-02-19T20:00:00-08:00" is later than "2020-02-20T01:00:00Z". Undated copies last.
-    copies = [(u, site, p) for u, site, p, _ in sorted(rows, key=lambda r: _date_order(r[2], r[3]))]
     return ArticleView(
-        id=a.id, record=record, outlet=a.outlet,
-        republications=[{"url": u, "site": site, "published_at": p} for u, site, p in copies],
+        id=a.id, record=record, outlet=a.outlet, republications=copies,
         status=a.status, error=a.error, http_status=a.http_status,
         first_seen_at=iso_utc(a.first_seen_at), last_checked_at=iso_utc(a.last_checked_at),
         diverged_since=iso_utc(a.diverged_since), version=a.version,

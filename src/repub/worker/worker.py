@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import random
@@ -120,6 +121,8 @@ class Worker:
         self._config: SourcesConfig | None = None
         self._stop: asyncio.Event | None = None
         self._notify: Callable[[], None] | None = None
+        # set when any of this worker's own database calls met the database gone (see _watch)
+        self._db_lost = threading.Event()
         self.fetcher: PoliteFetcher  # made by run(), for the event loop's life
 
     # -- what jobs use ------------------------------------------------------------------------------
@@ -144,6 +147,7 @@ class Worker:
             except (StoreError, DBAPIError) as err:
                 if not lost_database(err) or time.monotonic() > deadline:
                     raise
+                self._db_lost.set()
                 log.warning("database unreachable, waiting: %s", str(err).splitlines()[0])
                 time.sleep(pause * random.uniform(0.8, 1.2))
                 pause = min(5.0, pause * 2)
@@ -281,6 +285,9 @@ class Worker:
     # -- the process ----------------------------------------------------------------------------------
 
     def run(self) -> WorkerResult:
+        # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck worker is waiting for
+        with contextlib.suppress(ValueError, AttributeError, RuntimeError):  # not the main thread
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
         started = time.monotonic()
         try:
             asyncio.run(self._main())
@@ -362,8 +369,9 @@ class Worker:
                 if not engine.done():
                     engine.cancel()  # procrastinate's graceful stop: the jobs in flight finish
                 await asyncio.gather(engine, watcher, stop, return_exceptions=True)
-                if engine.done() and not engine.cancelled() and engine.exception() is not None:
-                    raise engine.exception()  # type: ignore[misc]
+                for task in (engine, watcher):
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]
                 if not self._stop.is_set():
                     raise ConnectionError("the job engine stopped: its database connection was lost")
             except Exception as err:
@@ -401,7 +409,16 @@ class Worker:
             if now - last_recovery >= max(o.poll, o.lease / 3):
                 last_recovery = now
                 await self._recover(app)
-            if o.exit_when_empty and await self.db(store_jobs.active, self.store) == 0:
+            active = await self.db(store_jobs.active, self.store)
+            if self._db_lost.is_set():
+                # The database went away and is back. A job that ended while it was away could not
+                # record its end: it stays `doing` under this engine, which is alive and beats, so it
+                # is never found stalled, and `exit_when_empty` would wait for it forever. The engine
+                # starts again (a new procrastinate worker): the old one's jobs lose their worker
+                # (ON DELETE SET NULL) and `_recover` puts them back at once.
+                self._db_lost.clear()
+                raise ConnectionError("the database went away and is back: the job engine starts again")
+            if o.exit_when_empty and active == 0:
                 self._stop.set()
                 return
             await asyncio.sleep(o.poll)

@@ -1,0 +1,99 @@
+"""Articles out as files: JSON Lines and CSV of the ``--json`` record, streamed.
+
+``repub export`` and ``repub serve``'s export links both write through here, from
+``repub.store.search.iter_views`` (a batch of rows at a time), so an export of any size takes the memory
+of one batch. A JSONL line is exactly what ``repub list --json`` prints for the article. A CSV row holds
+the same record flattened one level: ``lead_image.url``, ``original.evidence``…; values that are lists
+or objects (authors, tags, evidence, republications) are their JSON text; null is the empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from typing import Any
+
+from repub.normalize.types import OriginalLink, Record, json_key
+from repub.store.views import ArticleView
+
+FORMATS = ("jsonl", "csv")
+MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+# What the store adds to a copy's ``original`` beside the fields it printed (repub.store.store._view_of).
+ORIGINAL_EXTRAS = ("title", "status", "error")
+CHUNK = 64 * 1024  # characters gathered before a piece is handed on (fewer, larger writes)
+
+
+def csv_columns() -> list[str]:
+    """The CSV header: the record's JSON keys in order, nested objects flattened as ``group.key``."""
+    columns = ["id"]
+    for f in fields(Record):
+        key = json_key(f)
+        if f.name == "original":
+            columns += [f"original.{json_key(g)}" for g in fields(OriginalLink)]
+            columns += [f"original.{extra}" for extra in ORIGINAL_EXTRAS]
+        elif key not in columns:
+            columns.append(key)
+    columns += [f.name for f in fields(ArticleView) if f.name not in ("id", "record")]
+    return columns
+
+
+def flatten(record: dict[str, Any]) -> dict[str, Any]:
+    """A ``--json`` record with its objects spread one level (``lead_image`` -> ``lead_image.url``…)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in ("lead_image", "original"):
+            for sub, item in (value or {}).items():
+                out[f"{key}.{sub}"] = item
+        else:
+            out[key] = value
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def jsonl_lines(views: Iterable[ArticleView]) -> Iterator[str]:
+    for view in views:
+        yield json.dumps(view.to_json(), ensure_ascii=False) + "\n"
+
+
+def csv_lines(views: Iterable[ArticleView]) -> Iterator[str]:
+    columns = csv_columns()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for view in views:
+        flat = flatten(view.to_json())
+        writer.writerow([_cell(flat.get(c)) for c in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def lines(views: Iterable[ArticleView], fmt: str) -> Iterator[str]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (one of: {', '.join(FORMATS)})")
+    return jsonl_lines(views) if fmt == "jsonl" else csv_lines(views)
+
+
+def chunks(pieces: Iterable[str]) -> Iterator[str]:
+    """``pieces`` joined into chunks of about CHUNK characters."""
+    gathered: list[str] = []
+    size = 0
+    for piece in pieces:
+        gathered.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(gathered)
+            gathered, size = [], 0
+    if gathered:
+        yield "".join(gathered)
