@@ -69,7 +69,7 @@ def test_downgrade_to_no_such_revision(env: dict[str, str]) -> None:
     proc = repub("db", "downgrade", "nosuchrev", env=env)
     assert proc.returncode == 3
     assert one_line(proc) == ("repub: cannot downgrade the database to 'nosuchrev': no such revision "
-                              "(known: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009)")
+                              "(known: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010)")
     assert proc.stdout == ""
 
 
