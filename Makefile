@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench clean
+.PHONY: install demo test lint eval bench bench-warc clean
 
 install: $(STAMP)
 
@@ -31,17 +31,21 @@ clean:
 
 # Extraction quality beside the peers, each in one run: bodies on ../shared/bench/extraction (Zyte,
 # 181 pages); authors, publication days and body snippets on ../shared/bench/metadata (1,294 pages);
-# copies traced to their originals on 401 labelled real pages (bench/provenance.json).
+# copies traced to their originals on 401 labelled real pages (bench/provenance.json); copies found by
+# their text alone, built from the sets' real bodies (bench/eval_reuse.py).
 eval: $(STAMP)
 	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
 	$(BIN)/python bench/eval_metadata.py --fields authors,dates
 	$(BIN)/python bench/eval_provenance.py --write
+	$(BIN)/python bench/eval_reuse.py --write
 
 # End-to-end benchmarks (extraction, import, resync, growth) beside trafilatura and Scrapy given the same
 # cores; writes bench/results/<date>.md (~10 minutes after eval on a quiet 2-core machine).
 # BENCH_ARGS e.g. "--articles 500 --growth 1000,10000,100000" (defaults: 200 + 1000 articles, 1k/10k,
 # 5 and 3 runs).
 # The peers (Scrapy) come from the `bench` optional dependencies, installed here, not by `make install`.
+# Then text reuse at 10k/100k/1M stored fingerprints and its cost to import and ingest
+# (bench/reuse_bench.py: <date>-reuse-scale.md, ~6 minutes).
 BENCH_ARGS ?=
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -51,3 +55,11 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/reuse_bench.py --write
+	$(MAKE) bench-warc
+
+# WARC import beside the same pages fetched and trafilatura over the same records, and its memory at 1k
+# and 10k records (docs/warc.md); writes bench/results/warc-<date>.md (~20 minutes on a busy 2-core machine).
+WARC_BENCH_ARGS ?= --articles 500 --runs 3 --memory 1000,10000
+bench-warc: $(BENCH_STAMP)
+	$(BIN)/python bench/warc_bench.py $(WARC_BENCH_ARGS)

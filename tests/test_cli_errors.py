@@ -69,7 +69,8 @@ def test_downgrade_to_no_such_revision(env: dict[str, str]) -> None:
     proc = repub("db", "downgrade", "nosuchrev", env=env)
     assert proc.returncode == 3
     assert one_line(proc) == ("repub: cannot downgrade the database to 'nosuchrev': no such revision "
-                              "(known: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010)")
+                              "(known: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010, "
+                              "0011, 0012)")
     assert proc.stdout == ""
 
 
@@ -220,3 +221,32 @@ def test_a_count_beyond_what_the_database_holds_is_a_usage_error(
     assert done.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"repub {argv[0]}: error: argument {argv[1]}: must be at most 1000000000: '99999999999999999999'")
+
+
+def test_a_sigterm_hidden_by_a_librarys_failing_cleanup_is_still_an_interrupt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGTERM raises KeyboardInterrupt wherever the process is; inside anyio's cancel scopes (httpx)
+    the scope's own exit then fails and hides it (seen: `repub import` killed mid-fetch printed a
+    traceback). The command line still says "interrupted" and exits 130, and only after a SIGTERM."""
+    import argparse
+
+    import repub.cli.articles as articles
+
+    def killed_mid_fetch(args: argparse.Namespace) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler raises KeyboardInterrupt here
+        except KeyboardInterrupt:
+            # as anyio does: its own error, the interrupt only its implicit context
+            raise RuntimeError("Attempted to exit cancel scope in a different task")  # noqa: B904
+        return 0
+
+    def failing(args: argparse.Namespace) -> int:
+        raise RuntimeError("a bug, not an interrupt")
+
+    monkeypatch.setenv("REPUB_DB", str(tmp_path / "repub.db"))
+    monkeypatch.setattr(articles, "cmd_show", killed_mid_fetch)
+    assert main(["show", "https://example.org/a"]) == 130
+    assert capsys.readouterr().err == "repub: interrupted\n"
+    monkeypatch.setattr(articles, "cmd_show", failing)  # no SIGTERM this time: the error is not hidden
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["show", "https://example.org/a"])

@@ -44,6 +44,7 @@ CASE_URL = (
 RT_URL = "https://www.rt.com/op-ed/504399-russia-china-military-alliance-washington/"
 RT_PATH = "/www.rt.com/op-ed/504399-russia-china-military-alliance-washington/"
 RT_PAGE = FIXTURE_SITES / RT_PATH.strip("/") / "index.html"
+CASE_PAGE = FIXTURE_SITES / CASE_URL.removeprefix("https://") / "index.html"
 TMS = "https://www.transcend.org/tms"
 ROBOTS = b"User-agent: *\nDisallow: /tms/wp-admin/\n"
 
@@ -275,8 +276,20 @@ def cases(world: World) -> dict[tuple[str, int], Case]:
         ("search", 3): Case(("search", "nato", *missing)),
         ("export", 0): Case(("export", "--format", "jsonl")),
         ("export", 1): Case(("export", "--format", "csv", "-o", str(world.files / "no-such-dir" / "x.csv"))),
-        ("export", 2): Case(("export", "--query", "nato")),  # no --format
+        ("export", 2): Case(("export", "--warc", str(world.files / "out.warc.gz"), "--query", "nato")),
         ("export", 3): Case(("export", "--format", "jsonl", *missing)),
+        ("copies", 0): Case(("copies", RT_URL)),
+        ("copies", 1): Case(("copies", "https://www.rt.com/op-ed/000-no-such-page/")),
+        ("copies", 2): Case(("copies",)),
+        ("copies", 3): Case(("copies", RT_URL, *missing)),
+        ("trace", 0): Case(("trace", CASE_URL)),
+        ("trace", 1): Case(("trace", "https://www.rt.com/op-ed/000-no-such-page/")),
+        ("trace", 2): Case(("trace", CASE_URL, "--no-such-option")),
+        ("trace", 3): Case(("trace", CASE_URL, *missing)),
+        ("match", 0): Case(("match", str(CASE_PAGE), "--url", CASE_URL)),
+        ("match", 1): Case(("match", str(world.files / "no-such-page.html"), "--url", CASE_URL)),
+        ("match", 2): Case(("match", str(CASE_PAGE))),
+        ("match", 3): Case(("match", str(CASE_PAGE), "--url", CASE_URL, *missing)),
     }
     for command in all_commands():  # 4: the run lock held; 141: stdout closed, on the case that exits 0
         if (command, 4) in PAIRS:

@@ -14,6 +14,7 @@ import pytest
 
 from fixturedata import Fixture, all_fixtures, fixture_for, fixture_hosts
 from repub.cli import main
+from repub.reuse import compare
 from webserver import TestWeb
 
 CASE_URL = (
@@ -64,6 +65,8 @@ def test_import_tms_copy_and_rt_original(env: Path, capsys: pytest.CaptureFixtur
     tms, rt = fixture_for(CASE_URL), fixture_for(RT_URL)
     assert_record(copy, tms)
     assert_record(original, rt)
+    measured = compare(copy["body_text"], original["body_text"])
+    assert (measured.similarity, measured.coverage) == (1.0, 1.0)  # TMS carries RT's text whole
     # once fetched, the original's own date (with its time) is shown; the copy's printed date is kept too
     assert copy["original"] == {
         "url": RT_URL,
@@ -73,8 +76,11 @@ def test_import_tms_copy_and_rt_original(env: Path, capsys: pytest.CaptureFixtur
         "evidence": [
             {"kind": "go-to-original", "detail": {"url": RT_URL, "text": "Go to Original – rt.com"}},
             {"kind": "byline-credit", "detail": {"outlet": "RT", "text": tms.expected["byline"]}},
+            # and its text is the original's (repub.reuse, measured on the two stored bodies)
+            {"kind": "text-match", "detail": {"url": RT_URL, "similarity": measured.similarity,
+                                              "coverage": measured.coverage}},
         ],
-        "confidence": 0.98,
+        "confidence": 1.0,  # the whole text matching: text-match's strength is similarity x coverage
         "title": rt.expected["title"],
         "status": "ok",
         "error": None,
@@ -165,9 +171,10 @@ def test_show_and_list(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Tom Fowdy | RT - TRANSCEND Media Service" in text
     assert f"original:   {RT_URL} (RT, 2020-10-23T09:15:00Z)" in text
     # why it is taken for a copy, and how sure: each item of the evidence on a line of its own
-    assert (f"              confidence: 0.98\n"
+    assert (f"              confidence: 1.00\n"
             f"              evidence: go-to-original: \"Go to Original – rt.com\" ({RT_URL})\n"
             f"              evidence: byline-credit: \"Tom Fowdy | RT - TRANSCEND Media Service\" (RT)\n"
+            f"              evidence: text-match: ({RT_URL}, similarity 1.0, coverage 1.0)\n"
             ) in text
     assert run(capsys, "show", "https://www.transcend.org/tms/nope/")[0] == 1
 

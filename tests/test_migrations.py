@@ -25,12 +25,14 @@ from repub.store.searchindex import SQLITE_TABLES, not_the_index
 TABLES_0001 = {"articles", "article_versions", "url_aliases", "fetch_log"}
 TABLES_0003 = TABLES_0001 | {"runs", "raw_pages", "article_events"}
 TABLES_0004 = TABLES_0003 | {"queue", "host_slots"}
-TABLES = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
+TABLES_0008 = TABLES_0003 | {"host_slots"}  # 0008: the work queue is procrastinate's (PostgreSQL only)
+TABLES_0010 = TABLES_0008 | {"warc_files"}  # 0010: WARC import progress
+TABLES = TABLES_0010 | {"fingerprints", "fingerprint_bands"}  # 0011: text reuse
 ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers",
                  "procrastinate_workers"}
 SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0009) adds its tables
 SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0009
-HEAD = "0010"
+HEAD = "0012"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -64,6 +66,7 @@ def test_up_down_up(tmp_path: Path) -> None:
         "ix_url_aliases_article_id", "ix_fetch_log_url", "ix_fetch_log_fetched_at", "ix_fetch_log_run_id",
         "ix_runs_started_at", "ix_raw_pages_article_id",
         "ix_article_events_article_id", "ix_article_events_at",
+        "ix_raw_pages_warc_payload_digest",
     } | SEARCH_INDEXES
     engine = create_engine(url)
     try:
@@ -71,12 +74,20 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
-    downgrade(url, "0008")  # 0009's search index goes: its tables, indexes and triggers
-    assert _tables(path) == TABLES
+    downgrade(url, "0010")  # 0011's tables go
+    assert _tables(path) == TABLES_0010 | set(SQLITE_TABLES)
+    downgrade(url, "0009")  # one step down: 0010's table and raw-page columns go
+    assert _tables(path) == TABLES_0008 | set(SQLITE_TABLES)
+    with sqlite3.connect(path) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(raw_pages)")}
+    assert {"status_line", "headers", "warc_payload_digest"} & columns == set()
+    assert "ix_raw_pages_warc_payload_digest" not in _indexes(path)
+    downgrade(url, "0008")  # then 0009's search index goes: its tables, indexes and triggers
+    assert _tables(path) == TABLES_0008
     assert not _indexes(path) & SEARCH_INDEXES
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
-    downgrade(url, "0007")  # one step down: the home-made queue table is back, empty
+    downgrade(url, "0007")  # then the home-made queue table is back, empty
     assert _tables(path) == TABLES_0004
     downgrade(url, "0006")  # then 0007's columns go
     with sqlite3.connect(path) as conn:

@@ -8,6 +8,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_RECEIVED: list[int] = []  # the SIGTERMs turned into KeyboardInterrupt by the handler below
+
+
+def sigterm_received() -> bool:
+    """Whether a SIGTERM was turned into KeyboardInterrupt: raised at any bytecode, it can land inside
+    a library's own cleanup (anyio's cancel scopes under httpx), which then fails with an error of
+    its own that hides the KeyboardInterrupt; the command line still reports that as interrupted."""
+    return bool(_RECEIVED)
+
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
@@ -17,11 +26,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
     (a test runner's thread) nothing changes."""
 
     def handler(signum: int, frame: object) -> None:
+        _RECEIVED.append(signum)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _RECEIVED.clear()
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield

@@ -16,6 +16,7 @@ from .fetch import fetch_page
 from .fetch.types import Page
 from .normalize import canonical_url, normalize, utc_now
 from .normalize.types import Record
+from .reuse.fingerprint import Fingerprint, fingerprint
 from .store import FetchLogEntry, SaveResult, Store
 from .store.history import PreparedRaw, RawBody
 from .store.save import SaveItem
@@ -117,6 +118,7 @@ class Importer:
         return self.store.save_article(
             record, fetched_at=item.fetched_at, aliases=item.aliases, http_status=item.http_status,
             etag=item.etag, last_modified=item.last_modified, outlet=outlet, raw=item.raw,
+            fingerprint=fingerprint(record.body_text),
         )
 
     def original_to_follow(self, copy: Record) -> str | None:
@@ -166,12 +168,14 @@ def save_item(
     record: Record, page: Page, *, requested_url: str | None = None, outlet: str | None = None,
     raw: PreparedRaw | None = None, stub_original: bool = False, copy_id: int | None = None,
     copy_url: str | None = None, original_url: str | None = None, content_hash: str | None = None,
+    fingerprint: Fingerprint | None = None,
 ) -> SaveItem:
     """What ``save_record`` stores for ``page``, for ``Store.save_many``. ``raw``: the page already
     prepared (``repub.store.history.prepare_raw``, e.g. in a worker process). A copy passes
     ``stub_original``; an original fetched for a copy passes the copy and the URL it names (see
     ``SaveItem``): one transaction for what took three. ``content_hash``: the record's, when it was
-    computed already (``repub.store.content_hash``, e.g. in a worker process)."""
+    computed already (``repub.store.content_hash``, e.g. in a worker process); ``fingerprint``
+    likewise (``repub.reuse.fingerprint``)."""
     return SaveItem(
         record,
         page.fetched_at,
@@ -187,11 +191,13 @@ def save_item(
         copy_url=copy_url,
         original_url=original_url,
         content_hash=content_hash,
+        fingerprint=fingerprint,
     )
 
 
 def _raw_body(page: Page) -> RawBody:
-    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset,
+                   status_line=page.status_line or None, headers=page.raw_headers or None)
 
 
 def fetch_log_entry(outcome: Page | FetchError, run_id: int | None) -> FetchLogEntry:

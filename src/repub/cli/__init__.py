@@ -28,11 +28,12 @@ from .common import (
     error,
     exit_codes_help,
     sigterm_as_interrupt,
+    sigterm_received,
 )
 
 # import, show, list, extract, db | ingest, runs, sources | resync, history, diff, changes, ... | rules
-# | worker, queue | serve, search | export
-COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue", "web", "export"]
+# | worker, queue | serve, search | export | copies, trace, match
+COMMAND_MODULES = ["articles", "ingest", "resync", "rules", "queue", "web", "export", "reuse"]
 # command -> the module registering it (tests/test_cli_startup.py checks it against the modules); a
 # command missing here, or no longer where it says, still works: the parser then registers them all.
 COMMANDS = {
@@ -44,6 +45,7 @@ COMMANDS = {
     "worker": "queue", "queue": "queue",
     "serve": "web", "search": "web",
     "export": "export",
+    "copies": "reuse", "trace": "reuse", "match": "reuse",
 }
 
 
@@ -90,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception:
+        if not sigterm_received():
+            raise
+        error("interrupted")  # the SIGTERM's KeyboardInterrupt, hidden by a library's failing cleanup
         return EXIT_INTERRUPTED
 
 

@@ -15,6 +15,7 @@ from ..store.history import MOVED_TO
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     JSON_HELP,
     add_command,
     add_db_option,
@@ -26,14 +27,18 @@ from .common import (
     settings_from,
     stored_article,
 )
+from .warc import add_import_options, cmd_import_warc
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
-    imp = add_command(commands, "import", "fetch URLs and their originals into the database")
-    imp.add_argument("urls", nargs="+", metavar="URL")
+    imp = add_command(commands, "import", "fetch URLs and their originals into the database", description=(
+        "Fetch URLs and their originals into the database; with --warc FILE..., store the pages of\n"
+        "WARC files instead, as if fetched when their records say (docs/warc.md)."))
+    imp.add_argument("urls", nargs="*", metavar="URL")
     imp.add_argument("--json", action="store_true", help="one JSON object per line per stored article")
     imp.add_argument("--no-follow-original", action="store_true", help="do not fetch the originals")
+    add_import_options(imp)
     add_db_option(imp)
     add_network_options(imp)
     imp.set_defaults(run=cmd_import)
@@ -69,6 +74,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if bool(args.urls) == bool(args.warc):
+        error("import: give URLs to fetch, or --warc FILE... to read (not both)")
+        return EXIT_USAGE
+    if args.warc:
+        return cmd_import_warc(args)
     settings = settings_from(args)
     failed = 0
     with open_store(settings) as store:

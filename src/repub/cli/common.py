@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RepubError
 from ..interrupt import sigterm_as_interrupt as sigterm_as_interrupt  # the commands' own, re-exported
+from ..interrupt import sigterm_received as sigterm_received
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -42,7 +43,8 @@ EXIT_MEANS = {
     EXIT_PIPE: "the output was closed early (e.g. | head): stopped quietly",
 }
 FAILED_MEANS = {
-    "import": "some URL could not be imported (one line each on stderr)",
+    "import": "some URL could not be imported, or some WARC file could not be read to its end "
+              "(one line each on stderr)",
     "show": "the URL is not in the database",
     "extract": "the file cannot be read",
     "ingest": "the run could not proceed (no start point could be fetched)",
@@ -54,6 +56,9 @@ FAILED_MEANS = {
     "diff": "the URL is not in the database, a version does not exist, or an original was never fetched",
     "rules test": "some page does not give its expected record, or there is no page to test",
     "export": "the output file cannot be written (none is left behind)",
+    "copies": "the URL is not in the database",
+    "trace": "the URL is not in the database",
+    "match": "the file cannot be read, or holds no article",
 }
 _WITH_DB = (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE)
 # The codes each command can exit with (tests/test_exit_codes.py checks them against the README).
@@ -81,6 +86,9 @@ EXIT_CODES: dict[str, tuple[int, ...]] = {
     "serve": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
     "search": (EXIT_OK, EXIT_USAGE, EXIT_CONFIG, EXIT_PIPE),
     "export": _WITH_DB,
+    "copies": _WITH_DB,
+    "trace": _WITH_DB,
+    "match": _WITH_DB,
 }
 AGE_FORMAT = "a number and a unit s, m, h, d or w (90s, 30m, 24h, 7d, 2w);\n  a bare number is hours"
 JSON_HELP = "one JSON object per line instead of text"

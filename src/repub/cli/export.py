@@ -1,7 +1,8 @@
 """``repub export``: stored articles out as a file, streamed (docs/web.md).
 
 One command, one output format per run: ``--format jsonl|csv`` (the ``--json`` record of each article,
-as ``repub serve``'s export links give it); other outputs join the same mutually exclusive group.
+as ``repub serve``'s export links give it) or ``--warc OUT`` (the kept raw pages as a WARC file,
+``repub.cli.warc``; docs/warc.md).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import argparse
 import os
 import sys
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .common import (
@@ -23,28 +23,26 @@ from .common import (
     open_store,
     settings_from,
 )
+from .ingest import _since as since_time  # the one date rule of the command line
 from .web import add_search_filters
 
 
-def since_time(text: str) -> datetime:
-    """``2024-07-01`` (midnight UTC) or an ISO date-time (UTC when no zone is given): an argparse type."""
-    try:
-        value = datetime.fromisoformat(text) if "T" in text or " " in text else None
-        if value is None:
-            day = date.fromisoformat(text)
-            value = datetime(day.year, day.month, day.day)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD or ISO date-time): {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    exp = add_command(commands, "export", "write stored articles out as JSON Lines or CSV", description=(
+    exp = add_command(commands, "export", "write stored articles out as JSON Lines, CSV or WARC",
+                      description=(
         "Write stored articles out, streamed (constant memory however many): --format jsonl (one\n"
-        "--json record a line, as `repub list --json`) or csv (the same record flattened one level).\n"
-        "Filters as `repub search`; --query takes the search language (docs/web.md)."))
+        "--json record a line, as `repub list --json`) or csv (the same record flattened one level);\n"
+        "filters as `repub search`, --query takes the search language (docs/web.md). Or --warc OUT:\n"
+        "the kept raw pages as a WARC file, a warcinfo record then a response record per page (status\n"
+        "line and headers as received, WARC-Date = fetch time), with --with-records a metadata record\n"
+        "per page holding its record as JSON; filters --site and --since only (docs/warc.md)."))
     out = exp.add_mutually_exclusive_group(required=True)
     out.add_argument("--format", choices=("jsonl", "csv"), help="JSON Lines or CSV of the --json record")
+    out.add_argument("--warc", type=Path, metavar="OUT",
+                     help="a WARC file of the kept raw pages (OUT.warc.gz: gzip per record; OUT.warc: plain)")
+    exp.add_argument("--with-records", action="store_true",
+                     help="with --warc: a metadata record (application/json) after each response: the "
+                          "article's record")
     exp.add_argument("-o", "--output", type=Path, metavar="FILE",
                      help="write to FILE (whole or not at all: a failed export leaves none); default stdout")
     exp.add_argument("--query", "-q", default="", metavar="Q", help="only the articles this search finds")
@@ -56,7 +54,23 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     exp.set_defaults(run=cmd_export)
 
 
+_WARC_FILTERS = ("site", "since")  # what a WARC export can select by (its raw pages)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.warc is not None:
+        other = [name for name in ("query", "kind", "status", "published_from", "published_to", "diverged",
+                                   "output") if getattr(args, name, None)]
+        if other:
+            error(f"--warc selects by {' and '.join('--' + f for f in _WARC_FILTERS)} only, not "
+                  f"{', '.join('--' + n.replace('_', '-') for n in other)}")
+            return EXIT_USAGE
+        from .warc import cmd_export_warc
+
+        return cmd_export_warc(args)
+    if args.with_records:
+        error("--with-records goes with --warc")
+        return EXIT_USAGE
     from .. import export as out
     from ..store.search import FilterError, SearchQuery, iter_views
     from ..store.searchquery import QuerySyntaxError

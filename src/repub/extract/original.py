@@ -46,6 +46,7 @@ from repub.extract.provenance import (
     is_article_url,
     line_evidence,
     mirror_of,
+    names_outlet,
     outlet_name,
     same_outlet,
     title_evidence,
@@ -200,7 +201,7 @@ def _choose(evidence: list[Evidence], published: PageDate | None) -> OriginalRef
     primary = ordered[0]
     wire = next((e for e in ordered if e.kind in _CREDITS and _is_agency(e.outlet)), None)
     if (primary.kind in ("canonical", "syndication-source") and wire is not None and primary.url
-            and not _names(primary.url, wire.outlet)):
+            and not names_outlet(primary.url, wire.outlet)):
         primary = wire  # the canonical names an intermediate syndicator of the wire's story
     url = primary.url
     outlet = primary.outlet
@@ -220,20 +221,12 @@ def _agree(item: Evidence, url: str | None, outlet: str | None) -> bool:
     if item.url and url:
         return item.url == url
     if item.outlet and url and not item.url:
-        return _names(url, item.outlet)
+        return names_outlet(url, item.outlet)
     if item.url and outlet and not url:
-        return _names(item.url, outlet)
+        return names_outlet(item.url, outlet)
     return agrees(item, url, outlet)
 
 
-def _names(url: str, outlet: str | None) -> bool:
-    """Whether ``url`` is on the site of the outlet called ``outlet``."""
-    if not outlet:
-        return False
-    known = find_outlet(outlet)
-    if known is not None:
-        return known.owns(url)
-    return Site(url).is_named(outlet)
 
 
 def _is_agency(name: str | None) -> bool:

@@ -127,6 +127,16 @@ class Site:
         return key == _compact(own)
 
 
+def names_outlet(url: str, outlet: str | None) -> bool:
+    """Whether ``url`` is on the site of the outlet called ``outlet`` ("Forbes", "forbes.com")."""
+    if not outlet:
+        return False
+    known = find_outlet(outlet)
+    if known is not None:
+        return known.owns(url)
+    return Site(url).is_named(outlet)
+
+
 def same_outlet(a: str, b: str) -> bool:
     """Whether two URLs (or hosts) are on one outlet's sites: one registrable domain, or hosts the outlets
     data gives to the same outlet. ``foo.example.org`` and ``bar.example.com`` are two outlets."""

@@ -216,9 +216,13 @@ class Fetcher:
             return Page(url=url, final_url=progress.url, status=status, headers=headers,
                         content_type=content_type, charset=charset, body=body, text=text,
                         fetched_at=progress.fetched_at, elapsed=time.monotonic() - progress.started,
-                        redirects=tuple(progress.passed), permanent_redirect=progress.permanent)
+                        redirects=tuple(progress.passed), permanent_redirect=progress.permanent,
+                        status_line=f"{response.http_version} {phrase}".strip(),
+                        raw_headers=tuple((k.decode("latin-1"), v.decode("latin-1"))
+                                          for k, v in response.headers.raw))
 
-        reason = f"HTTP {status} {response.reason_phrase or httpx.codes.get_reason_phrase(status)}".strip()
+        phrase = f"{status} {response.reason_phrase or httpx.codes.get_reason_phrase(status)}"
+        reason = f"HTTP {phrase}".strip()
         if status == 304:
             if _CONDITIONAL & {name.lower() for name in sent}:
                 return page(mime)

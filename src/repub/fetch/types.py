@@ -43,6 +43,10 @@ class Page:
     # The last URL in ``redirects`` that answered 301/308: the page says it has moved for good (resync
     # records the move); None when every hop was temporary (302/303/307) or there was none.
     permanent_redirect: str | None = None
+    # The response as received, for a WARC record (``repub export --warc``): "HTTP/1.1 200 OK" and the
+    # headers in order with their own case (``headers`` above is lower-cased, one value per name).
+    status_line: str = ""
+    raw_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def etag(self) -> str | None:

@@ -32,6 +32,7 @@ from ..procs import warm_up as _warm_up
 if TYPE_CHECKING:
     from ..fetch.types import Page
     from ..normalize.types import Record
+    from ..reuse.fingerprint import Fingerprint
     from ..store.history import PreparedRaw, RawBody
 
 log = logging.getLogger("repub.ingest")
@@ -45,7 +46,7 @@ T = TypeVar("T")
 # the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
 # worker on the run's first page of a site without rules, and its memory is shared.
 WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
-                  "repub.fetch.charset",
+                  "repub.fetch.charset", "repub.reuse.fingerprint",
                   "trafilatura"]
 
 
@@ -95,6 +96,7 @@ class Prepared:
     record: Record
     content_hash: str
     raw: PreparedRaw
+    fingerprint: Fingerprint  # of the body: the text-reuse index's signature (repub.reuse)
 
 
 def prepare_in_worker(html: str | None, final_url: str, raw: RawBody, content_type: str = ""
@@ -103,6 +105,7 @@ def prepare_in_worker(html: str | None, final_url: str, raw: RawBody, content_ty
     ``html`` None: the text is decoded here from ``raw`` as the fetcher decoded it (``decode_html``),
     so only the bytes cross the process boundary."""
     from ..fetch.charset import decode_html
+    from ..reuse.fingerprint import fingerprint
     from ..store import content_hash
     from ..store.history import prepare_raw
     from ..store.save import content_of
@@ -112,7 +115,8 @@ def prepare_in_worker(html: str | None, final_url: str, raw: RawBody, content_ty
     record, error = extract_in_worker(html, final_url)
     if record is None:
         return None, error
-    return Prepared(record, content_hash(content_of(record)), prepare_raw(raw)), None
+    digest = content_hash(content_of(record))
+    return Prepared(record, digest, prepare_raw(raw), fingerprint(record.body_text)), None
 
 
 def prepare_page(page: Page) -> Prepared:
@@ -130,7 +134,8 @@ def _prepared(outcome: tuple[Prepared | None, str | None]) -> Prepared:
 def _raw(page: Page) -> RawBody:
     from ..store.history import RawBody
 
-    return RawBody(url=page.final_url, body=page.body, encoding=page.charset)
+    return RawBody(url=page.final_url, body=page.body, encoding=page.charset,
+                   status_line=page.status_line or None, headers=page.raw_headers or None)
 
 
 def _init_worker(run_pid: int) -> None:

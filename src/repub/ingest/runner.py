@@ -329,7 +329,7 @@ class Ingest:
             self._writer_().log(rejected_log_entry(page, err, self.run_id))
             raise
         item = save_item(ready.record, page, requested_url=requested_url, raw=ready.raw,
-                         content_hash=ready.content_hash, **link)
+                         content_hash=ready.content_hash, fingerprint=ready.fingerprint, **link)
         return ready.record, await self._writer_().save(item, self._count)
 
     async def _import(self, source: Source, url: str) -> None:

@@ -30,6 +30,7 @@ from ..extract import extract
 from ..fetch import Page
 from ..normalize import normalize, utc_now
 from ..pipeline import Importer, fetch_log_entry
+from ..reuse.fingerprint import fingerprint
 from ..store import FetchLogEntry, Store
 from ..store.history import (
     Target,
@@ -300,7 +301,8 @@ def reextract(
         try:
             record = normalize(extract(stored.text, stored.url))
             saved = store.save_article(
-                record, fetched_at=utc_now(), aliases=[stored.article_url], checked=False
+                record, fetched_at=utc_now(), aliases=[stored.article_url], checked=False,
+                fingerprint=fingerprint(record.body_text),
             )
         except RepubError as err:
             report.failed += 1

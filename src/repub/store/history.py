@@ -56,6 +56,11 @@ class RawBody:
     url: str  # the real final URL
     body: bytes
     encoding: str  # the charset the text was decoded with
+    # What a WARC response record needs besides the body (``repub export --warc``): the status line
+    # and the response headers as received, in order; None when not known.
+    status_line: str | None = None
+    headers: tuple[tuple[str, str], ...] | None = None
+    warc_payload_digest: str | None = None  # of the WARC record the page was imported from
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class PreparedRaw:
     data: bytes  # the body, compressed
     size: int  # uncompressed bytes
     compression: str = COMPRESSION
+    status_line: str | None = None
+    headers: tuple[tuple[str, str], ...] | None = None
+    warc_payload_digest: str | None = None
 
 
 def prepare_raw(raw: RawBody) -> PreparedRaw:
@@ -79,7 +87,8 @@ def prepare_raw(raw: RawBody) -> PreparedRaw:
     every page of an import pays it."""
     return PreparedRaw(url=raw.url, encoding=raw.encoding or "utf-8",
                        digest=hashlib.sha256(raw.body).hexdigest(),
-                       data=_zstd().compress(raw.body), size=len(raw.body))
+                       data=_zstd().compress(raw.body), size=len(raw.body), status_line=raw.status_line,
+                       headers=raw.headers, warc_payload_digest=raw.warc_payload_digest)
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,7 @@ def save_raw_page(store: Store, article_id: int, *, url: str, body: bytes, encod
 
 
 _RAW = RawPage.__table__
-_RAW_KEPT = sa.select(_RAW.c.id, _RAW.c.last_seen_at).where(
+_RAW_KEPT = sa.select(_RAW.c.id, _RAW.c.first_seen_at, _RAW.c.last_seen_at, _RAW.c.status_line).where(
     _RAW.c.article_id == sa.bindparam("b_id"), _RAW.c.body_hash == sa.bindparam("b_hash"))
 
 
@@ -185,20 +194,34 @@ def keep_raw_page(conn: sa.Connection, article_id: int, raw: RawBody | PreparedR
                   new: bool = False) -> bool:
     """``save_raw_page`` on an open transaction (``new``: the article was just made, so nothing is kept
     for it yet). The same bytes seen again only move their row's last_seen_at (and URL). True if kept
-    anew."""
+    anew. A row keeps the status line and headers of its first fetch (its first_seen_at, a WARC's
+    WARC-Date): the same bytes seen earlier than that (an older WARC imported later) or a row that had
+    none (kept before migration 0010) take the new ones."""
     page = raw if isinstance(raw, PreparedRaw) else prepare_raw(raw)
+    fetch = _fetch_columns(page)
     if not new:
         kept = conn.execute(_RAW_KEPT, {"b_id": article_id, "b_hash": page.digest}).first()
         if kept is not None:
-            conn.execute(_RAW.update().where(_RAW.c.id == kept.id).values(
-                last_seen_at=max(kept.last_seen_at, at), url=page.url))
+            values: dict[str, Any] = {"last_seen_at": max(kept.last_seen_at, at), "url": page.url}
+            earlier = at < kept.first_seen_at
+            if earlier:
+                values["first_seen_at"] = at
+            if page.status_line is not None and (earlier or kept.status_line is None):
+                values.update(fetch)
+            conn.execute(_RAW.update().where(_RAW.c.id == kept.id).values(values))
             return False
     conn.execute(_RAW.insert(), {
         "article_id": article_id, "url": page.url, "body_hash": page.digest, "encoding": page.encoding,
         "compression": page.compression, "body": page.data, "size": page.size, "first_seen_at": at,
-        "last_seen_at": at,
+        "last_seen_at": at, **fetch,
     })
     return True
+
+
+def _fetch_columns(page: PreparedRaw) -> dict[str, Any]:
+    headers = None if page.headers is None else [list(pair) for pair in page.headers]
+    return {"status_line": page.status_line, "headers": headers,
+            "warc_payload_digest": page.warc_payload_digest}
 
 
 def raw_page_count(store: Store, url: str) -> int:

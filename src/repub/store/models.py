@@ -95,7 +95,7 @@ class Article(Base):
     # Why the row is taken for a copy: [{"kind", "detail"}] (repub.evidence), and how sure (0-1).
     original_evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     original_confidence: Mapped[float | None] = mapped_column(sa.Float)
-    # Added by migration 0010: the site's own desk or team that signs the page when no person does
+    # Added by migration 0012: the site's own desk or team that signs the page when no person does
     # ("Redaktion"). NULL on rows extracted before it existed: read back as [].
     org_authors: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
@@ -179,8 +179,15 @@ class RawPage(Base):
     compression: Mapped[str] = mapped_column(sa.String(16))  # "zstd" ("zlib" before 2026-11-26)
     body: Mapped[bytes] = mapped_column(sa.LargeBinary)
     size: Mapped[int]  # uncompressed bytes
-    first_seen_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]  # the fetch (or WARC capture) that gave these bytes: a WARC's WARC-Date
     last_seen_at: Mapped[datetime]
+    # What a WARC response record needs besides the body (migration 0010; rows kept before have none):
+    # the status line and the response headers as received, in order, [[name, value], ...].
+    status_line: Mapped[str | None] = mapped_column(sa.String(255))
+    headers: Mapped[list[list[str]] | None] = mapped_column(sa.JSON)
+    # WARC-Payload-Digest of the record a page was imported from (``repub import --warc``): a revisit
+    # record names its payload by this digest.
+    warc_payload_digest: Mapped[str | None] = mapped_column(sa.String(128), index=True)
 
 
 class ArticleEvent(Base):
@@ -216,3 +223,59 @@ class HostSlot(Base):
     robots_text: Mapped[str | None] = mapped_column(sa.Text)
     robots_error_kind: Mapped[str | None] = mapped_column(sa.String(32))
     robots_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class WarcFile(Base):
+    """One WARC file given to ``repub import --warc``: how far its import got, so an interrupted one
+    resumes at ``offset`` (the start of the first record not yet committed) without duplicates.
+
+    A file is known by the sha256 of its first MiB (``head_sha256``): renamed or moved it is the same
+    file, and a file a crawler has since appended to resumes where it stopped. ``status``: running,
+    done, interrupted, failed (``error`` says why). ``counts``: records per outcome (stored, not-html,
+    truncated, ...), committed with the pages they count."""
+
+    __tablename__ = "warc_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    head_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(1024))  # the path it was last imported from
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    offset: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    records: Mapped[int] = mapped_column(default=0)
+    counts: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    pid: Mapped[int | None]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class Fingerprint(Base):
+    """The near-duplicate signature of one stored version's body (``repub.reuse.fingerprint``): MinHash
+    minimums over word shingles, the scheme that made them, and how many shingles the body has."""
+
+    __tablename__ = "fingerprints"
+    __table_args__ = (sa.UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    scheme: Mapped[str] = mapped_column(sa.String(64))
+    shingles: Mapped[int]
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    at: Mapped[datetime]
+
+
+class FingerprintBand(Base):
+    """The LSH index: one row per band key of an article's fingerprints (any version), so candidates
+    are found by key, never by comparing against every article. The primary key (band_key,
+    article_id) is the index the lookup reads, and the table is that index alone on SQLite (WITHOUT
+    ROWID). ``article_id`` has no foreign key on purpose: a foreign key makes every deletion of an
+    article (a stub folded into the page it redirects to) scan this, the largest table, for rows
+    pointing at it; the lookup joins ``articles``, so a row left behind finds nothing."""
+
+    __tablename__ = "fingerprint_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    band_key: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

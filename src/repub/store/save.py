@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Row
 from repub.errors import StoreError
 from repub.hosts import bare_host
 from repub.normalize.types import Record
+from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import original_values, record_values, stub_values
 from repub.store.history import (
     PreparedRaw,
@@ -30,6 +31,7 @@ from repub.store.history import (
     mark_copies_diverged,
 )
 from repub.store.models import Article, ArticleEvent, ArticleVersion, FetchLog, UrlAlias
+from repub.store.textreuse import index_and_link
 from repub.store.views import FetchLogEntry, SaveResult
 
 T = TypeVar("T")
@@ -97,6 +99,9 @@ class SaveItem:
     original_url: str | None = None
     # ``content_hash(content_of(record))`` when the caller computed it (off the writer thread)
     content_hash: str | None = None
+    # ``repub.reuse.fingerprint(record.body_text)`` when the caller computed it (in an extraction
+    # worker); computed here otherwise
+    fingerprint: Fingerprint | None = None
 
 
 def aware(value: datetime, name: str) -> datetime:
@@ -175,7 +180,8 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
             urls.append(found.url)  # found by an alias: the record's URL is the canonical one
             values["url"] = record.url
         values["outlet"] = outlet = item.outlet or outlet
-        values["first_seen_at"] = first_seen
+        # seen before the row's first sighting: a page from an older capture (a WARC imported later)
+        values["first_seen_at"] = min(first_seen, at)
         if item.checked and found.status == "gone":  # it answers again: say so in its history
             conn.execute(ArticleEvent.__table__.insert(), {"article_id": article_id, "at": at, "kind": "back",
                                                            "url": record.url})
@@ -202,9 +208,12 @@ def save_item(conn: Connection, item: SaveItem, content_hash: str) -> SaveResult
         # a stub (version 0) never had content, so no page is kept for it either
         keep_raw_page(conn, article_id, item.raw, at, new=found is None or found.version == 0)
     if item.stub_original and original_status is None:
-        original_id, original_status = _stub_original(conn, record, article_id, urls)
+        original_id, original_status = _stub_original(conn, record, article_id, urls, at)
     if item.original_url is not None:
         _link_copy(conn, item, article_id)
+    # after every link the page itself makes: its text may name an earlier original, or its copies
+    index_and_link(conn, record, article_id, version, changed=changed, new_article=found is None, at=at,
+                   fp=item.fingerprint)
     return SaveResult(article_id=article_id, created=found is None, changed=changed, version=version,
                       original_id=original_id, original_status=original_status if original_id else None)
 
@@ -276,7 +285,7 @@ def new_stub(conn: Connection, url: str, *, status: str, seen_at: datetime, outl
     return article_id, _link_waiting(conn, article_id, [url], outlet, new=True)
 
 
-def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list[str]
+def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list[str], at: datetime
                    ) -> tuple[int | None, str | None]:
     """The copy's original is not stored yet: a "pending" stub with what the copy printed, linked."""
     link = copy.original
@@ -284,7 +293,8 @@ def _stub_original(conn: Connection, copy: Record, copy_id: int, copy_urls: list
         return None, None
     # Nothing was found for link.url before the copy was written (save_item): only the copy's own
     # URLs, aliased since, can have taken it.
-    stub, linked = new_stub(conn, link.url, status="pending", seen_at=datetime.now(UTC), outlet=link.outlet,
+    # first seen when the copy naming it was fetched (a WARC's copy: its record's date)
+    stub, linked = new_stub(conn, link.url, status="pending", seen_at=at, outlet=link.outlet,
                             published_at=link.published_at, known_absent=link.url not in copy_urls)
     if not linked:  # the copy itself names link.url unlinked, so linking the waiting copies took it
         conn.execute(_UPDATE, {"b_id": copy_id, "original_id": stub})
@@ -305,4 +315,15 @@ def _link_copy(conn: Connection, item: SaveItem, original_id: int) -> None:
         copy_id = copies[0].id
     if target == copy_id:
         raise StoreError(f"{item.copy_url or copy_id} cannot be its own original")
-    conn.execute(_UPDATE, {"b_id": copy_id, "original_url": url, "original_id": target})
+    if not chosen_by_text(conn, copy_id, url):
+        conn.execute(_UPDATE, {"b_id": copy_id, "original_url": url, "original_id": target})
+
+
+def chosen_by_text(conn: Connection, copy_id: int, url: str) -> bool:
+    """Whether the copy's original is an earlier article its text matched, chosen over ``url`` (the
+    address its page gave): then linking ``url`` must not undo it (``repub.store.textreuse``)."""
+    row = conn.execute(sa.select(A.c.original_url, A.c.original_evidence).where(A.c.id == copy_id)).first()
+    if row is None or row.original_url in (None, url):
+        return False
+    return any(item.get("kind") == "text-match" and (item.get("detail") or {}).get("url") == row.original_url
+               for item in row.original_evidence or [])

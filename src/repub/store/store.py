@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from repub.errors import StoreError
 from repub.normalize.dates import instant
 from repub.normalize.types import Record, record_json
+from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import record_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
@@ -27,6 +28,7 @@ from repub.store.models import Article, ArticleVersion, FetchLog
 from repub.store.save import (
     SaveItem,
     aware,
+    chosen_by_text,
     content_of,
     exact_first,
     find_rows,
@@ -150,6 +152,7 @@ class Store:
         outlet: str | None = None,
         checked: bool = True,
         raw: RawBody | PreparedRaw | None = None,
+        fingerprint: Fingerprint | None = None,
     ) -> SaveResult:
         """Insert or update the article for ``record`` (found by its URL or any alias) in one transaction.
 
@@ -162,33 +165,43 @@ class Store:
         An original that gets a new version (not its first) marks its earlier copies diverged.
         ``raw``: the fetched page itself (or ``prepare_raw`` of it), kept compressed with the article
         (same transaction) unless the same bytes are already kept.
+        ``fingerprint``: ``repub.reuse.fingerprint(record.body_text)`` when the caller has it; the
+        version's fingerprint is stored and the page linked by its text either way (docs/reuse.md).
         """
         item = SaveItem(record, aware(fetched_at, "fetched_at"), tuple(aliases), http_status, etag,
-                        last_modified, outlet, checked, raw)
+                        last_modified, outlet, checked, raw, fingerprint=fingerprint)
         digest = content_hash(content_of(record))
         with self._begin() as conn:
             return save_item(conn, item, digest)
 
-    def save_many(self, items: Sequence[SaveItem], log: Sequence[FetchLogEntry] = ()
+    def save_many(self, items: Sequence[SaveItem], log: Sequence[FetchLogEntry] = (),
+                  then: Callable[[sa.Connection, Sequence[SaveResult | StoreError]], None] | None = None,
                   ) -> list[SaveResult | StoreError]:
         """``save_article`` for each item, and the ``log`` lines, in one transaction (a commit per page
         was most of the cost of an import). Each item runs in a SAVEPOINT: one that fails is rolled
         back alone (no row of it is kept) and comes back as its StoreError; the others are kept. A log
         line that cannot be written is skipped and reported, never failing the pages. If the
-        transaction itself fails (e.g. at commit), each item is retried in a transaction of its own."""
+        transaction itself fails (e.g. at commit), each item is retried in a transaction of its own.
+        ``then(conn, results)`` runs last in the same transaction (after the retries, in one of its
+        own): bookkeeping that must commit with the pages, e.g. how far a WARC file's import got."""
         digests = [i.content_hash or content_hash(content_of(i.record)) for i in items]  # outside the lock
         try:
             with self._begin() as conn:
                 _write_log_lines(conn, log)
-                return [self._save_nested(conn, item, digest)
-                        for item, digest in zip(items, digests, strict=True)]
+                results = [self._save_nested(conn, item, digest)
+                           for item, digest in zip(items, digests, strict=True)]
+                if then is not None:
+                    then(conn, results)
+                return results
         except StoreError:
-            if len(items) <= 1 and not log:
+            if len(items) <= 1 and not log and then is None:
                 raise
         results = [self._save_alone(item, digest) for item, digest in zip(items, digests, strict=True)]
-        if log:
+        if log or then is not None:
             with self._begin() as conn:
                 _write_log_lines(conn, log)
+                if then is not None:
+                    then(conn, results)
         return results
 
     @staticmethod
@@ -261,8 +274,9 @@ class Store:
                                        published_at=printed.original_published_at, known_absent=True)[0]
             if original_id == copy_id:
                 raise StoreError(f"{copy_url} cannot be its own original")
-            conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
-                         .values(original_url=original_url, original_id=original_id))
+            if not chosen_by_text(conn, copy_id, original_url):  # an earlier text match stays chosen
+                conn.execute(ARTICLES.update().where(ARTICLES.c.id == copy_id)
+                             .values(original_url=original_url, original_id=original_id))
 
     def log_fetch(self, entry: FetchLogEntry) -> None:
         with self._begin() as conn:

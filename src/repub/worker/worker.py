@@ -177,7 +177,7 @@ class Worker:
         link: dict[str, Any] = ({"copy_url": copy_url, "original_url": url, "outlet": outlet} if copy_url
                                 else {"stub_original": True})
         item = save_item(ready.record, page, requested_url=url, raw=ready.raw,
-                         content_hash=ready.content_hash, **link)
+                         content_hash=ready.content_hash, fingerprint=ready.fingerprint, **link)
         with self._log_lock:
             lines, self._log = self._log, []
         try:

@@ -6,8 +6,8 @@ before, read as []. Added in place (ALTER TABLE ... ADD COLUMN), never by rebuil
 PostgreSQL the generated ``search_vector`` of 0009 is dropped and made again after it (its statements,
 as 0009 froze them), so a migrated table keeps the columns in the order a fresh one has.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from types import ModuleType
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,252 @@
+"""Text reuse without a database: the fingerprint (pinned), the exact measure on real bodies, the
+decision's rules, and what a copy changed.
+
+Real bodies: the true article bodies of ../shared/bench/extraction (ground-truth.json): a Forbes
+article and LiveScience's own report of the same case (same names, same facts, other sentences), and
+FOX Business's and Barron's reports of one earnings release (they quote the same paragraph of it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from repub.evidence import Evidence, confidence
+from repub.reuse import compare, fingerprint, is_copy, shingles, words
+from repub.reuse.changes import changes
+from repub.reuse.compare import TextMatch
+from repub.reuse.decide import Candidate, Stored, choose, copies_of, which_first
+from repub.reuse.fingerprint import BANDS, MIN_SHINGLES, PERMUTATIONS, SCHEME
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUTH = Path(os.environ.get("REPUB_BENCH_DATA", ROOT.parent / "shared" / "bench" / "extraction")) / \
+    "ground-truth.json"
+FORBES = "a078b3656adc0295d0e37bd4f599342f4a0894da2451e0ef3038ac045434fef3"
+LIVESCIENCE = "bd673bd7988144f0ab7b9c5e19fed140fb5aaa30d8894cb045b72d3b79a7dc54"
+FOXBUSINESS = "51374560f40088e227f0053ff1bb0b8525d10a8d7bfbff1cd6033f42347fd85b"
+BARRONS = "f8ff621a0b9b7646cc0d57d37416feabba2bf78ef5dd0bfc5b080f9f97bbe584"
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def bodies() -> dict[str, str]:
+    if not TRUTH.exists():
+        pytest.fail(f"the benchmark's true bodies are needed: {TRUTH} (../shared/bench/extraction)")
+    truth = json.loads(TRUTH.read_text(encoding="utf-8"))
+    return {key: truth[key]["articleBody"] for key in (FORBES, LIVESCIENCE, FOXBUSINESS, BARRONS)}
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n") if p.strip()]
+
+
+# -- the fingerprint -----------------------------------------------------------------------------------
+
+
+def test_the_stored_digest_is_pinned() -> None:
+    # rensa's minimums and these band keys are stored: a release that changes them must fail here
+    fp = fingerprint("The council voted on Tuesday to keep the harbour open all winter, the mayor said. " * 3)
+    assert fp.scheme == SCHEME == "minhash-rensa0.5-w5-p128-r2-s17"
+    assert fp.shingles == 15
+    assert len(fp.signature) == 4 * PERMUTATIONS
+    assert fp.minimums()[:4] == (3251468471, 3310734078, 3229677433, 3238443230)
+    assert fp.bands == ()  # 15 shingles: too short to index (MIN_SHINGLES)
+    longer = fingerprint(" ".join(f"word{i}" for i in range(MIN_SHINGLES + 4)))
+    assert len(longer.bands) == BANDS and len(set(longer.bands)) == BANDS
+    assert longer.bands[:2] == (116759350370226434, 507135323264145377)
+
+
+def test_typographic_quotes_dashes_and_case_change_nothing() -> None:
+    plain = 'He said "It\'s over" - and left. The END of a 10-year feud between the two families.'
+    curly = "He said “It’s over” – and left. The end of a 10—year feud between the two families."
+    assert words(plain) == words(curly)
+    assert fingerprint(plain) == fingerprint(curly)
+
+
+def test_an_empty_body_has_an_empty_fingerprint() -> None:
+    fp = fingerprint("")
+    assert (fp.shingles, fp.signature, fp.bands) == (0, b"", ())
+
+
+# -- the exact measure on real bodies ---------------------------------------------------------------------
+
+
+def test_a_cut_copy_with_a_header_and_a_disclaimer_is_a_copy(bodies: dict[str, str]) -> None:
+    original = paragraphs(bodies[FORBES])
+    kept = original[:10]  # the last five paragraphs cut
+    copy = "\n\n".join(["By Staff Writer | Forbes – Daily Repost",
+                        "The views expressed are the author's own.",
+                        "19 Nov 2019 – " + kept[0], *kept[1:], "Share this: Facebook Twitter Email"])
+    match = compare(copy, bodies[FORBES])
+    words_kept = sum(len(p.split()) for p in kept) / sum(len(p.split()) for p in original)
+    assert abs(match.coverage - words_kept) < 0.05  # the share of the original's text it carries
+    assert match.share > 0.95  # almost all of it is the original's
+    assert is_copy(match)
+    # LSH finds it: the two fingerprints share band keys
+    assert set(fingerprint(copy).bands) & set(fingerprint(bodies[FORBES]).bands)
+
+
+def test_two_outlets_reports_of_one_case_are_not_copies(bodies: dict[str, str]) -> None:
+    match = compare(bodies[LIVESCIENCE], bodies[FORBES])
+    assert not is_copy(match) and not is_copy(match.reverse())
+    assert max(match.coverage, match.share) < 0.1
+    # sharing a quoted earnings-release paragraph is not copying either
+    quoted = compare(bodies[FOXBUSINESS], bodies[BARRONS])
+    assert quoted.shared > 40
+    assert not is_copy(quoted) and not is_copy(quoted.reverse())
+    assert max(quoted.coverage, quoted.share) < 0.3
+
+
+def test_an_excerpt_that_is_mostly_the_originals_text_is_a_copy(bodies: dict[str, str]) -> None:
+    original = paragraphs(bodies[FORBES])
+    excerpt = "\n\n".join([*original[:5], "Read more at Forbes"])
+    match = compare(excerpt, bodies[FORBES])
+    assert 0.3 <= match.coverage < 0.5 and match.share > 0.9
+    assert is_copy(match)
+
+
+# -- the decision ----------------------------------------------------------------------------------------
+
+
+def stored(id_: int, url: str, published: str | None, *, original_id: int | None = None,
+           original_url: str | None = None, evidence: tuple[Evidence, ...] = ()) -> Stored:
+    return Stored(id=id_, url=url, published_at=published, first_seen_at=T0, original_id=original_id,
+                  original_url=original_url, evidence=evidence)
+
+
+FULL = TextMatch(similarity=0.9, coverage=0.95, share=0.95, shared=500)
+ORIGINAL = "https://www.forbes.com/sites/x/2019/11/18/duvet/"
+COPY = "https://www.repost.example.com/2019/11/duvet/"
+SYNDICATOR = "https://syndicator.example.org/duvet/"
+
+
+def test_no_link_back_the_earlier_article_of_another_site_is_the_original() -> None:
+    article = stored(1, ORIGINAL, "2019-11-19")
+    choice = choose(COPY, "2019-11-20", [], None, (None, None, None), [Candidate(article, FULL)], page_id=2)
+    assert choice is not None and choice.by_text
+    assert (choice.url, choice.original_id, choice.published_at) == (ORIGINAL, 1, "2019-11-19")
+    assert [e.to_json() for e in choice.evidence] == [
+        {"kind": "text-match", "detail": {"url": ORIGINAL, "similarity": 0.9, "coverage": 0.95}}]
+    assert choice.confidence == confidence(choice.evidence, ORIGINAL, choice.outlet)
+
+
+def test_a_later_article_or_one_of_the_same_site_or_a_partial_match_is_no_original() -> None:
+    later = stored(1, ORIGINAL, "2019-11-21")
+    same_site = stored(3, "https://www.repost.example.com/2019/11/other/", "2019-11-01")
+    weak = TextMatch(similarity=0.1, coverage=0.2, share=0.2, shared=80)
+    assert choose(COPY, "2019-11-20", [], None, (None, None, None),
+                  [Candidate(later, FULL), Candidate(same_site, FULL),
+                   Candidate(stored(4, ORIGINAL + "x", "2019-11-01"), weak)], page_id=2) is None
+
+
+def test_a_canonical_to_an_intermediate_syndicator_gives_way_to_the_earliest_matching_article() -> None:
+    canonical = Evidence("canonical", {"url": SYNDICATOR, "outlet": "syndicator.example.org"})
+    article = stored(1, ORIGINAL, "2019-11-19")
+    choice = choose(COPY, "2019-11-20", [canonical], None, (SYNDICATOR, "syndicator.example.org", None),
+                    [Candidate(article, FULL)], page_id=2)
+    assert choice is not None and (choice.url, choice.by_text) == (ORIGINAL, True)
+    assert [e.kind for e in choice.evidence] == ["canonical", "text-match"]  # all the evidence kept
+    # the canonical disagrees: it takes off half its strength
+    assert choice.confidence == round(0.9 * 0.95 * (1 - 0.8 / 2), 2)
+
+
+def test_a_go_to_original_link_stays_unless_the_text_match_is_dated_before_it() -> None:
+    link = Evidence("go-to-original", {"url": SYNDICATOR, "outlet": "Syndicator", "text": "Go to Original"})
+    article = stored(1, ORIGINAL, "2019-11-19")
+    kept = choose(COPY, "2019-11-20", [link], None, (SYNDICATOR, "Syndicator", None),
+                  [Candidate(article, FULL)], page_id=2)
+    assert kept is not None and (kept.url, kept.by_text) == (SYNDICATOR, False)
+    assert [e.kind for e in kept.evidence] == ["go-to-original", "text-match"]
+    dated = stored(5, SYNDICATOR, "2019-11-20")
+    earlier = choose(COPY, "2019-11-21", [link], dated, (SYNDICATOR, "Syndicator", None),
+                     [Candidate(article, FULL)], page_id=2)
+    assert earlier is not None and (earlier.url, earlier.by_text) == (ORIGINAL, True)
+
+
+def test_of_an_earlier_copy_and_the_original_the_original_wins() -> None:
+    original = stored(1, ORIGINAL, "2019-11-19")
+    earlier_copy = stored(3, "https://mirror.example.net/duvet/", "2019-11-19", original_id=1,
+                          original_url=ORIGINAL)
+    choice = choose(COPY, "2019-11-22", [], None, (None, None, None),
+                    [Candidate(earlier_copy, FULL), Candidate(original, FULL)], page_id=2)
+    assert choice is not None and choice.url == ORIGINAL
+
+
+def test_an_outlet_the_page_names_picks_its_article_among_the_matches() -> None:
+    line = Evidence("text-line", {"outlet": "Forbes", "text": "This article originally appeared on Forbes."})
+    other = stored(3, "https://mirror.example.net/duvet/", "2019-11-18")
+    forbes = stored(1, ORIGINAL, "2019-11-19")
+    choice = choose(COPY, "2019-11-22", [line], None, (None, "Forbes", None),
+                    [Candidate(other, FULL), Candidate(forbes, FULL)], page_id=2)
+    assert choice is not None and (choice.url, choice.outlet) == (ORIGINAL, "Forbes")
+
+
+def test_which_came_first_without_dates() -> None:
+    page, other = "https://a.example.com/x/", stored(1, "https://b.example.net/y/", None)
+    # nothing tells: the one stored first
+    assert which_first(page, None, [], other, FULL) == "other"
+    # the stored one names the page's outlet: it is the copy
+    naming = stored(1, "https://b.example.net/y/", None,
+                    evidence=(Evidence("text-line", {"outlet": "a.example.com",
+                                                     "text": "Source: a.example.com"}),))
+    assert which_first(page, None, [], naming, FULL) == "page"
+    # the stored one carries only part of the page's text and adds little: a cut copy
+    cut = TextMatch(similarity=0.6, coverage=0.95, share=0.62, shared=300)
+    assert which_first(page, None, [], other, cut) == "page"
+    # a dated article comes before an undated one...
+    assert which_first(page, "2020-01-02", [], other, FULL) == "page"
+    assert which_first(page, None, [], stored(1, "https://b.example.net/y/", "2020-01-02"), FULL) == "other"
+    # ...unless the undated one was stored before the other's day
+    seen = datetime(2019, 12, 30, tzinfo=UTC)
+    assert which_first(page, None, [], stored(1, "https://b.example.net/y/", "2020-01-02"), FULL,
+                       page_seen=seen) == "page"
+
+
+def test_an_original_stored_after_its_copy_claims_it() -> None:
+    original = stored(1, ORIGINAL, "2019-11-19")
+    copy = stored(2, COPY, "2019-11-20")
+    found = copies_of(original, [Candidate(copy, FULL.reverse())])
+    assert [(c.article.id, c.match.coverage) for c in found] == [(2, FULL.coverage)]
+    # a copy already linked to it, or a page of its own site, is not claimed again
+    assert copies_of(original, [Candidate(stored(2, COPY, "2019-11-20", original_id=1), FULL)]) == []
+    assert copies_of(original, [Candidate(stored(2, ORIGINAL + "amp/", "2019-11-20"), FULL)]) == []
+
+
+# -- what a copy changed ----------------------------------------------------------------------------------
+
+
+def test_changes_name_the_new_title_the_cut_paragraphs_and_the_added_lines(bodies: dict[str, str]) -> None:
+    original = paragraphs(bodies[FORBES])
+    copy = "\n\n".join(["The views expressed are the author's own.",
+                        "19 Nov 2019 – " + original[0], *original[1:13]])
+    got = changes("How This Man’s Bedding Gave Him ‘Feather Duvet Lung’", bodies[FORBES],
+                  "How this man's bedding gave him 'feather duvet lung'", copy)
+    assert got.title is None  # the same words: only case and quotes differ
+    assert got.cut == original[13:]
+    assert got.added == ["The views expressed are the author's own.", "19 Nov 2019"]
+    retitled = changes("A", bodies[FORBES], "Opinion: the duvet", bodies[FORBES])
+    assert retitled.to_json() == {"title": "Opinion: the duvet", "cut": [], "added": []}
+
+
+def test_shingles_of_a_short_text_are_its_words() -> None:
+    assert shingles("Breaking news") == {"breaking news"}
+    assert shingles("") == set()
+
+
+def test_two_times_are_ordered_as_instants_whatever_their_offsets() -> None:
+    from repub.reuse.decide import order
+
+    # 10:12 in New York is 14:12 UTC: after 12:00 UTC, though "10:12" < "12:00" as text
+    assert order("2023-11-02T10:12:16-04:00", "2023-11-02T12:00:00Z") == 1
+    assert order("2023-11-02T12:00:00Z", "2023-11-02T10:12:16-04:00") == -1
+    # late evening in New York is the next day in Berlin: the instants decide, not the days' text
+    assert order("2023-11-02T23:30:00-04:00", "2023-11-03T01:00:00+02:00") == 1
+    assert order("2023-11-02T14:12:16+00:00", "2023-11-02T10:12:16-04:00") == 0
+    # a day, a month, or a time without an offset: the days decide, the same day is a tie
+    assert order("2023-11-02", "2023-11-02T10:12:16-04:00") == 0
+    assert order("2023-11", "2023-12-01") == -1
+    assert order("2023-11-02T10:00:00", "2023-11-02T09:00:00") == 1
