@@ -12,7 +12,8 @@ Its README gives the scoring rules, implemented here as written there (``author_
 
 repub is scored as a user gets it: ``repub.extract.extract(html, url)`` then ``repub.normalize``, the
 page decoded the way a fetched page is (``repub.fetch.charset.decode_html`` on its bytes) and given its
-URL; authors are the record's people followed by its credits (agencies, outlets), joined with "; ";
+URL; authors are the record's people, else its org_authors (the site's own desk or team), followed by its
+credits (agencies, outlets), joined with "; ";
 the day is the calendar day of the record's ``published_at``. The peers get the page as their own
 evaluations give it (``str`` when it decodes as UTF-8, else bytes) and no URL, as the README measured
 them. Timing is CPU time of the extractor call only, pages in memory, one process: compare ratios
@@ -154,13 +155,14 @@ def repub_extractor() -> Callable[[Page], Output]:
     def run(page: Page) -> Output:
         html, _ = decode_html(page.raw)
         record = normalize(extract(html, page.url or NEUTRAL_URL))
-        names = list(record.authors) + list(getattr(record, "credits", None) or [])
+        # people, else the site's own desk or team that signs the page, then the agencies and outlets
+        names = list(record.authors) + list(record.org_authors) + list(record.credits)
         return Output(
             authors="; ".join(names) or None,
             day=record.published_at[:10] if record.published_at else None,
             body=record.body_text,
             extra={"byline": record.byline, "people": record.authors,
-                   "credits": list(getattr(record, "credits", None) or []),
+                   "credits": list(record.credits), "org_authors": list(record.org_authors),
                    "published_at": record.published_at, "title": record.title},
         )
 
@@ -199,7 +201,8 @@ def htmldate_extractor(extensive: bool) -> Callable[[Page], Output]:
 # name -> (fields it is scored on, factory, description)
 EXTRACTORS: dict[str, tuple[tuple[str, ...], Callable[[], Callable[[Page], Output]], str]] = {
     "repub": (FIELDS, repub_extractor,
-              "repub.extract.extract(html, url) + normalize; authors = people then credits"),
+              "repub.extract.extract(html, url) + normalize; authors = people, else org_authors, "
+              "then credits"),
     "trafilatura": (("authors",), trafilatura_authors,
                     "trafilatura bare_extraction(page, with_metadata=True).author"),
     "trafilatura-body": (("body",), trafilatura_body, "trafilatura extract(page bytes)"),

@@ -73,3 +73,30 @@ def test_the_pages_own_outlet_is_no_credit() -> None:
       <p class="byline">By Jane Doe, Reuters</p><p>LONDON (Reuters) - {TEXT}</p></article></body></html>"""
     assert extract(html, "https://www.reuters.com/markets/x").credits == []
     assert extract(html, URL).credits == ["Reuters"]
+
+
+def test_a_desk_signs_the_page_only_when_no_person_does() -> None:
+    head = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
+      "author": {"@type": "Organization", "name": "Redaktion Gelbe Liste"}}</script>"""
+    meta = meta_of("<h1>Council votes</h1><p>Text.</p>", head)
+    assert (meta.authors, meta.org_authors, meta.credits) == ([], ["Redaktion Gelbe Liste"], [])
+    # the publisher named again as the author is no desk
+    head = head.replace("Redaktion Gelbe Liste", "Example News")
+    assert meta_of("<h1>Council votes</h1><p>Text.</p>", head).org_authors == []
+    # a person in the byline beats the desk in the metadata
+    meta = meta_of("<h1>Council votes</h1><p class='byline'>By Jane Doe</p>",
+                   '<meta name="author" content="Newsdesk">')
+    assert (meta.authors, meta.org_authors) == (["Jane Doe"], [])
+    meta = meta_of("<h1>Council votes</h1><p class='byline'>By Staff Writer</p>")
+    assert (meta.authors, meta.org_authors, meta.byline) == ([], ["Staff Writer"], "By Staff Writer")
+
+
+def test_a_closing_credit_the_body_left_out_is_read_after_its_last_paragraph() -> None:
+    body = f"""<article><h1>Council votes</h1><div class="text"><p>{TEXT}</p><p>{TEXT} Last words.</p></div>
+      <div class="more">Read also: <a href="/other">Another story</a></div>
+      <div class="credit">(<abbr>KNA</abbr>, <abbr>DR</abbr>)</div></article>"""
+    html = f"<html lang='de'><head><title>Council votes</title></head><body>{body}</body></html>"
+    assert extract(html, URL).credits == ["KNA"]
+    # an agency named in the text, not in a closing credit, credits nobody
+    html = html.replace("(<abbr>KNA</abbr>, <abbr>DR</abbr>)", "Mehr bei der KNA im Netz")
+    assert extract(html, URL).credits == []

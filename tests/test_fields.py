@@ -73,8 +73,9 @@ def test_the_json_record_is_the_declaration_in_order() -> None:
     record = sample(Record, "https://copy.example/2026/11/story/")
     data = record_json(record)
     assert list(data) == [
-        "url", "site", "extractor", "title", "authors", "credits", "byline", "section", "published_at",
-        "modified_at", "language", "canonical_url", "lead_image", "tags", "body_text", "original",
+        "url", "site", "extractor", "title", "authors", "credits", "org_authors", "byline", "section",
+        "published_at", "modified_at", "language", "canonical_url", "lead_image", "tags", "body_text",
+        "original",
     ]
     assert data["lead_image"] == {"url": "lead_image_url: value", "caption": "lead_image_caption: value",
                                   "credit": "lead_image_credit: value"}
@@ -85,13 +86,14 @@ def test_the_json_record_is_the_declaration_in_order() -> None:
         "confidence": 0.98,
     }
     empty = record_json(Record(url="https://x.example/", site="x.example", extractor="generic"))
-    assert (empty["lead_image"], empty["original"], empty["credits"]) == (None, None, [])
+    assert (empty["lead_image"], empty["original"]) == (None, None)
+    assert (empty["credits"], empty["org_authors"]) == ([], [])
 
 
 def test_content_fields_make_versions_and_diffs() -> None:
     assert Record.CONTENT_FIELDS == (
-        "title", "authors", "credits", "byline", "section", "published_at", "modified_at", "language",
-        "lead_image_url", "lead_image_caption", "lead_image_credit", "tags", "body_text",
+        "title", "authors", "credits", "org_authors", "byline", "section", "published_at", "modified_at",
+        "language", "lead_image_url", "lead_image_caption", "lead_image_credit", "tags", "body_text",
     )
     assert DIFF_FIELDS == Record.CONTENT_FIELDS
 
@@ -110,3 +112,30 @@ def test_a_field_added_later_leaves_stored_hashes_alone_while_empty(credits: lis
     else:
         assert record.content() == before
         assert content_hash(record.content()) == content_hash(before)
+
+
+@pytest.mark.parametrize("org_authors", [[], ["Redaktion"]])
+def test_org_authors_added_later_leave_stored_hashes_alone_while_empty(org_authors: list[str]) -> None:
+    record = Record(url="https://x.example/a", site="x.example", extractor="generic", title="T",
+                    org_authors=org_authors, body_text="Body.")
+    # the content as versions stored it before org_authors existed
+    before = {"title": "T", "authors": [], "byline": None, "section": None, "published_at": None,
+              "modified_at": None, "language": None, "lead_image_url": None, "lead_image_caption": None,
+              "lead_image_credit": None, "tags": [], "body_text": "Body."}
+    want = {**before, "org_authors": org_authors} if org_authors else before
+    assert record.content() == want
+    assert (content_hash(record.content()) == content_hash(before)) is not bool(org_authors)
+
+
+def test_show_prints_the_desk_that_signs_a_page_no_person_signs() -> None:
+    from repub.cli.articles import _summary
+    from repub.store.views import ArticleView
+
+    desk = Record(url="https://x.example/a", site="x.example", extractor="generic", title="T",
+                  org_authors=["Redaktion"], byline="Von Redaktion", body_text="Body.")
+    lines = _summary(ArticleView(id=1, record=record_json(desk))).splitlines()
+    assert "  signed by:  Redaktion (the site's desk or team)" in lines
+    person = Record(url="https://x.example/b", site="x.example", extractor="generic", title="T",
+                    authors=["Jane Roe"], body_text="Body.")
+    lines = _summary(ArticleView(id=2, record=record_json(person))).splitlines()
+    assert "  authors:    Jane Roe" in lines and not any("signed by" in line for line in lines)

@@ -32,7 +32,7 @@ ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_pe
                  "procrastinate_workers"}
 SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0009) adds its tables
 SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0009
-HEAD = "0011"
+HEAD = "0012"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 

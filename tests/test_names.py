@@ -150,3 +150,32 @@ def test_picture_credits_buttons_and_cited_sources_credit_nobody():
     assert credits_of_line("KNA 19.11.21", "de") == ["KNA"]
     names = parse_names("Tom Davies Associated Press", visible=True)
     assert (names.people, names.credits) == (["Tom Davies"], ["Associated Press"])
+
+
+@pytest.mark.parametrize(
+    ("byline", "desk"),
+    [
+        ("Redaktion", "Redaktion"), ("Staff Writer", "Staff Writer"), ("Newsdesk", "Newsdesk"),
+        ("Teufel Blog Redaktion", "Teufel Blog Redaktion"), ("PETA-Team", "PETA-Team"),
+        ("revamp-it Webteam", "revamp-it Webteam"), ("HLNF Staff Report", "HLNF Staff Report"),
+        ("vom Support Team", "Support Team"), ("Von Redaktion", "Redaktion"),
+        ("Redacción Diario Pagina Siete", "Redacción Diario Pagina Siete"),
+    ],
+)
+def test_a_desk_or_team_is_kept_apart_from_people_and_credits(byline, desk):
+    got = parse_names(byline, language="de", visible=True)
+    assert (got.people, got.credits, got.desks) == ([], [], [desk])
+
+
+@pytest.mark.parametrize(
+    "nobody", ["No Author", "wordpressadmin", "Unknown", "Agenturen", "Agencies", "admin", "Editor",
+               "Hanns-Seidel-Stiftung e.V.", "Telegraph Sport", "jane.doe@example.com"],
+)
+def test_placeholders_and_organisations_are_no_desk(nobody):
+    got = parse_names(nobody, Site(names=("The Telegraph",)), visible=True)
+    assert (got.people, got.credits, got.desks) == ([], [], [])
+
+
+def test_a_person_beside_a_desk_is_a_person():
+    got = parse_names("Von Jane Doe, Redaktion", language="de", visible=True)
+    assert (got.people, got.desks) == (["Jane Doe"], ["Redaktion"])

@@ -140,7 +140,7 @@ def test_save_then_get_field_by_field(store: Store) -> None:
     assert view.diverged_since is None
     assert view.version == 1
     assert list(view.to_json()) == [
-        "id", "url", "site", "extractor", "title", "authors", "credits", "byline", "section",
+        "id", "url", "site", "extractor", "title", "authors", "credits", "org_authors", "byline", "section",
         "published_at", "modified_at", "language", "canonical_url", "lead_image", "tags", "body_text",
         "original", "outlet", "republications", "status", "error", "http_status", "first_seen_at",
         "last_checked_at", "diverged_since", "version",

@@ -180,6 +180,8 @@ def _summary(view: ArticleView, *, full_body: bool = False) -> str:
         lines.append(f"  byline:     {view.byline}")
     if view.authors:
         lines.append(f"  authors:    {', '.join(view.authors)}")
+    elif view.org_authors:
+        lines.append(f"  signed by:  {', '.join(view.org_authors)} (the site's desk or team)")
     if view.credits:
         lines.append(f"  credits:    {', '.join(view.credits)}")
     dates = view.published_at or "-"

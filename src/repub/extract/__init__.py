@@ -10,7 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
-from repub.extract.authors import names_in_body, others_credits
+from repub.extract.authors import credits_after_body, names_in_body, others_credits
 from repub.extract.generic import extract_generic, lead_image
 from repub.extract.language import page_language
 from repub.extract.metadata import PageMetadata, read_metadata
@@ -38,9 +38,13 @@ def extract(html: str, url: str) -> Extracted:
     # The body's own byline lines: a dateline or a closing credit ("WASHINGTON (AP) —", "(dpa)") credits
     # an agency; a first or last line "Von Jane Doe" names the author when nothing else did.
     in_body = names_in_body(result.body_text, result.language)
-    result.credits = _merged(result.credits, in_body.credits)
+    result.credits = _merged(result.credits, in_body.credits or credits_after_body(
+        tree, result.body_text, result.language))
     if not result.authors and not result.byline and in_body.people:
         result.authors = list(in_body.people)
+        result.org_authors = []  # a person signs it after all
+    elif not result.authors and not result.org_authors and not result.byline and in_body.desks:
+        result.org_authors = list(in_body.desks)  # a closing "Von Redaktion"
     result.credits = others_credits(result.credits, url)
     if result.original is None:
         result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
@@ -65,6 +69,8 @@ def _fill_from_metadata(result: Extracted, tree: LexborHTMLParser, url: str, met
     if not result.authors and not result.byline:
         # A byline the rule read but found no person in ("RT - TRANSCEND Media Service") stays authorless.
         result.authors = list(meta.authors)
+    if not result.authors and not result.byline and not result.org_authors:
+        result.org_authors = list(meta.org_authors)
     if not result.credits:
         result.credits = list(meta.credits)
     if result.lead_image is None:

@@ -40,7 +40,7 @@ from repub.extract.textutil import squash
 
 _AUTHOR_META = (
     "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
-    "byl", "cxenseparse:author", "dable:author",
+    "byl", "cxenseparse:author", "dable:author", "shareaholic:article_author_name",
 )
 _ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "NGO", "NewsAgency"})
 # Elements marked as a byline or an author name, in any language's class names.
@@ -91,6 +91,9 @@ class Authorship:
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)
     byline: str | None = None  # the visible byline as printed
+    # The site's own desk or team that signs the page when no person does ("Redaktion",
+    # "PETA-Team"): Extracted.org_authors.
+    desks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,8 +142,13 @@ def read_authorship(
                 chosen = Names(other.people, chosen.credits)
                 break
     credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
+    desks: list[str] = []
+    if not chosen.people:
+        # No person signs the page: the first source (same order of trust) that names a desk or team
+        chosen = next((names for names in map(sources.__getitem__, TRUST) if names.desks), chosen)
+        desks = _dedupe(chosen.desks)
     printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
-    return Authorship(list(chosen.people), _dedupe(credits), printed or None)
+    return Authorship(list(chosen.people), _dedupe(credits), printed or None, desks)
 
 
 TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
@@ -208,6 +216,41 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     return out
 
 
+def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None = None) -> list[str]:
+    """The agencies of a closing credit in parentheses that the body's extraction left out as too short
+    to be text: "(SID)" after a "Das könnte Dich auch interessieren" link, "(KNA, DR)" after the last
+    paragraph. Read in the text of the last paragraph's element and its containers, right after it."""
+    paras = [p for p in body.split("\n\n") if p.strip()]
+    if not paras:
+        return []
+    # the end of the last paragraph, as the page prints it (no quote to escape in the selector)
+    tail = re.split(r'["\\]', squash(paras[-1])[-_KEY_CHARS:])[-1].strip()
+    if len(tail) < _MIN_KEY_CHARS:
+        return []
+    # lexbor matches in C (no walk over every element); the innermost, last in document order, not a
+    # script's copy of the text (a page's JSON state)
+    found = [n for n in tree.css(f'*:lexbor-contains("{tail}")') if n.tag not in _NOT_TEXT]
+    node = found[-1] if found else None
+    for _ in range(_CREDIT_LEVELS):
+        if node is None or node.tag in ("body", "html"):
+            break
+        # inline elements read apart: "( KNA , DR )"
+        text = _SPACED_PUNCT.sub(r"\1", squash(node.text(deep=True, separator=" "))).replace("( ", "(")
+        at = text.rfind(tail)
+        if at >= 0 and (match := _CREDIT_AFTER.search(text, at + len(tail), at + len(tail) + _AFTER_CHARS)):
+            return credits_of_line(match["who"], language)
+        node = node.parent
+    return []
+
+
+_KEY_CHARS = 40
+_MIN_KEY_CHARS = 12
+_CREDIT_LEVELS = 6  # the paragraph and its containers up to the article's
+_AFTER_CHARS = 160  # a "read also" link at most between the last paragraph and the credit
+_SPACED_PUNCT = re.compile(r"\s+([,;.:!?)])")
+_CREDIT_AFTER = re.compile(r"(?:^|\s)\((?P<who>[^()]{2,40})\)(?=\s|$)")
+
+
 def others_credits(credits: list[str], url: str) -> list[str]:
     """The credits without the page's own outlet: "SWR" on swr.de, "Reuters" on reuters.com credit
     nobody else (outlets.toml knows each one's own sites)."""
@@ -247,6 +290,9 @@ def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
                 # Never a person: RT's news pages name {"@type": "Organization", "name": "RT"}.
                 if credit := find_credit(name):
                     out.credits.append(credit.name)
+                else:
+                    # a desk ("Redaktion Gelbe Liste"), not the publisher again ("OÖ Volksblatt", "LN")
+                    out.desks.extend(parse_names(name, page.site, page.language).desks)
                 continue
             _add(out, parse_names(name, page.site, page.language))
         elif isinstance(item, str):
@@ -321,7 +367,7 @@ def _innermost(node: LexborNode, found: tuple[str, Names], page: _Page) -> tuple
     for inner in node.css(_BYLINE_SELECTOR)[1:]:
         got = _read_byline_node(inner, page)
         if got is not None and {p.casefold() for p in got[1].people} == want and len(got[0]) <= len(best[0]):
-            best = (got[0], Names(found[1].people, found[1].credits or got[1].credits))
+            best = (got[0], Names(found[1].people, found[1].credits or got[1].credits, found[1].desks))
     return best
 
 
@@ -367,7 +413,7 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
     ):
         # Names side by side in separate elements with no separator: "Jane Doe John Roe".
         names = Names(parts.people, names.credits)
-    if not names.people and not names.credits:
+    if not names.people and not names.credits and not names.desks:
         return None
     return _as_printed(text, names), names
 
@@ -405,6 +451,8 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
         names = parse_names(text, page.site, page.language, visible=True)
         if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
             return _as_printed(text, names), names
+        if names.desks and starts_with_byline_word(text, page.language):
+            return _as_printed(text, names), names  # "Von Redaktion"
         if len(text) > 2 and (credits := credits_of_line(text, page.language)):
             return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
     return None
@@ -540,7 +588,7 @@ def _collect(node: LexborNode, parts: list[str]) -> None:
 def _as_printed(text: str, names: Names) -> str:
     """The byline as a reader sees it: from its first word up to its last name or credit."""
     low = text.casefold()
-    ends = [low.find(n.casefold()) + len(n) for n in names.people if n.casefold() in low]
+    ends = [low.find(n.casefold()) + len(n) for n in names.people + names.desks if n.casefold() in low]
     for credit in names.credits:
         outlet = find_credit(credit)
         for alias in (credit, *(outlet.aliases if outlet else ())):
@@ -557,6 +605,7 @@ def _key(text: str) -> str:
 def _add(out: Names, found: Names) -> None:
     out.people.extend(p for p in found.people if p.casefold() not in {q.casefold() for q in out.people})
     out.credits.extend(c for c in found.credits if c not in out.credits)
+    out.desks.extend(d for d in found.desks if d.casefold() not in {q.casefold() for q in out.desks})
 
 
 def _dedupe(items: list[str]) -> list[str]:

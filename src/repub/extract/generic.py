@@ -54,6 +54,7 @@ def extract_generic(html: str, tree: LexborHTMLParser, url: str, meta: PageMetad
         title=meta.title,
         authors=list(meta.authors),
         credits=list(meta.credits),
+        org_authors=list(meta.org_authors),
         byline=meta.byline,
         section=meta.section,
         published=meta.published,

@@ -49,6 +49,7 @@ class PageMetadata:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)  # agencies and outlets the byline names
+    org_authors: list[str] = field(default_factory=list)  # the site's desk or team, when no person signs
     byline: str | None = None  # the visible byline as printed
     section: str | None = None
     published: PageDate | None = None
@@ -135,6 +136,7 @@ def read_metadata(
         title=title,
         authors=authorship.authors,
         credits=authorship.credits,
+        org_authors=authorship.desks,
         byline=authorship.byline,
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,

@@ -36,6 +36,9 @@ _MAX_BYLINE_CHARS = 300
 class Names:
     people: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)  # one name per agency or outlet (outlets.toml)
+    # The site's own desks and teams that sign it ("Redaktion", "Staff Writer", "PETA-Team"): never a
+    # person, never a credit (they make no copy); Extracted.org_authors when no person signs.
+    desks: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Words:
     job_phrases: tuple[str, ...]  # multi-word titles, casefolded
     compound_titles: tuple[str, ...]  # titles that end German compounds: "-redakteur", "-student"
     desks: frozenset[str]
+    placeholders: frozenset[str]  # "No Author", "admin", "Agenturen": nobody
+    desk_tails_only: frozenset[str]  # last words of desks: "... Staff Report" is a desk
     desk_words: frozenset[str]
     desk_tails: frozenset[str]
     org_words: frozenset[str]
@@ -156,8 +161,10 @@ def _words(language: str) -> Words:
         job_phrases=tuple(sorted((t for t in every("job_title") if " " in t), key=len, reverse=True)),
         compound_titles=tuple(t for t in raw["job_title"].get("de", []) if len(t) >= 6),
         desks=frozenset(every("desk")),
+        placeholders=frozenset(every("placeholder")),
+        desk_tails_only=frozenset(t.split()[-1] for t in every("desk") if t.isascii()),
         desk_words=frozenset(every("desk_word")),
-        desk_tails=frozenset(t.split()[-1] for t in every("desk") if t.isascii()),
+        desk_tails=frozenset(t.split()[-1] for t in every("desk") + every("placeholder") if t.isascii()),
         org_words=frozenset(every("org_word")),
         masthead=frozenset(every("masthead")),
         masthead_articles=frozenset(every("masthead_article")),
@@ -437,7 +444,10 @@ def _read_segment(
         return
     folded = segment.casefold()
     first = folded.split()[0]
-    if folded in w.desks or folded in w.labels or folded in w.degrees or _is_title_phrase(folded, w):
+    if folded in w.desks:
+        out.desks.append(segment)  # "Redaktion", "Staff Writer": the site's own desk
+        return
+    if folded in w.placeholders or folded in w.labels or folded in w.degrees or _is_title_phrase(folded, w):
         return
     if first in w.place_words and (segment[:1].islower() or " " in segment):
         return  # "in Uncategorized", "aus Berlin", "Em São Paulo": where, not who
@@ -465,8 +475,13 @@ def _read_segment(
             out.credits.append(outlet.name)
             piece = " ".join(tokens[:-size])
         name = _without_place(_without_ui(_before_site_name(piece, site.every_name), w), w).strip(_TRIM)
-        if name and _is_name(name, site, w, visible) and (single_ok or len(name.split()) > 1):
-            out.people.append(name)
+        if not name:
+            continue
+        if _is_name(name, site, w, visible):
+            if single_ok or len(name.split()) > 1:
+                out.people.append(name)
+        elif _is_desk(name, w):
+            out.desks.append(_without_trailing_place_word(name, w))
 
 
 def _before_site_name(piece: str, site_names: tuple[str, ...]) -> str:
@@ -576,7 +591,9 @@ def _without_place(name: str, w: Words) -> str:
 
 def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     folded = name.casefold()
-    if len(name) > _MAX_NAME_CHARS or folded in w.desks or folded in w.labels or folded in w.ui:
+    if len(name) > _MAX_NAME_CHARS or folded in w.desks or folded in w.placeholders or folded in w.labels or (
+        folded in w.ui
+    ):
         return False
     if _SLUG.match(name) or _DOMAIN.match(name) or _INITIALS.match(name) or _NOT_IN_NAMES.search(name):
         return False  # "emma-mackenzie", "wien.ORF.at", a reporter's initials ("dsw", "LP")
@@ -615,6 +632,30 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     ):
         return False  # "Eurosport", "EAT SMARTER", "Houzz Deutschland": a site's name, not its author's
     return not any(part in w.desk_words for t in tokens for part in t.casefold().split("-"))
+
+
+def _without_trailing_place_word(name: str, w: Words) -> str:
+    """ "auto-motor.at Redaktion in": the place that followed was cut off with its date."""
+    tokens = name.split()
+    while len(tokens) > 1 and tokens[-1].casefold() in w.place_words:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def _is_desk(name: str, w: Words) -> bool:
+    """A name refused as a person's that is a desk or a team: "Teufel Blog Redaktion", "PETA-Team",
+    "revamp-it Webteam", "HLNF Staff Report"; not a placeholder ("No Author", "Agenturen")."""
+    folded = name.casefold()
+    if len(name) > _MAX_NAME_CHARS or _NOT_IN_NAMES.search(name) or "@" in name or "://" in name:
+        return False
+    parts = [p for t in folded.split() for p in t.strip(".,:;").split("-") if p]
+    if not parts or any(p in w.placeholders for p in parts):
+        return False
+    if folded in w.desks or (len(parts) >= 2 and parts[-1] in w.desk_tails_only):
+        return True
+    # a desk word, also ending a compound: "Webteam", "Sportredaktion"
+    return any(p in w.desk_words or any(p.endswith(d) and len(p) > len(d) + 2 for d in w.desk_words)
+               for p in parts)
 
 
 def _desk_of(tokens: list[str], site: str) -> bool:

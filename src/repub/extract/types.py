@@ -44,6 +44,9 @@ class Extracted:
     # normalized to one name per agency or outlet (data/outlets.toml); never a person, never the
     # page's own outlet ("Reuters" on reuters.com).
     credits: list[str] = field(default_factory=list)
+    # The site's own desk or team that signs the page when no person does ("Redaktion", "Staff Writer",
+    # "PETA-Team"): neither people nor a credit (it makes no copy).
+    org_authors: list[str] = field(default_factory=list)
     byline: str | None = None  # the raw byline text as printed
     section: str | None = None
     published: PageDate | None = None  # this page's (re)publication date

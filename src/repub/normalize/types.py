@@ -84,6 +84,9 @@ class Record:
     authors: list[str] = spec(factory=list, clean="list", content=True)  # people only
     # Agencies and outlets named in the byline, dateline or a credit line ("Associated Press"); never people.
     credits: list[str] = spec(factory=list, clean="list", content=True, omit_empty=True)
+    # The site's own desk or team that signs the page when no person does ("Redaktion",
+    # "Staff Writer", "PETA-Team"): neither a person nor a credit (it makes no copy).
+    org_authors: list[str] = spec(factory=list, clean="list", content=True, omit_empty=True)
     byline: str | None = spec(None, clean="line", content=True)
     section: str | None = spec(None, clean="line", content=True)
     published_at: str | None = spec(None, clean="date", source="published", content=True)

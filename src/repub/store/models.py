@@ -95,6 +95,9 @@ class Article(Base):
     # Why the row is taken for a copy: [{"kind", "detail"}] (repub.evidence), and how sure (0-1).
     original_evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     original_confidence: Mapped[float | None] = mapped_column(sa.Float)
+    # Added by migration 0012: the site's own desk or team that signs the page when no person does
+    # ("Redaktion"). NULL on rows extracted before it existed: read back as [].
+    org_authors: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
 
 class ArticleVersion(Base):
