@@ -30,6 +30,7 @@ from repub.extract.names import (
     Names,
     Site,
     credits_of_line,
+    dedupe,
     find_credit,
     parse_names,
     reporters,
@@ -146,9 +147,9 @@ def read_authorship(
     if not chosen.people:
         # No person signs the page: the first source (same order of trust) that names a desk or team
         chosen = next((names for names in map(sources.__getitem__, TRUST) if names.desks), chosen)
-        desks = _dedupe(chosen.desks)
+        desks = dedupe(chosen.desks)
     printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
-    return Authorship(list(chosen.people), _dedupe(credits), printed or None, desks)
+    return Authorship(list(chosen.people), dedupe(credits), printed or None, desks)
 
 
 TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
@@ -212,7 +213,7 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
             out.credits.extend(credits_of_line(match["who"], language))
         elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
-    out.credits = _dedupe(out.credits)
+    out.credits = dedupe(out.credits)
     return out
 
 
@@ -606,16 +607,6 @@ def _add(out: Names, found: Names) -> None:
     out.people.extend(p for p in found.people if p.casefold() not in {q.casefold() for q in out.people})
     out.credits.extend(c for c in found.credits if c not in out.credits)
     out.desks.extend(d for d in found.desks if d.casefold() not in {q.casefold() for q in out.desks})
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if item.casefold() not in seen:
-            seen.add(item.casefold())
-            out.append(item)
-    return out
 
 
 _READERS = {

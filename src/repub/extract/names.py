@@ -263,8 +263,8 @@ def parse_names(
         # it follows a first part: "hessenschau.de, Frankfurt, Germany" names places after the site.
         single_ok = prefixed or (not visible and at == 0)
         _read_segment(segment, out, site, w, single_ok=single_ok, visible=visible)
-    out.people = _dedupe(out.people)
-    out.credits = _dedupe(out.credits)
+    out.people = dedupe(out.people)
+    out.credits = dedupe(out.credits)
     return out
 
 
@@ -298,7 +298,7 @@ def credits_of_line(text: str, language: str | None = None) -> list[str]:
             wire_id = True
         elif part and not _INITIALS.match(part):
             return []  # not initials ("dsw", "DR": the site's or an editor's) or a wire story's id
-    return _dedupe(credits) if wire_id or not copyright else []
+    return dedupe(credits) if wire_id or not copyright else []
 
 
 # Reporters named the CJK way: "선수민 기자" (the title after a Korean name), "記者巫其倫" and
@@ -330,8 +330,8 @@ def reporters(text: str) -> Names:
             if "电" in text[:30] or "電" in text[:30]:
                 out.credits.append(credit.name)
             break
-    out.people = [p for p in _dedupe(out.people) if not find_credit(p)]
-    out.credits = _dedupe(out.credits)
+    out.people = [p for p in dedupe(out.people) if not find_credit(p)]
+    out.credits = dedupe(out.credits)
     return out
 
 
@@ -673,7 +673,8 @@ def _same_name(name: str, site: str) -> bool:
     return bool(a) and (a == b or a == b.removeprefix("the"))
 
 
-def _dedupe(items: list[str]) -> list[str]:
+def dedupe(items: list[str]) -> list[str]:
+    """The items once each, in order, whatever their case."""
     seen: set[str] = set()
     out = []
     for item in items:
