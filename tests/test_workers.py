@@ -149,7 +149,7 @@ def test_every_worker_survives_a_postgresql_restart(pg_server: PgServer, synthet
     assert set(synthetic.paths) == _paths(urls)  # nothing lost
     with Store.open(url) as store:
         st = stats(store)
-        assert (st.succeeded, st.todo, st.doing, st.failed) == (200, 0, 0, 0)
+        assert (st.succeeded, st.todo, st.doing, st.failed) == (200, 0, 0, 0), (st.failures, outs)
         assert len(store.list_articles()) == 200
 
 
@@ -360,3 +360,41 @@ def test_a_freed_lane_is_announced_as_procrastinate_announces_a_new_job() -> Non
     payload = json.loads(FREED)
     assert set(payload) == set(JobInserted.__annotations__) and payload["type"] == "job_inserted"
     assert 'notification["type"] == "job_inserted"' in inspect.getsource(engine.Worker._handle_notification)
+
+
+def test_a_job_the_database_went_away_under_is_tried_again() -> None:
+    """A PostgreSQL restart can reach a job as psycopg's own error (AdminShutdown, an OperationalError),
+    not through the store: the engine's strategy tries it again, a few times, and a bug not at all."""
+    import psycopg
+    from procrastinate.jobs import Job as EngineJob
+
+    from repub.worker.tasks import DATABASE_TRIES, CrawlRetry
+
+    def job(attempts: int) -> EngineJob:
+        return EngineJob(id=1, queue="repub", lock=None, queueing_lock=None, task_name="repub.fetch_page",
+                         task_kwargs={}, attempts=attempts)
+
+    shutdown = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    strategy = CrawlRetry()
+    assert strategy.get_retry_decision(exception=shutdown, job=job(0)) is not None
+    assert strategy.get_retry_decision(exception=shutdown, job=job(DATABASE_TRIES - 1)) is None
+    assert strategy.get_retry_decision(exception=ValueError("a bug"), job=job(0)) is None
+
+
+def test_a_statement_after_a_disconnect_in_the_same_transaction_is_the_database_gone() -> None:
+    """The store's per-page savepoints go on after a page's statement met a PostgreSQL restart; the
+    next statement then fails with SQLAlchemy's PendingRollbackError, the disconnect itself only logged.
+    The worker waits for the database and writes again; a rolled-back flush is no such case."""
+    from sqlalchemy.exc import PendingRollbackError
+
+    from repub.errors import StoreError
+    from repub.worker.worker import lost_database
+
+    pending = PendingRollbackError("Can't reconnect until invalid transaction is rolled back.  Please "
+                                   "rollback() fully before proceeding", None, None)
+    wrapped = StoreError(f"database write failed: {pending}")
+    wrapped.__cause__ = pending
+    assert lost_database(wrapped)
+    flush = PendingRollbackError("This Session's transaction has been rolled back due to a previous "
+                                 "exception during flush.", None, None)
+    assert not lost_database(flush)

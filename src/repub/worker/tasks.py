@@ -61,6 +61,10 @@ class CrawlRetry(BaseRetryStrategy):
             return None if delay is None else RetryDecision(retry_at=_after(delay))
         if isinstance(exception, RepubError) and job.attempts + 1 < DATABASE_TRIES:
             return RetryDecision(retry_at=_after(DATABASE_RETRY))
+        from .worker import lost_database  # here: worker imports this module
+
+        if lost_database(exception) and job.attempts + 1 < DATABASE_TRIES:
+            return RetryDecision(retry_at=_after(DATABASE_RETRY))  # the database went away under it
         return None
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from ..config import Settings
 from ..crawl.hosts import DatabaseHosts
@@ -91,6 +91,13 @@ class WorkerResult:
         return line + (f", {self.reconnects} database reconnection(s)" if self.reconnects else "")
 
 
+try:
+    from psycopg import OperationalError as _PsycopgOperationalError
+except ImportError:  # pragma: no cover - the worker needs psycopg; the type is only for the check
+    class _PsycopgOperationalError(Exception):  # type: ignore[no-redef]
+        pass
+
+
 def lost_database(err: BaseException) -> bool:
     """Whether ``err`` (or its cause) is the database connection failing, not a query's fault."""
     from procrastinate.exceptions import ConnectorException
@@ -102,6 +109,13 @@ def lost_database(err: BaseException) -> bool:
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True
         if type(seen).__name__ in ("OperationalError", "PoolTimeout"):  # psycopg's, psycopg_pool's
+            return True
+        if isinstance(seen, _PsycopgOperationalError):  # its subclasses too: AdminShutdown, ...
+            return True
+        # a statement after a disconnect inside the same transaction (the store's per-page savepoints
+        # go on to the next page): SQLAlchemy's "Can't reconnect until invalid transaction is rolled
+        # back", raised on its own, the disconnect that caused it only logged by the savepoint
+        if isinstance(seen, PendingRollbackError) and "invalid transaction" in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
