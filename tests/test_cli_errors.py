@@ -250,3 +250,12 @@ def test_a_sigterm_hidden_by_a_librarys_failing_cleanup_is_still_an_interrupt(
     monkeypatch.setattr(articles, "cmd_show", failing)  # no SIGTERM this time: the error is not hidden
     with pytest.raises(RuntimeError, match="a bug"):
         main(["show", "https://example.org/a"])
+
+
+def test_a_warc_export_names_the_filters_it_cannot_take(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("REPUB_DB", str(tmp_path / "repub.db"))
+    out = tmp_path / "out.warc.gz"
+    assert main(["export", "--warc", str(out), "--from", "2020-01-01", "--kind", "copy"]) == 2
+    assert capsys.readouterr().err == "repub: --warc selects by --site and --since only, not --kind, --from\n"
+    assert not out.exists()

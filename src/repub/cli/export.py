@@ -54,16 +54,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     exp.set_defaults(run=cmd_export)
 
 
-_WARC_FILTERS = ("site", "since")  # what a WARC export can select by (its raw pages)
+# what --format takes and a WARC export (its raw pages, selected by --site and --since) does not
+_NOT_FOR_WARC = {"query": "--query", "kind": "--kind", "status": "--status", "published_from": "--from",
+                 "published_to": "--to", "diverged": "--diverged", "output": "-o"}
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     if args.warc is not None:
-        other = [name for name in ("query", "kind", "status", "published_from", "published_to", "diverged",
-                                   "output") if getattr(args, name, None)]
+        other = [flag for name, flag in _NOT_FOR_WARC.items() if getattr(args, name, None)]
         if other:
-            error(f"--warc selects by {' and '.join('--' + f for f in _WARC_FILTERS)} only, not "
-                  f"{', '.join('--' + n.replace('_', '-') for n in other)}")
+            error(f"--warc selects by --site and --since only, not {', '.join(other)}")
             return EXIT_USAGE
         from .warc import cmd_export_warc
 
