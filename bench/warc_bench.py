@@ -19,7 +19,6 @@ Writes bench/results/warc-<date>.md. Figures, each run interleaved so the machin
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import io
 import os
@@ -29,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -37,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import fixture_web  # noqa: E402
+from run_bench import TreeMemory  # noqa: E402  (peak PSS and CPU of a process tree, as run_bench measures)
 
 BIN = Path(sys.executable).parent
 REPUB = str(BIN / "repub")
@@ -44,64 +43,6 @@ RESULTS = BENCH / "results"
 
 
 # -- measuring --------------------------------------------------------------------------------------
-
-
-class TreeMemory(threading.Thread):
-    """Peak summed PSS of a process and all its descendants, sampled every 50 ms (as run_bench.py),
-    and the CPU seconds they used (the last utime + stime seen of each, from /proc/PID/stat): on a
-    machine other jobs share, wall time says how much CPU the scheduler gave a command, while CPU
-    seconds per page say how much work it did. A process living less than 50 ms may be missed."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak = pid, 0
-        self._cpu: dict[int, float] = {}
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.wait(0.05):
-            tree = _tree(self.pid)
-            self.peak = max(self.peak, sum(_pss(p) for p in tree))
-            for pid in tree:
-                used = _cpu_seconds(pid)
-                if used is not None:
-                    self._cpu[pid] = max(self._cpu.get(pid, 0.0), used)
-
-    @property
-    def cpu(self) -> float:
-        return sum(self._cpu.values())
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
-
-
-def _tree(pid: int) -> list[int]:
-    found = [pid]
-    with contextlib.suppress(OSError):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError):
-                for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
-                    found += _tree(int(child))
-    return found
-
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
-    return None
-
-
-def _pss(pid: int) -> int:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 LAST_CPU: list[float] = [0.0]  # CPU seconds of the command's tree, of the last ``measured`` call
@@ -112,7 +53,7 @@ def measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, 
     Its CPU seconds are left in LAST_CPU."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    memory = TreeMemory(proc.pid)
+    memory = TreeMemory([proc.pid])
     memory.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - started
