@@ -326,3 +326,29 @@ def test_a_sqlite_band_table_is_its_primary_key_alone(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fingerprint_bands'").fetchone()[0]
     assert "WITHOUT ROWID" in sql and "PRIMARY KEY (band_key, article_id)" in sql
+
+
+def test_a_copy_goes_to_the_original_not_to_a_copy_linked_to_it_in_the_same_save(any_db_url: str) -> None:
+    # The original, then a cut copy of it two days later, then another copy of the original's day that
+    # is exactly the cut text. When that one arrives it is linked to the original, and the earlier copy
+    # (which carries all of its text) is decided again: it must see it as it now stands, a copy of the
+    # original, and go to the original (rule 3 of repub.reuse.decide), not to it.
+    from repub.normalize import utc_now
+    from repub.normalize.types import Record
+
+    cut = "\n\n".join(PARAGRAPHS[:11])
+    pages = [(ORIGINAL, "forbes.com", "2019-11-18", "\n\n".join(PARAGRAPHS)),
+             (COPY, "repost.example.com", "2019-11-20", cut),
+             (QUIET_COPY, "mirror.example.net", "2019-11-18", cut)]
+    with Store.open(any_db_url) as store:
+        for url, site, day, body in pages:
+            store.save_article(Record(url=url, site=site, extractor="test", title="Feather duvet lung",
+                                      body_text=body, published_at=day), fetched_at=utc_now())
+        links = {url: (store.get(url).original or {}).get("url") for url, *_ in pages}  # type: ignore[union-attr]
+        quiet = store.get(QUIET_COPY)
+    assert links == {ORIGINAL: None, COPY: ORIGINAL, QUIET_COPY: ORIGINAL}
+    assert quiet is not None and quiet.original is not None
+    measured = compare(cut, "\n\n".join(PARAGRAPHS))
+    assert quiet.original["evidence"] == [
+        {"kind": "text-match", "detail": {"url": ORIGINAL, "similarity": measured.similarity,
+                                          "coverage": measured.coverage}}]
