@@ -8,14 +8,20 @@ The rules (docs/reuse.md):
 1. A candidate is a stored article of another site (registrable domain, or another host of the same
    outlet: ``repub.extract.provenance.same_outlet``) whose text the page carries (``is_copy``).
 2. It must come before the page (``which_first``): an earlier date (``precedes``: a dated article
-   before an undated one, unless the undated one was stored before the other's day). For the same
-   day, or no dates, what the two say (the one naming the other is the copy) and cut (the one
-   carrying part of the other and little else is its cut copy) decide, and else the one stored
+   before an undated one, unless the undated one was stored before the other's day), each date
+   weighed by how it came about (``sooner``, ``repub.reuse.dating``): a day the text only mentions
+   (in a sentence, or htmldate's 1 January of a year it prints) can make its page later, never
+   earlier; a day taken from a date prefix ("23 Oct 2020 – ", the original's day as republishers
+   write it) or a mentioned one is no date against an undated page. For the same day, no dates, or
+   dates that cannot order the two, what the two say (the one naming the other is the copy), a date
+   prefix (the one whose text opens with one is the copy of one whose text does not) and cut (the
+   one carrying part of the other and little else is its cut copy) decide, and else the one stored
    first is the original.
 3. A candidate that is itself a copy of another candidate gives way to it: of an earlier copy and the
    real original, both stored, the original wins.
-4. The earliest candidate wins (its date, then the page's own explicit link, then the larger share
-   of its text carried, then the first stored).
+4. The earliest candidate wins (its date, a mentioned one counting as none; of one day, one not
+   dated by its prefix; then the page's own explicit link, then the larger share of its text carried,
+   then the first stored).
 5. Against the page's own evidence: a matching article that the page's own words name (its URL,
    another page of that site, or the outlet a line, a credit or a dateline names) is the original.
    Otherwise an original the page links itself (``go-to-original``, an "originally appeared" line, a
