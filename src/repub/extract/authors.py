@@ -479,10 +479,12 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
             break
         if len(text) > 120:
             continue
-        names = page.names(text, visible=True)
-        if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
+        introduced = starts_with_byline_word(text, page.language)
+        # names are read only where they could count: after a byline word, or on a dated line
+        names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
+        if names.people and (introduced or _dated_name(text, names)):
             return _as_printed(text, names), names
-        if names.desks and starts_with_byline_word(text, page.language):
+        if names.desks and introduced:
             return _as_printed(text, names), names  # "Von Redaktion"
         if len(text) > 2 and (credits := credits_of_line(text, page.language)):
             return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
