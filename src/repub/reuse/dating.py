@@ -32,6 +32,7 @@ from repub.extract.published import url_day, url_month
 LEAD = 5  # the opening paragraphs: a republisher's prefix (after its own notes) or a date line
 DATE_LINE = 80  # characters of a date line at most (a date and a few words: a label, a rubric)
 DATELINE_WORDS = 2  # words before a date opening a paragraph: a place ("Berlin,"), a label ("Datum:")
+REACH = 40  # characters read on either side of a written year: a printed date around it
 _WORD = re.compile(r"\w+")
 
 
@@ -68,7 +69,7 @@ def dating(published_at: str | None, body: str, url: str | None = None) -> Datin
         return found  # no date, a time (stated), a month, or the prefix's day
     if any(_date_line(p, published_at) for p in paragraphs[:LEAD]) or _in_url(published_at, url):
         return found  # a date line opening the text (the text's own date), or the URL's
-    if any(day.isoformat() == published_at for _, day in printed_dates(body)):
+    if _prints(body, published_at):
         return Dating(prefix=prefix, mentioned=True)
     year = published_at[:4]
     if published_at.endswith("-01-01") and re.search(rf"(?<!\d){year}(?!\d)", body):
@@ -77,12 +78,45 @@ def dating(published_at: str | None, body: str, url: str | None = None) -> Datin
 
 
 def _date_line(paragraph: str, day: str) -> bool:
-    """Whether ``paragraph`` is a date line of ``day``: short, or opening with it after a word or two."""
-    for position, found in printed_dates(paragraph):
+    """Whether ``paragraph`` is a date line of ``day``: short, or opening with it after a word or two
+    (read in its first ``DATE_LINE`` characters: the date stands there)."""
+    head = _words(paragraph, 0, DATE_LINE)
+    if not _years(head, day):
+        return False
+    for position, found in printed_dates(head):
         if found.isoformat() == day and (len(paragraph) <= DATE_LINE or
                                          len(_WORD.findall(paragraph[:position])) <= DATELINE_WORDS):
             return True
     return False
+
+
+def _prints(text: str, day: str) -> bool:
+    """Whether ``text`` prints the date ``day`` (ISO). ``printed_dates`` reads only around where the
+    year is written (four digits, or two after a dot: "23.09.20"): a whole text would cost it
+    milliseconds, and a save reads dozens of stored texts."""
+    for match in _years(text, day):
+        window = _words(text, match.start() - REACH, match.end() + REACH)
+        if any(found.isoformat() == day for _, found in printed_dates(window)):
+            return True
+    return False
+
+
+def _years(text: str, day: str) -> list[re.Match[str]]:
+    """Where ``text`` writes the year of ``day`` (ISO): four digits, or two after a dot."""
+    year = day[:4]
+    if year not in text and f".{year[2:]}" not in text and f". {year[2:]}" not in text:
+        return []
+    return list(re.finditer(rf"(?<!\d){year}(?!\d)|(?<=\.)\s?{year[2:]}(?!\d)", text))
+
+
+def _words(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` widened to whole words: a cut number would read as another date."""
+    start, end = max(0, start), min(len(text), end)
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end]
 
 
 def _in_url(day: str, url: str | None) -> bool:
