@@ -203,7 +203,7 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
     "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
     "Autor: Jane Doe"), a closing credit line ("(dpa)", "Quelle: AFP") and, when no line names a
-    person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 4 of the 101
+    person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 5 of the 101
     authorless pages of ../shared/bench/metadata, and no other page's author changed). A sentence
     that cites an agency ("told Reuters", "destacó AFP") names nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
