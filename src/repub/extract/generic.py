@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from repub.extract.clean import clean_page
-from repub.extract.edges import PageText, drop_read_also, fix_start, stopped_at_caption
+from repub.extract.edges import PageText, drop_read_also, fix_start, is_tail_notice, stopped_at_caption
 from repub.extract.metadata import PageMetadata, absolute_url
 from repub.extract.original import is_attribution_line
 from repub.extract.textutil import squash
@@ -140,8 +140,9 @@ def trim_end_matter(body: str, authors: list[str]) -> str:
 
     trafilatura keeps them because they sit inside the article element: republication notes (the
     original is recorded separately), wire credits ("Reporting by ...; Editing by ..."), outlet
-    disclaimers, a closing author bio ("Joe Lauria is editor-in-chief of ...") and a leading deck that
-    names the author ("..., writes Joe Lauria.").
+    disclaimers, a closing author bio ("Joe Lauria is editor-in-chief of ..."), a call to follow or
+    subscribe to the outlet and a page stamp ("Letzte Änderung 14.02.2019"; ``edges.is_tail_notice``),
+    and a leading deck that names the author ("..., writes Joe Lauria.").
     """
     paras = body.split("\n\n") if body else []
     names = "|".join(re.escape(a) for a in authors if a)
@@ -153,7 +154,7 @@ def trim_end_matter(body: str, authors: list[str]) -> str:
         last = paras[-1]
         if len(last) < 400 and (
             is_attribution_line(last) or _WIRE_CREDIT.match(last) or _DISCLAIMER.search(last)
-            or (bio and bio.match(last))
+            or (bio and bio.match(last)) or is_tail_notice(last)
         ):
             paras.pop()
             continue
