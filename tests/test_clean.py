@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from repub.extract.clean import clean_tree, is_boilerplate_name, jsonld_body
+from repub.extract.clean import clean_tree, is_boilerplate_name, jsonld_body, merge_split_body
 
 BODY = "".join(f"<p>Article paragraph number {i} says something long enough to matter.</p>" for i in range(6))
 
@@ -90,6 +90,20 @@ def test_body_split_by_ads_into_same_class_containers_is_joined_in_order():
     assert len(parts) == 1
     assert [p.text() for p in parts[0].css("p")] == [
         "First part one.", "First part two.", "Second part one.", "Second part two long."]
+
+
+def test_same_class_containers_in_other_wrappers_are_not_joined():
+    # A layout class ("col-12") names the article's container and those of the page's other blocks:
+    # only containers in a parent like the main block's are parts of one split body.
+    page = """<html><body><div class="row"><div class="col-12"><p>First part one.</p>
+    <p>First part two, the longest paragraph of the page by far.</p></div></div>
+    <div class="teasers"><div class="col-12"><p>A teaser of another article.</p></div></div>
+    <div class="site-info"><div class="col-12"><p>About the publisher.</p></div></div></body></html>"""
+    tree = LexborHTMLParser(page)
+    merge_split_body(tree, tree.css_first("div.col-12"))
+    assert [p.text() for p in tree.css_first("div.col-12").css("p")] == [
+        "First part one.", "First part two, the longest paragraph of the page by far."]
+    assert len(tree.css("div.col-12")) == 3
 
 
 def test_jsonld_body_used_only_when_it_agrees_with_the_page():

@@ -96,13 +96,21 @@ def _path(node: LexborNode | None) -> set[int]:
 def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | None) -> None:
     """Join a body split into several same-class containers (ads between them) into the first one.
 
-    Containers with the same tag and class as ``main`` that hold paragraphs of their own have their
-    children moved, in page order, into the first of them, so the extractor sees one body, not one part.
+    Containers with the same tag and class as ``main``, in a parent of the same tag and class as its
+    parent, that hold paragraphs of their own have their children moved, in page order, into the first
+    of them, so the extractor sees one body, not one part. The parent must match too: a split body's
+    parts sit in like wrappers (wired.com: each in a ``grid grid-margins`` div), while a layout class
+    ("col-12", TYPO3's "csc-textpic-text") also names the containers of other blocks of the page, and
+    joining those pulled teasers in and reordered the article.
     """
     cls = (main.attributes.get("class") or "").strip() if main is not None else ""
     if main is None or not cls or main.tag is None or main.tag in _NEVER:
         return
-    same = [n for n in tree.css(main.tag) if (n.attributes.get("class") or "").strip() == cls]
+    frame = _tag_and_class(main.parent)
+    same = [
+        n for n in tree.css(main.tag)
+        if (n.attributes.get("class") or "").strip() == cls and _tag_and_class(n.parent) == frame
+    ]
     parts = [n for n in same if any(c.tag == "p" and c.text(strip=True) for c in n.iter())]
     if len(parts) < 2:
         return
@@ -113,6 +121,12 @@ def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | Non
         for child in list(node.iter(include_text=True)):
             first.insert_child(child)
         node.decompose()
+
+
+def _tag_and_class(node: LexborNode | None) -> tuple[str | None, str]:
+    if node is None:
+        return None, ""
+    return node.tag, (node.attributes.get("class") or "").strip()
 
 
 def _inside_article(node: LexborNode) -> bool:
