@@ -36,8 +36,8 @@ _CREDIT = [
 ]
 _WORDS = re.compile(r"\w+")
 # Precision mode kept under this share of the cleaned page's words: a page without <p> structure whose
-# body it missed (trafilatura's snippet set: 16 of 933 pages below it, 6 snippets found, none lost; none
-# of the 181 Zyte pages).
+# body it missed (trafilatura's snippet set: 9 of 933 pages below it, 6 snippets found on 4 pages, none
+# lost; none of the 181 Zyte pages; 0.08 and 0.12 found fewer).
 _TEXT_SHARE = 0.1
 _WIRE_CREDIT = re.compile(r"^\(?(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\s", re.I)
 _DISCLAIMER = re.compile(
@@ -134,9 +134,10 @@ def body_text(
 
 
 def _text_words(root: LexborNode) -> int:
-    """Words of the cleaned page's visible text (its <body>, or the whole tree without one)."""
+    """Words of the cleaned page's visible text (its <body>, or the whole tree without one), split at
+    spaces: 4x cheaper than the \\w+ count on every page, and within 5% of it."""
     body = root.css_first("body")
-    return len(_WORDS.findall((body if body is not None else root).text(separator=" ")))
+    return len((body if body is not None else root).text(separator=" ").split())
 
 
 def dom_tags(tree: LexborHTMLParser) -> list[str]:
