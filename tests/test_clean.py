@@ -92,6 +92,19 @@ def test_body_split_by_ads_into_same_class_containers_is_joined_in_order():
         "First part one.", "First part two.", "Second part one.", "Second part two long."]
 
 
+def test_blocks_named_as_comments_stay_on_a_page_without_a_paragraph_body():
+    # A live blog or forum thread: its entries are <div>s named as comments, and no <p> body.
+    entries = "".join(f'<div class="live-comment"><div class="live-comment-body">Minute {m}: a corner '
+                      f"for Lorient, cleared by the defence.</div></div>" for m in range(1, 4))
+    page = f"""<html><body><div class="live">{entries}</div><p>Live: Lorient - Lyon</p></body></html>"""
+    text = _text(clean_tree(page))
+    assert "Minute 2: a corner for Lorient" in text
+    # Beside an article's paragraph block, a comments block goes.
+    article = f"""<html><body><div class="story">{BODY}</div><div class="comment-list">
+    <div class="comment-body">First!</div></div></body></html>"""
+    assert "First!" not in _text(clean_tree(article))
+
+
 def test_same_class_containers_in_other_wrappers_are_not_joined():
     # A layout class ("col-12") names the article's container and those of the page's other blocks:
     # only containers in a parent like the main block's are parts of one split body.
