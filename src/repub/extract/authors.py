@@ -35,6 +35,7 @@ from repub.extract.names import (
     parse_names,
     reporters,
     starts_with_byline_word,
+    words,
 )
 from repub.extract.outlets import find_outlet
 from repub.extract.textutil import squash
@@ -201,8 +202,10 @@ def _names_more(byline: Names, chosen: Names) -> bool:
 def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
     """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
     "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
-    "Autor: Jane Doe") and a closing credit line ("(dpa)", "Quelle: AFP"). A sentence that cites an
-    agency ("told Reuters", "destacó AFP") names nobody."""
+    "Autor: Jane Doe"), a closing credit line ("(dpa)", "Quelle: AFP") and, when no line names a
+    person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 5 of the 101
+    authorless pages of ../shared/bench/metadata, and no other page's author changed). A sentence
+    that cites an agency ("told Reuters", "destacó AFP") names nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
@@ -225,8 +228,27 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
             out.credits.extend(credits_of_line(match["who"], language))
         elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
+    if not out.people and len(paras) > 2:
+        _add(out, _sign_off(paras[-1], site, language))
     out.credits = dedupe(out.credits)
     return out
+
+
+def _sign_off(para: str, site: Site, language: str | None) -> Names:
+    """A body's last paragraph that is one person's full name and nothing else ("Stefan Wasmer",
+    "<p><b>Marina Mucha</b></p>" after the text), or a name after closing words ("Euer HansEhrlich"):
+    the author signing off. Letters, dots, hyphens and apostrophes only: "Copyright: X" is a credit."""
+    text = para.strip()
+    closing = words(language).sign_off.match(text)
+    name = text[closing.end():] if closing else text
+    if len(text) > _SIGN_OFF_CHARS or not _SIGNATURE.fullmatch(name):
+        return Names()
+    if not (closing or 2 <= len(name.split()) <= 3):
+        return Names()
+    names = parse_names(name, site, language, visible=not closing)
+    if names.people == [name] and not names.credits and not names.desks:
+        return Names(people=[name])
+    return Names()
 
 
 def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None = None) -> list[str]:
@@ -294,6 +316,8 @@ def credits_in_body(body: str, language: str | None = None) -> list[str]:
 
 
 _BODY_BYLINE = 80  # a longer paragraph is text, not a byline line
+_SIGN_OFF_CHARS = 40  # a name alone as the last paragraph
+_SIGNATURE = re.compile(r"[^\W\d_][^\W\d_.'’-]*(?:[.'’-]+[^\W\d_]*|\s+[^\W\d_][^\W\d_.'’-]*)*\.?")
 _CJK_SPAN = 60  # characters of the first and last paragraph read for a CJK dateline or sign-off
 # "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
 # date at most before the agency in parentheses, then a dash or a colon.

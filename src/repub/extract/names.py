@@ -96,6 +96,7 @@ class Words:
     months: frozenset[str]
     date_words: frozenset[str]
     glued_month: re.Pattern[str]
+    sign_off: re.Pattern[str]  # closing words at the start of a signature: "Euer", "Yours,"
 
 
 @functools.cache
@@ -183,6 +184,7 @@ def _words(language: str) -> Words:
         months=frozenset(months),
         date_words=frozenset(t for phrase in every("date_word") for t in phrase.split()),
         glued_month=re.compile(rf"(?<=[a-zà-ÿ])(?:{_alternation(capitalised)})$"),
+        sign_off=re.compile(rf"^(?:{_alternation(own('sign_off'))})\b[,!]?\s+", re.I),
     )
 
 
