@@ -237,8 +237,20 @@ def _live_cells(path: Path) -> list[tuple]:
             " diverged_since IS NOT NULL, count(*) FROM articles GROUP BY 1, 2, 3, 4").fetchall()
         kept = conn.execute("SELECT site, status, copy, diverged, n FROM article_counts WHERE n > 0"
                             ).fetchall()
+        # each article's cell number names its cell (the search page counts matches by it)
+        numbered = conn.execute(
+            "SELECT count(*), count(k.cell) FROM articles AS a LEFT JOIN article_cells AS c ON c.id = a.id "
+            "LEFT JOIN article_counts AS k ON k.cell = c.cell AND k.site = coalesce(a.site, '') "
+            "AND k.status = a.status "
+            "AND k.copy = (a.original_url IS NOT NULL OR a.original_outlet IS NOT NULL) "
+            "AND k.diverged = (a.diverged_since IS NOT NULL)").fetchone()
+        numbers = conn.execute("SELECT count(*), count(DISTINCT cell) FROM article_counts").fetchone()
+        noted = conn.execute("SELECT count(*) FROM article_cells").fetchone()[0]
         conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     assert sorted(kept) == sorted(live)
+    assert numbered[0] == numbered[1] > 0  # every article has the number of its own cell
+    assert numbers[0] == numbers[1]  # one number a cell
+    assert noted == numbered[0]  # none left of a deleted article
     return kept
 
 

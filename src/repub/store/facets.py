@@ -3,8 +3,9 @@ other filter applied but its own, so a chosen value's siblings keep their counts
 
 Most counts come from cells: the number of articles per (site, status, copy or not, diverged or not)
 among those the words, dates and first-seen time leave. Without any of those, SQLite reads the cells
-from ``article_counts``, kept by triggers (repub.store.searchindex), at once; otherwise one GROUP BY
-makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals and facets are then summed
+from ``article_counts``, kept by triggers (repub.store.searchindex), at once; with words only, it
+counts the matches per cell number (``article_cells``: a seek per match and an integer GROUP BY);
+otherwise one GROUP BY makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals and facets are then summed
 from the cells in Python. Whether an article is an original (has copies stored) is a relation, not a
 column: its count is one more query, and a search for originals makes its cells of originals only.
 """
@@ -12,6 +13,7 @@ column: its count is one more query, and a search for originals makes its cells 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +26,11 @@ from repub.store.fulltext import FACTS, MATCHED_FACTS, Text
 A = ARTICLE.table
 COPIES = A.alias("copies")
 FACET_SITES = 30  # sites listed in the site facet, most articles first
-COUNTS = sa.table("article_counts", *(sa.column(n) for n in ("site", "status", "copy", "diverged", "n")))
+COUNTS = sa.table("article_counts",
+                  *(sa.column(n) for n in ("site", "status", "copy", "diverged", "n", "cell")))
+# SQLite: the matches of a search with each one's cell number (repub.store.searchindex), a seek each
+MATCHED_CELLS = sa.text("articles_fts CROSS JOIN article_cells ON article_cells.id = articles_fts.rowid")
+CELL: sa.ColumnClause[int] = sa.column("cell", sa.Integer())
 
 
 @dataclass(frozen=True)
@@ -107,14 +113,23 @@ def _from(conn: sa.Connection) -> tuple[Any, Columns]:
 
 def cells(conn: sa.Connection, base: Base, *, originals_only: bool = False) -> list[Cell]:
     """The cells of the articles ``base`` leaves (``originals_only``: of those, the ones with copies)."""
-    if base.everything and not originals_only and conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    rows: Iterable[Any]
+    if base.everything and not originals_only and sqlite:
         rows = conn.execute(sa.select(COUNTS.c.site, COUNTS.c.status, COUNTS.c.copy, COUNTS.c.diverged,
                                       COUNTS.c.n).where(COUNTS.c.n > 0))
+    elif base.words_only and base.words is not None and not originals_only and sqlite:
+        # the matches counted per cell number, the numbers then read as cells (a few dozen rows)
+        counted = sa.select(CELL, sa.func.count()).select_from(MATCHED_CELLS).where(base.words.match)
+        per_cell: dict[int, int] = {cell: n for cell, n in conn.execute(counted.group_by(CELL))}
+        keys = conn.execute(sa.select(COUNTS.c.site, COUNTS.c.status, COUNTS.c.copy, COUNTS.c.diverged,
+                                      COUNTS.c.cell))
+        rows = [(*key, per_cell[cell]) for *key, cell in keys if cell in per_cell]
     else:
         source, cols = _from(conn)
         copy, diverged = is_copy(cols), cols.diverged_since.is_not(None)
         where: list[Any] = base.conditions(cols)
-        if base.words is not None and conn.dialect.name == "sqlite":
+        if base.words is not None and sqlite:
             # the matches drive, each one's facts read by a seek (not "id IN (the matches)")
             source, where = MATCHED_FACTS, [*base.conditions(cols, words=False), base.words.match]
         where += [is_original(cols)] if originals_only else []
