@@ -5,7 +5,7 @@
 The search page counts a search's matches per (site, status, copy or not, diverged or not). Reading
 those four facts through ``ix_articles_facets`` (a wide index: it holds URLs) and grouping by them took
 most of the page's time at 100k articles; a seek per match in a table of two integers and an integer
-GROUP BY take a third of it (bench/results/web-2026-12-06.md). The counts and the cells are counted
+GROUP BY take less than half of it (bench/results/web-2026-12-06.md). The counts and the cells are counted
 again from the articles (a GROUP BY and one INSERT ... SELECT: seconds at 100k). The statements are
 ``repub.store.searchindex``'s as of this revision, frozen here (tests/test_migrations.py compares a
 fresh database with a migrated one); the downgrade makes 0009's ``article_counts`` and triggers again.
