@@ -171,6 +171,16 @@ def test_filters_sort_pages_and_facets(world: tuple[Store, dict]) -> None:
                                                if r["site"] == "transcend.org" and "nato" in _words(r)}
     assert dict(site.facets["site"]) == dict(Counter(r["site"] for r in records.values()
                                                      if "nato" in _words(r)))
+    # words alone: every facet counted over the matches (SQLite: by cell number; originals by a lookup
+    # of each match among the copies)
+    nato = [r for r in records.values() if "nato" in _words(r)]
+    words = search(store, SearchQuery(text="nato", per_page=200))
+    assert words.total == len(nato) and len(nato) >= 3
+    assert dict(words.facets["site"]) == dict(Counter(r["site"] for r in nato))
+    assert dict(words.facets["status"]) == dict(Counter(r["status"] for r in nato))
+    assert dict(words.facets["kind"]) == {"copy": sum(1 for r in nato if r["original"]),
+                                          "original": sum(1 for r in nato if r["republications"])}
+    assert dict(words.facets["kind"])["original"] >= 1
     within = _urls(store, published_from="2020-10", published_to="2020-10-31")
     assert set(within) == {u for u, r in records.items()
                            if (r["published_at"] or "").startswith("2020-10")}
