@@ -219,8 +219,11 @@ def _timed(server: Server, paths: list[str], runs: int) -> tuple[float, float]:
 
 def _queries(db: Path, rng: random.Random) -> list[str]:
     """A mix: common and rare words, phrases, OR, NOT, prefixes, a site filter, sorts, no words."""
-    with sqlite3.connect(db) as conn:
-        titles = [t for (t,) in conn.execute("SELECT title FROM articles ORDER BY random() LIMIT 200")]
+    with sqlite3.connect(db) as conn:  # titles of articles drawn by the seeded rng: the same mix each run
+        ids = [i for (i,) in conn.execute("SELECT id FROM articles WHERE title IS NOT NULL ORDER BY id")]
+        drawn = sorted(rng.sample(ids, min(200, len(ids))))
+        titles = [t for (t,) in conn.execute(
+            f"SELECT title FROM articles WHERE id IN ({', '.join(map(str, drawn))}) ORDER BY id")]
     words = [w.strip(",.;:'\"()").lower() for t in titles for w in t.split()]
     words = [w for w in words if w.isalpha() and len(w) > 3]
     out = ["q=the", "q=government", "q=president+OR+minister", "q=%22the+government%22", "q=war+-climate",

@@ -5,9 +5,10 @@ Most counts come from cells: the number of articles per (site, status, copy or n
 among those the words, dates and first-seen time leave. Without any of those, SQLite reads the cells
 from ``article_counts``, kept by triggers (repub.store.searchindex), at once; with words only, it
 counts the matches per cell number (``article_cells``: a seek per match and an integer GROUP BY);
-otherwise one GROUP BY makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals and facets are then summed
-from the cells in Python. Whether an article is an original (has copies stored) is a relation, not a
-column: its count is one more query, and a search for originals makes its cells of originals only.
+otherwise one GROUP BY makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals
+and facets are then summed from the cells in Python. Whether an article is an original (has copies
+stored) is a relation, not a column: its count is one more query, and a search for originals makes
+its cells of originals only.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def total(conn: sa.Connection, base: Base, filters: dict[str, Any]) -> int:
     """How many articles a search finds, its facets aside."""
     if filters.get("kind") == "original":
         return originals(conn, base, filters)
-    if base.everything and conn.dialect.name == "sqlite":
+    if (base.everything or base.words_only) and conn.dialect.name == "sqlite":
         return sum(c.n for c in cells(conn, base) if _keeps(c, filters, ""))
     source, cols = _from(conn)
     return conn.execute(sa.select(sa.func.count()).select_from(source).where(*_where(base, filters, cols))
