@@ -20,8 +20,8 @@ Figures (targets from issue 19):
   e2e      that end-to-end cost (target <= 10 %): `repub import` of --e2e-articles copies (originals
            followed) and `repub ingest` of the same fixture web (bench/fixture_web.py on loopback), each
            into a fresh database with the index and into one whose index was dropped before the run,
-           rounds interleaved: pages per CPU second of the repub process and its workers (wait4's
-           rusage), pages per wall second, and the index's share of each
+           rounds interleaved: pages per CPU second of every process of repub's tree (sampled from
+           /proc, as run_bench.py does), pages per wall second, and the index's share of each
 
 The stored articles are synthetic rows written through the store's own write path (Store.save_many,
 so the index triggers run as on import): bodies of 4-12 paragraphs drawn from the 181 real article
@@ -299,6 +299,7 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     records = list(synthetic(pages, 7))
     rates: dict[str, list[float]] = {"with index": [], "without index": []}
+    cpu_rates: dict[str, list[float]] = {"with index": [], "without index": []}
     for n in range(rounds):
         for variant in (("with index", "without index") if n % 2 == 0 else ("without index", "with index")):
             path = work / f"index-{variant.replace(' ', '-')}.db"
@@ -308,7 +309,7 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
                 if variant == "without index":
                     with store.engine.begin() as conn:
                         uninstall(conn)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 items: list[SaveItem] = []
                 for record in records:
                     items.append(SaveItem(record, now, (record.url,), 200))
@@ -316,36 +317,26 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
                         _flush(store, items)
                 _flush(store, items)
                 rates[variant].append(pages / (time.perf_counter() - started))
+                cpu_rates[variant].append(pages / (time.process_time() - cpu))
                 with store.engine.connect() as conn:
                     stored = conn.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
                 assert stored == pages, (variant, stored)
     with_index, without = (statistics.median(rates[k]) for k in ("with index", "without index"))
+    cpu_with, cpu_without = (statistics.median(cpu_rates[k]) for k in ("with index", "without index"))
     return {"write pages/s with index": with_index, "write pages/s without index": without,
-            "index cost %": 100 * (1 - with_index / without)}
+            "index cost %": 100 * (1 - with_index / without),
+            "write pages/CPU s with index": cpu_with, "write pages/CPU s without index": cpu_without,
+            "index cost % (CPU)": 100 * (1 - cpu_with / cpu_without)}
 
 
 # -- the index's cost end to end: import and ingest of the same pages ----------------------------------------
 
 
-def _run_cpu(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds: user + system of the command and every process it waited for)."""
-    with tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        _pid, status, usage = os.wait4(proc.pid, 0)  # its rusage: its own and its waited-for children's
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            err.seek(0)
-            raise SystemExit(f"{' '.join(argv[:3])}: exit {proc.returncode}: {err.read()[-1000:]!r}")
-    return wall, usage.ru_utime + usage.ru_stime
-
-
 def bench_end_to_end(work: Path, articles: int, rounds: int) -> dict[str, float]:
     """``repub import`` of the copies (their originals followed) and ``repub ingest`` of the same fixture
     web (bench/fixture_web.py, served on loopback), each into a fresh database with the index and into
-    one whose index was dropped before the run, interleaved: pages per CPU second (the repub process and
-    its workers, so the shared machine's load counts less) and per wall second, and the index's share."""
+    one whose index was dropped before the run, interleaved: pages per CPU second (every process of
+    repub's tree, so the shared machine's load counts less) and per wall second, and the index's share."""
     import fixture_web
     import run_bench
 
@@ -374,7 +365,11 @@ def bench_end_to_end(work: Path, articles: int, rounds: int) -> dict[str, float]
                         if variant == "without":
                             uninstall(conn)
                     env = run_bench.repub_env(server.port, manifest["hosts"], db)
-                    seconds, cpu_seconds = _run_cpu(argv, env)
+                    # CPU of every process of repub's tree (fork server, extraction workers, store
+                    # process), sampled from /proc as run_bench does: wait4 would miss the workers
+                    # no process waits for
+                    measured = run_bench.run_group([argv], env=env)
+                    seconds, cpu_seconds = measured.wall, measured.cpu
                     with sqlite3.connect(db) as con:
                         stored = con.execute("SELECT count(*) FROM articles WHERE status = 'ok'"
                                              ).fetchone()[0]

@@ -77,7 +77,9 @@ def csv_lines(views: Iterable[ArticleView]) -> Iterator[str]:
     writer.writerow(columns)
     for view in views:
         flat = flatten(view.to_json())
-        writer.writerow([_cell(flat.get(c)) for c in columns])
+        # (most cells are text or empty: said inline, _cell for the rest)
+        writer.writerow(["" if v is None else v if type(v) is str else _cell(v)
+                         for v in map(flat.get, columns)])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
