@@ -34,7 +34,7 @@ clean:
 # copies traced to their originals on 401 labelled real pages (bench/provenance.json); copies found by
 # their text alone, built from the sets' real bodies (bench/eval_reuse.py).
 eval: $(STAMP)
-	$(BIN)/python bench/eval_extraction.py --only trafilatura,repub-generic,repub-body --repeat 3
+	$(BIN)/python bench/eval_extraction.py --only trafilatura,trafilatura-metadata,repub-generic,repub-body --repeat 3
 	$(BIN)/python bench/eval_metadata.py --fields authors,dates
 	$(BIN)/python bench/eval_provenance.py --write
 	$(BIN)/python bench/eval_reuse.py --write

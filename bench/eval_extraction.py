@@ -194,6 +194,19 @@ def _trafilatura(**options: object) -> Extractor:
     return run
 
 
+def _trafilatura_metadata() -> Extractor:
+    """trafilatura reading what repub's extract stage reads (title, authors, date by htmldate, site
+    name, body): the call whose authors eval_metadata.py scores, so the like-for-like speed peer of
+    the whole extract stage (``trafilatura`` above reads the body alone)."""
+    import trafilatura
+
+    def run(html: str, url: str) -> str:
+        doc = trafilatura.bare_extraction(html, url=url or None, include_comments=False, with_metadata=True)
+        return (doc.text if doc is not None else None) or ""
+
+    return run
+
+
 def _clean_trafilatura(**options: object) -> Extractor:
     import trafilatura
 
@@ -265,7 +278,7 @@ def _repub_body() -> Extractor:
 
 
 # Extractors that get the snippet pages as their own evaluation gives them (bytes, no URL).
-PEERS = {"trafilatura", "trafilatura-precision", "trafilatura-fast"}
+PEERS = {"trafilatura", "trafilatura-metadata", "trafilatura-precision", "trafilatura-fast"}
 
 # name -> (factory, description). The first three are the headline comparison; the others are variants.
 EXTRACTORS: dict[str, tuple[Callable[[], Extractor], str]] = {
@@ -273,6 +286,9 @@ EXTRACTORS: dict[str, tuple[Callable[[], Extractor], str]] = {
     "repub-generic": (_repub_generic, "repub.extract.extract(html, url).body_text, cleaned as normalize does "
                       "(whole extract stage)"),
     "repub-body": (_repub_body, "repub.extract.generic.body_text(html, url) (body step only)"),
+    "trafilatura-metadata": (_trafilatura_metadata, "trafilatura.bare_extraction(html, url, "
+                             "include_comments=False, with_metadata=True).text (body and metadata: the "
+                             "whole stage's like-for-like peer)"),
     "clean+trafilatura": (lambda: _clean_trafilatura(), "clean_tree, then trafilatura default"),
     "trafilatura-precision": (lambda: _trafilatura(favor_precision=True), "favor_precision=True"),
     "trafilatura-fast": (lambda: _trafilatura(fast=True), "fast=True"),

@@ -100,3 +100,17 @@ def test_a_closing_credit_the_body_left_out_is_read_after_its_last_paragraph() -
     # an agency named in the text, not in a closing credit, credits nobody
     html = html.replace("(<abbr>KNA</abbr>, <abbr>DR</abbr>)", "Mehr bei der KNA im Netz")
     assert extract(html, URL).credits == []
+
+
+def test_a_name_alone_closing_the_body_signs_it_and_a_credit_or_a_label_does_not() -> None:
+    from repub.extract.authors import names_in_body
+
+    paragraphs = [TEXT, TEXT, TEXT]
+    signed = "\n\n".join([*paragraphs, "Stefan Wasmer"])
+    assert names_in_body(signed, "de").people == ["Stefan Wasmer"]
+    assert names_in_body("\n\n".join([*paragraphs, "Euer HansEhrlich"]), "de").people == ["HansEhrlich"]
+    for last in ("Copyright: Gisele Wender", "Mehr zum Thema", "Presse Augsburg", "Foto Jane Doe",
+                 "Stefan", "The council met again on Friday"):
+        assert names_in_body("\n\n".join([*paragraphs, last]), "de").people == [], last
+    # a body of two paragraphs is too short to tell a signature from a caption or a list's last line
+    assert names_in_body(f"{TEXT}\n\nStefan Wasmer", "de").people == []

@@ -35,6 +35,7 @@ from repub.extract.textutil import (
     join_url,
     node_text,
     one_line,
+    squash,
 )
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -259,3 +260,19 @@ def test_dotless_i_in_the_republisher_name_does_not_raise() -> None:
 def test_month_key_matches_the_decomposing_form(word: str) -> None:
     decomposed = unicodedata.normalize("NFKD", word.strip().rstrip(".").lower())
     assert _key(word) == "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def test_squash_splits_where_the_whitespace_pattern_does() -> None:
+    """squash() joins str.split(): the same characters as re's \\s, every code point of them."""
+    import sys
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", c))
+    assert spaces == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    text = f"{spaces}Jane{spaces}Doe\u200b and{spaces}"
+    assert squash(text) == re.sub(r"\s+", " ", text).strip() == "Jane Doe\u200b and"
+
+
+@given(st.text())
+@SETTINGS
+def test_squash_reads_like_the_substitution(text: str) -> None:
+    assert squash(text) == re.sub(r"\s+", " ", text).strip()

@@ -35,6 +35,7 @@ from repub.extract.names import (
     parse_names,
     reporters,
     starts_with_byline_word,
+    words,
 )
 from repub.extract.outlets import find_outlet
 from repub.extract.textutil import squash
@@ -110,9 +111,21 @@ class _Page:
     headline: LexborNode | None = None
     article: set[int] = field(default_factory=set)  # the headline and its ancestors (mem_id)
 
+    # parse_names' answers by (text, visible): half the texts come twice (an element and its innermost
+    # marked child, a link in a byline both read alone and as a part).
+    parsed: dict[tuple[str, bool], Names] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self.headline = _headline(self)
         self.article = _ancestor_ids(self.headline) if self.headline is not None else set()
+
+    def names(self, text: str, *, visible: bool = False) -> Names:
+        """``parse_names`` of ``text`` on this page (a fresh copy: callers extend what they get)."""
+        key = (text, visible)
+        if key not in self.parsed:
+            self.parsed[key] = parse_names(text, self.site, self.language, visible=visible)
+        found = self.parsed[key]
+        return Names(list(found.people), list(found.credits), list(found.desks))
 
 
 def read_authorship(
@@ -189,8 +202,10 @@ def _names_more(byline: Names, chosen: Names) -> bool:
 def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
     """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
     "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
-    "Autor: Jane Doe") and a closing credit line ("(dpa)", "Quelle: AFP"). A sentence that cites an
-    agency ("told Reuters", "destacó AFP") names nobody."""
+    "Autor: Jane Doe"), a closing credit line ("(dpa)", "Quelle: AFP") and, when no line names a
+    person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 5 of the 101
+    authorless pages of ../shared/bench/metadata, and no other page's author changed). A sentence
+    that cites an agency ("told Reuters", "destacó AFP") names nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
@@ -213,8 +228,27 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
             out.credits.extend(credits_of_line(match["who"], language))
         elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
+    if not out.people and len(paras) > 2:
+        _add(out, _sign_off(paras[-1], site, language))
     out.credits = dedupe(out.credits)
     return out
+
+
+def _sign_off(para: str, site: Site, language: str | None) -> Names:
+    """A body's last paragraph that is one person's full name and nothing else ("Stefan Wasmer",
+    "<p><b>Marina Mucha</b></p>" after the text), or a name after closing words ("Euer HansEhrlich"):
+    the author signing off. Letters, dots, hyphens and apostrophes only: "Copyright: X" is a credit."""
+    text = para.strip()
+    closing = words(language).sign_off.match(text)
+    name = text[closing.end():] if closing else text
+    if len(text) > _SIGN_OFF_CHARS or not _SIGNATURE.fullmatch(name):
+        return Names()
+    if not (closing or 2 <= len(name.split()) <= 3):
+        return Names()
+    names = parse_names(name, site, language, visible=not closing)
+    if names.people == [name] and not names.credits and not names.desks:
+        return Names(people=[name])
+    return Names()
 
 
 def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None = None) -> list[str]:
@@ -226,7 +260,7 @@ def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None =
         return []
     # the end of the last paragraph, as the page prints it (no quote to escape in the selector)
     tail = re.split(r'["\\]', squash(paras[-1])[-_KEY_CHARS:])[-1].strip()
-    if len(tail) < _MIN_KEY_CHARS:
+    if len(tail) < _MIN_KEY_CHARS or not _paren_after(tree, tail):
         return []
     # lexbor matches in C (no walk over every element); the innermost, last in document order, not a
     # script's copy of the text (a page's JSON state)
@@ -244,7 +278,25 @@ def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None =
     return []
 
 
+def _paren_after(tree: LexborHTMLParser, tail: str) -> bool:
+    """Whether a "(" may follow ``tail`` within reach in the page's text: most pages have none, and the
+    element search below costs ~1.5 ms a page. The page's raw text joins elements with no separator, so
+    the tail's words are matched with any whitespace (or none) between them; a tail not found there, or
+    followed by little but whitespace, is left to the full search."""
+    body = tree.body
+    raw = body.text(deep=True) if body is not None else ""
+    pattern = re.compile(r"\s*".join(map(re.escape, tail.split())))
+    seen = False
+    for match in pattern.finditer(raw):
+        seen = True
+        after = squash(raw[match.end(): match.end() + _RAW_AFTER])
+        if "(" in after[: _AFTER_CHARS + 40] or len(after) < _AFTER_CHARS + 40:
+            return True
+    return not seen
+
+
 _KEY_CHARS = 40
+_RAW_AFTER = 4000  # raw characters read after the tail (indentation between elements counts)
 _MIN_KEY_CHARS = 12
 _CREDIT_LEVELS = 6  # the paragraph and its containers up to the article's
 _AFTER_CHARS = 160  # a "read also" link at most between the last paragraph and the credit
@@ -264,6 +316,8 @@ def credits_in_body(body: str, language: str | None = None) -> list[str]:
 
 
 _BODY_BYLINE = 80  # a longer paragraph is text, not a byline line
+_SIGN_OFF_CHARS = 40  # a name alone as the last paragraph
+_SIGNATURE = re.compile(r"[^\W\d_][^\W\d_.'’-]*(?:[.'’-]+[^\W\d_]*|\s+[^\W\d_][^\W\d_.'’-]*)*\.?")
 _CJK_SPAN = 60  # characters of the first and last paragraph read for a CJK dateline or sign-off
 # "WASHINGTON (AP) —", "Berlin (dpa/tmn) -", "MADRID, 3 may (EFE).-", "(Reuters) -": a place and a
 # date at most before the agency in parentheses, then a dash or a colon.
@@ -293,11 +347,11 @@ def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
                     out.credits.append(credit.name)
                 else:
                     # a desk ("Redaktion Gelbe Liste"), not the publisher again ("OÖ Volksblatt", "LN")
-                    out.desks.extend(parse_names(name, page.site, page.language).desks)
+                    out.desks.extend(page.names(name).desks)
                 continue
-            _add(out, parse_names(name, page.site, page.language))
+            _add(out, page.names(name))
         elif isinstance(item, str):
-            _add(out, parse_names(item, page.site, page.language))
+            _add(out, page.names(item))
     return out
 
 
@@ -316,7 +370,7 @@ def _meta_authors(page: _Page) -> Names:
     out = Names()
     for key in _AUTHOR_META:
         for value in page.meta.get(key, []):
-            _add(out, parse_names(value, page.site, page.language))
+            _add(out, page.names(value))
     return out
 
 
@@ -402,7 +456,7 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
     single = " " not in text and (
         _BYLINE_MARK.search(_marks(node)) is not None or _AUTHOR_ATTR.search(_attrs(node)) is not None
     )
-    names = parse_names(text, page.site, page.language, visible=not single)
+    names = page.names(text, visible=not single)
     if not _BYLINE_MARK.search(_marks(node)) and not _AUTHOR_ATTR.search(_attrs(node)):
         # A meta line ("entry-meta", "submitted"): its names only after a byline word ("Von R. R. am")
         names = Names([p for p in names.people if _introduced(text, p)], names.credits)
@@ -433,7 +487,7 @@ def _named_parts(node: LexborNode, page: _Page) -> Names:
     if len(parts) < 2:
         return out
     for part in parts:
-        _add(out, parse_names(_text_of(part), page.site, page.language, visible=True))
+        _add(out, page.names(_text_of(part), visible=True))
     return out
 
 
@@ -449,10 +503,12 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
             break
         if len(text) > 120:
             continue
-        names = parse_names(text, page.site, page.language, visible=True)
-        if names.people and (starts_with_byline_word(text, page.language) or _dated_name(text, names)):
+        introduced = starts_with_byline_word(text, page.language)
+        # names are read only where they could count: after a byline word, or on a dated line
+        names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
+        if names.people and (introduced or _dated_name(text, names)):
             return _as_printed(text, names), names
-        if names.desks and starts_with_byline_word(text, page.language):
+        if names.desks and introduced:
             return _as_printed(text, names), names  # "Von Redaktion"
         if len(text) > 2 and (credits := credits_of_line(text, page.language)):
             return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
@@ -507,7 +563,7 @@ def _author_box(page: _Page) -> Names:
             continue
         text = _text_of(node)
         if text and len(text) <= 80:
-            names = parse_names(text, page.site, page.language, visible=True)
+            names = page.names(text, visible=True)
             if names.people:
                 return names
     return Names()

@@ -80,6 +80,7 @@ class Words:
     desk_words: frozenset[str]
     desk_tails: frozenset[str]
     org_words: frozenset[str]
+    org_endings: tuple[str, ...]  # the org words long enough to end a compound ("Hanns-Seidel-Stiftung")
     masthead: frozenset[str]
     masthead_articles: frozenset[str]
     countries: frozenset[str]
@@ -95,6 +96,7 @@ class Words:
     months: frozenset[str]
     date_words: frozenset[str]
     glued_month: re.Pattern[str]
+    sign_off: re.Pattern[str]  # closing words at the start of a signature: "Euer", "Yours,"
 
 
 @functools.cache
@@ -166,6 +168,7 @@ def _words(language: str) -> Words:
         desk_words=frozenset(every("desk_word")),
         desk_tails=frozenset(t.split()[-1] for t in every("desk") + every("placeholder") if t.isascii()),
         org_words=frozenset(every("org_word")),
+        org_endings=tuple(sorted(o for o in every("org_word") if len(o) > 5)),
         masthead=frozenset(every("masthead")),
         masthead_articles=frozenset(every("masthead_article")),
         countries=frozenset(every("country")),
@@ -181,6 +184,7 @@ def _words(language: str) -> Words:
         months=frozenset(months),
         date_words=frozenset(t for phrase in every("date_word") for t in phrase.split()),
         glued_month=re.compile(rf"(?<=[a-zà-ÿ])(?:{_alternation(capitalised)})$"),
+        sign_off=re.compile(rf"^(?:{_alternation(own('sign_off'))})\b[,!]?\s+", re.I),
     )
 
 
@@ -617,7 +621,7 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
     ) or (len(tokens) > 1 and tokens[-1].casefold() in w.countries):
         return False  # "El Sol de México", "Miami Today", "La Prensa Gráfica": an outlet's name
     if any(t.casefold().strip(".,:;") in w.org_words for t in tokens) or any(
-        len(part) > 5 and part.endswith(tuple(o for o in w.org_words if len(o) > 5))
+        len(part) > 5 and part.endswith(w.org_endings)
         for part in folded.replace("-", " ").split()
     ):
         return False  # "ACLU Racial Justice Program", "Hanns-Seidel-Stiftung"

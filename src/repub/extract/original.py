@@ -122,9 +122,10 @@ class _Line:
         return Evidence(kind, {k: v for k, v in detail.items() if v})
 
 
-def _search_attribution(text: str) -> re.Match[str] | None:
-    """``_ATTRIBUTION.search(text)``, fast on long texts: the phrase is only tried around keywords."""
-    low = text.lower()
+def _search_attribution(text: str, low: str | None = None) -> re.Match[str] | None:
+    """``_ATTRIBUTION.search(text)``, fast on long texts: the phrase is only tried around keywords
+    (``low``: ``text.lower()`` when the caller has it)."""
+    low = text.lower() if low is None else low
     if not any(keyword in low for keyword in _KEYWORDS):
         return None
     if len(text) <= _MAX_BLOCK or len(low) != len(text):  # short, or lowercasing moved the offsets
@@ -164,11 +165,12 @@ def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: st
     mirror = mirror_of(url)
     site = Site(mirror.url if mirror and mirror.url else url, meta.site_name)
     page_text = tree.body.text(deep=True) if tree.body is not None else ""  # read once, searched twice
-    line = _attribution_line(tree, site.url, meta, page_text) or _text_line(text, site.url, meta)
+    low = page_text.lower()
+    line = _attribution_line(tree, site.url, meta, page_text, low) or _text_line(text, site.url, meta)
     evidence = [mirror] if mirror else []
     if line and line.rank >= 1:
         evidence.append(line.evidence())
-    evidence += line_evidence(tree, site, page_text)
+    evidence += line_evidence(tree, site, page_text, low)
     evidence += dateline_evidence(tree, text, site, meta.description)
     evidence += credit_evidence(credits, byline, site, evidence)
     evidence += title_evidence(tree, site)
@@ -245,10 +247,12 @@ def _dedupe(items: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def _attribution_line(tree: LexborHTMLParser, url: str, meta: PageMetadata, page_text: str) -> _Line | None:
+def _attribution_line(
+    tree: LexborHTMLParser, url: str, meta: PageMetadata, page_text: str, low: str
+) -> _Line | None:
     body = tree.body
     # Every block's text is a stretch of the body's text: one search rules out most pages at once.
-    if body is None or not _search_attribution(page_text):
+    if body is None or not _search_attribution(page_text, low):
         return None
     texts = _candidate_blocks(body)
     best: _Line | None = None

@@ -325,8 +325,11 @@ def credit_evidence(credits: Iterable[str], byline: str | None, site: Site, seen
 # -- lines and anchors -----------------------------------------------------------------------------
 
 
-def line_evidence(tree: LexborHTMLParser, site: Site, page_text: str) -> list[Evidence]:
-    """Source lines, "Provided by" lines and "Read the original" anchors of the page (see the module doc).
+def line_evidence(
+    tree: LexborHTMLParser, site: Site, page_text: str, low: str | None = None
+) -> list[Evidence]:
+    """Source lines, "Provided by" lines and "Read the original" anchors of the page (see the module doc);
+    ``page_text`` is the body's text, ``low`` its ``lower()`` when the caller has it.
 
     Only text nodes that start with one of the phrases are looked at, and only their block: the whole
     page is never read block by block.
@@ -336,7 +339,7 @@ def line_evidence(tree: LexborHTMLParser, site: Site, page_text: str) -> list[Ev
     # expression of all the phrases, tried at every position of the text, cost 40 ms a page)
     if body is None:
         return []
-    if not _may_hold_a_line(page_text.lower()):
+    if not _may_hold_a_line(page_text.lower() if low is None else low):
         return []
     found: list[Evidence] = []
     seen: set[int] = set()

@@ -18,7 +18,6 @@ from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser, LexborNode
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]+")
 # Where str.split() and _SPACES disagree: spaces split() keeps, separators it splits that _SPACES keeps.
 _NOT_SPLIT_ALIKE = re.compile(r"[\u200b\ufeff\x1c-\x1f\x85\u2028\u2029]")
-_ANY_SPACE = re.compile(r"\s+")  # squash(): newlines too
 
 # Elements that start a new paragraph. A "block" is such an element holding no other block element,
 # so text is read once, at the innermost level (themes nest divs freely).
@@ -63,8 +62,12 @@ def _split_alike(text: str) -> bool:
 
 
 def squash(text: str) -> str:
-    """Every run of whitespace made one space, ends trimmed: the text of a block for pattern tests."""
-    return _ANY_SPACE.sub(" ", text).strip()
+    """Every run of whitespace made one space, ends trimmed: the text of a block for pattern tests.
+
+    str.split() splits at exactly the characters a regular expression's whitespace class matches (both
+    use str.isspace(); tests/test_extract_fast_paths.py checks every code point) and is ~4x faster than
+    a substitution; squash runs ~200 times a page."""
+    return " ".join(text.split())
 
 
 def one_line(text: str | None) -> str:
