@@ -83,8 +83,12 @@ def is_copy(cols: Columns) -> sa.ColumnElement[bool]:
 
 
 def is_original(cols: Columns) -> sa.ColumnElement[bool]:
-    # "+ 0": a test of each article the other conditions pick; else SQLite walks the 25k+ originals
-    # and reads each one's row
+    if cols is ARTICLE:
+        # a lookup in the copies' index for each article the other conditions pick (not a list of the
+        # ~40k originals made first, whatever the others leave)
+        return sa.exists().where(COPIES.c.original_id == cols.id)
+    # bare columns ("id") would name the copies' own inside the subquery: tested from outside it, "+ 0"
+    # so that SQLite tests each article the other conditions pick instead of walking the originals
     return (cols.id + 0).in_(sa.select(COPIES.c.original_id).where(COPIES.c.original_id.is_not(None)))
 
 
