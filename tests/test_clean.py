@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from repub.extract.clean import clean_tree, is_boilerplate_name, jsonld_body
+from repub.extract.clean import clean_tree, is_boilerplate_name, jsonld_body, merge_split_body
 
 BODY = "".join(f"<p>Article paragraph number {i} says something long enough to matter.</p>" for i in range(6))
 
@@ -90,6 +90,33 @@ def test_body_split_by_ads_into_same_class_containers_is_joined_in_order():
     assert len(parts) == 1
     assert [p.text() for p in parts[0].css("p")] == [
         "First part one.", "First part two.", "Second part one.", "Second part two long."]
+
+
+def test_blocks_named_as_comments_stay_on_a_page_without_a_paragraph_body():
+    # A live blog or forum thread: its entries are <div>s named as comments, and no <p> body.
+    entries = "".join(f'<div class="live-comment"><div class="live-comment-body">Minute {m}: a corner '
+                      f"for Lorient, cleared by the defence.</div></div>" for m in range(1, 4))
+    page = f"""<html><body><div class="live">{entries}</div><p>Live: Lorient - Lyon</p></body></html>"""
+    text = _text(clean_tree(page))
+    assert "Minute 2: a corner for Lorient" in text
+    # Beside an article's paragraph block, a comments block goes.
+    article = f"""<html><body><div class="story">{BODY}</div><div class="comment-list">
+    <div class="comment-body">First!</div></div></body></html>"""
+    assert "First!" not in _text(clean_tree(article))
+
+
+def test_same_class_containers_in_other_wrappers_are_not_joined():
+    # A layout class ("col-12") names the article's container and those of the page's other blocks:
+    # only containers in a parent like the main block's are parts of one split body.
+    page = """<html><body><div class="row"><div class="col-12"><p>First part one.</p>
+    <p>First part two, the longest paragraph of the page by far.</p></div></div>
+    <div class="teasers"><div class="col-12"><p>A teaser of another article.</p></div></div>
+    <div class="site-info"><div class="col-12"><p>About the publisher.</p></div></div></body></html>"""
+    tree = LexborHTMLParser(page)
+    merge_split_body(tree, tree.css_first("div.col-12"))
+    assert [p.text() for p in tree.css_first("div.col-12").css("p")] == [
+        "First part one.", "First part two, the longest paragraph of the page by far."]
+    assert len(tree.css("div.col-12")) == 3
 
 
 def test_jsonld_body_used_only_when_it_agrees_with_the_page():

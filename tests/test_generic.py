@@ -166,3 +166,26 @@ def test_dom_tags_skip_wordpress_category_links() -> None:
     assert dom_tags(LexborHTMLParser(html)) == ["Energy", "Climate Crisis"]
     rel = '<a rel="tag" href="/t/a">Alpha</a><a rel="category tag" href="/c/b">Beta</a>'
     assert dom_tags(LexborHTMLParser(rel)) == ["Alpha"]
+
+
+def test_trim_end_matter_drops_calls_to_follow_and_page_stamps_at_the_end() -> None:
+    # Closing lines of real pages (trafilatura's snippet set): a call to follow or subscribe, a stamp.
+    notices = [
+        "Follow The Gleaner on Twitter and Instagram @JamaicaGleaner and on Facebook @GleanerJamaica.",
+        "For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.",
+        "¿Ya sabías que en Guatemala.com tenemos canal de Telegram? Únete desde tu celular en este enlace.",
+        "Letzte Änderung 14.02.2019",
+    ]
+    story = "The council voted to close the bridge.\n\nEngineers will inspect it in June."
+    assert trim_end_matter("\n\n".join([story, *notices]), []) == story
+    # Kept: a notice before the last paragraph, a long paragraph, a channel named without a call, a
+    # copyright line (evidence of where a copy comes from), a sentence that is not a stamp.
+    kept = [
+        "Subscribe to our newsletter.\n\nThe trial opens on Monday.",
+        "Follow us on Twitter. " + "The council will meet again next week to decide. " * 6,
+        "The video spread on Facebook and Instagram within hours.",
+        "© 2019 Associated Press. All Rights Reserved.",
+        "Last year's budget was 4 million.",
+    ]
+    for body in kept:
+        assert trim_end_matter(body, []) == body, body

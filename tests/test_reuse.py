@@ -18,7 +18,8 @@ from repub.evidence import Evidence, confidence
 from repub.reuse import compare, fingerprint, is_copy, shingles, words
 from repub.reuse.changes import changes
 from repub.reuse.compare import TextMatch
-from repub.reuse.decide import Candidate, Stored, choose, copies_of, which_first
+from repub.reuse.dating import UNKNOWN, Dating, dating
+from repub.reuse.decide import Candidate, Stored, choose, copies_of, sooner, which_first
 from repub.reuse.fingerprint import BANDS, MIN_SHINGLES, PERMUTATIONS, SCHEME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,9 +112,10 @@ def test_an_excerpt_that_is_mostly_the_originals_text_is_a_copy(bodies: dict[str
 
 
 def stored(id_: int, url: str, published: str | None, *, original_id: int | None = None,
-           original_url: str | None = None, evidence: tuple[Evidence, ...] = ()) -> Stored:
+           original_url: str | None = None, evidence: tuple[Evidence, ...] = (),
+           dated: Dating = UNKNOWN) -> Stored:
     return Stored(id=id_, url=url, published_at=published, first_seen_at=T0, original_id=original_id,
-                  original_url=original_url, evidence=evidence)
+                  original_url=original_url, evidence=evidence, dating=dated)
 
 
 FULL = TextMatch(similarity=0.9, coverage=0.95, share=0.95, shared=500)
@@ -202,6 +204,86 @@ def test_which_came_first_without_dates() -> None:
     seen = datetime(2019, 12, 30, tzinfo=UTC)
     assert which_first(page, None, [], stored(1, "https://b.example.net/y/", "2020-01-02"), FULL,
                        page_seen=seen) == "page"
+
+
+# -- how a stored date came about (repub.reuse.dating) -----------------------------------------------------
+
+QUIET = "https://mirror.example.net/health/duvet-lung/"  # a URL without a date
+
+
+def test_a_date_prefix_opening_a_copys_text_is_the_originals_day(bodies: dict[str, str]) -> None:
+    original = paragraphs(bodies[FORBES])
+    copy = "\n\n".join(["The views expressed are the author's own.", "18 Nov 2019 – " + original[0],
+                       *original[1:]])
+    how = dating("2019-11-18", copy, QUIET)
+    assert how == Dating(prefix="2019-11-18", mentioned=False)
+    assert how.borrowed("2019-11-18") and how.own("2019-11-18") is None
+    # a date of the copy's own (a stated one, another day) stays its own
+    assert how.own("2019-11-20T08:00:00+00:00") == "2019-11-20T08:00:00+00:00"
+    assert dating("2019-11-20", copy, QUIET) == Dating(prefix="2019-11-18", mentioned=False)
+    # a chronology opens several paragraphs with a date: no republisher's prefix
+    chronology = "\n\n".join(["12 Mar 2019 – " + original[0], "3 Apr 2019 – " + original[1], *original[2:]])
+    assert dating("2019-03-12", chronology, QUIET) == Dating(prefix=None, mentioned=False)
+    # the original itself: no prefix, a stated time
+    assert dating("2019-11-18T09:00:00-05:00", bodies[FORBES], ORIGINAL) == Dating(prefix=None,
+                                                                                   mentioned=False)
+
+
+def test_a_day_the_text_only_mentions_is_no_date_of_the_pages_own(bodies: dict[str, str]) -> None:
+    text = paragraphs(bodies[FORBES])
+    mentioned = "\n\n".join([*text[:3], text[3] + " He was first seen on 12 March 2019, the doctors wrote.",
+                              *text[4:]])
+    assert dating("2019-03-12", mentioned, QUIET) == Dating(prefix=None, mentioned=True)
+    # the page's own URL backs it (its year and month): the page's own date
+    backed = "https://mirror.example.net/2019/03/duvet-lung/"
+    assert dating("2019-03-12", mentioned, backed).mentioned is False
+    # a time is stated, never read off the text
+    assert dating("2019-03-12T10:00:00Z", mentioned, QUIET).mentioned is False
+    # htmldate reads a lone year as 1 January: the text prints "2016", not the day
+    assert dating("2016-01-01", bodies[FORBES], QUIET) == Dating(prefix=None, mentioned=True)
+    assert dating("2016-01-01", bodies[FORBES], "https://x.example.org/2016/01/01/duvet/").mentioned is False
+    # a date line opening the text is the text's own date: a short paragraph, or a place and the date
+    for line in ("Datum 12.03.2019", "Aberdeen, 12. März 2019. " + text[0]):
+        assert dating("2019-03-12", "\n\n".join([line, *text]), QUIET) == Dating(prefix=None, mentioned=False)
+
+
+def test_dates_are_compared_by_how_they_came_about() -> None:
+    said = Dating(mentioned=True)
+    # a mentioned day is a lower bound: it makes its page later, never earlier
+    assert sooner("2019-03-12", said, "2019-11-18", UNKNOWN) is None
+    assert sooner("2019-11-18", UNKNOWN, "2019-03-12", said) is None
+    assert sooner("2019-11-25", said, "2019-11-18", UNKNOWN) == 1
+    assert sooner("2019-03-12", UNKNOWN, "2019-11-18", UNKNOWN) == -1
+    # against an undated page, a prefix's day (the original's) or a mentioned one is no date either
+    prefixed = Dating(prefix="2019-11-18")
+    assert sooner("2019-11-18", prefixed, None, UNKNOWN, T0, T0) is None
+    assert sooner("2019-11-18", said, None, UNKNOWN, T0, T0) is None
+    assert sooner("2019-11-18", UNKNOWN, None, UNKNOWN, T0, T0) == -1
+    assert sooner("2019-11-18", prefixed, "2019-11-18T09:00:00-05:00", UNKNOWN) == 0
+
+
+def test_a_copy_dated_by_its_prefix_and_stored_first_is_still_the_copy() -> None:
+    prefixed = Dating(prefix="2019-11-18")
+    copy = stored(1, COPY, "2019-11-18", dated=prefixed)  # stored before the original arrived
+    # the original arrives: the same day, nothing named, the whole text: the prefix tells
+    assert which_first(ORIGINAL, "2019-11-18", [], copy, FULL) == "page"
+    assert which_first(ORIGINAL, "2019-11-18T09:00:00-05:00", [], copy, FULL) == "page"
+    no_prefix = stored(1, COPY, "2019-11-18")
+    assert which_first(ORIGINAL, "2019-11-18", [], no_prefix, FULL) == "other"  # the one stored first
+    original = stored(2, ORIGINAL, "2019-11-18")
+    assert [c.article.id for c in copies_of(original, [Candidate(copy, FULL.reverse())])] == [1]
+    choice = choose(COPY, "2019-11-18", [], None, (None, None, None), [Candidate(original, FULL)], page_id=1,
+                    page_dating=prefixed)
+    assert choice is not None and (choice.url, choice.original_id, choice.by_text) == (ORIGINAL, 2, True)
+    # the other way round: the copy arrives after its original, and is its copy
+    assert which_first(COPY, "2019-11-18", [], original, FULL, page_dating=prefixed) == "other"
+    # an undated page and a copy dated by its prefix: the prefixed one is the copy
+    undated = stored(3, "https://b.example.net/duvet/", None)
+    assert which_first(COPY, "2019-11-18", [], undated, FULL, page_dating=prefixed) == "other"
+    # of an original and its prefixed copy on one day, the original comes first
+    choice = choose("https://c.example.org/duvet/", "2019-11-20", [], None, (None, None, None),
+                    [Candidate(copy, FULL), Candidate(original, FULL)], page_id=4)
+    assert choice is not None and choice.original_id == 2
 
 
 def test_an_original_stored_after_its_copy_claims_it() -> None:

@@ -36,8 +36,10 @@ REPORT = "https://www.livescience.com/feather-duvet-lung.html"
 COPY = "https://repost.example.com/2019/11/20/the-duvet-that-took-his-breath/"
 QUIET_COPY = "https://mirror.example.net/health/duvet-lung/"
 SYNDICATOR = "https://syndicator.example.org/stories/duvet-lung/"
+# A republisher in TMS's manner: the original's date as a prefix of the text, nothing else said.
+PREFIXED_COPY = "https://press.example.org/articles/feather-duvet-lung/"
 HOSTS = ("www.forbes.com", "www.livescience.com", "repost.example.com", "mirror.example.net",
-         "syndicator.example.org")
+         "syndicator.example.org", "press.example.org")
 
 
 def real_page(page_id: str) -> bytes:
@@ -56,7 +58,8 @@ def copy_page(title: str, date: str, head: str, paragraphs: list[str], top: list
               bottom: list[str]) -> bytes:
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<meta property='article:published_time' content='{date}'>{head}</head><body>"
+            f"{date and f'<meta property={chr(39)}article:published_time{chr(39)} content={date!r}>'}"
+            f"{head}</head><body>"
             "<header><nav><a href='/'>Home</a> <a href='/health/'>Health</a></nav></header>"
             f"<main><article><h1>{escape(title)}</h1>{''.join(top)}{body}{''.join(bottom)}</article></main>"
             "<footer><p>All rights reserved</p></footer></body></html>").encode()
@@ -83,7 +86,11 @@ def web() -> Iterator[TestWeb]:
     quiet = copy_page("Feather duvet lung: a warning", "2019-11-21",
                       f"<link rel='canonical' href='{SYNDICATOR}'>", PARAGRAPHS[:13], [],
                       ["<p>Share this: Facebook Twitter Email</p>"])
+    prefixed = copy_page("Feather duvet lung", "", "", ["18 Nov 2019 – " + PARAGRAPHS[0], *PARAGRAPHS[1:]],
+                         ["<p><em>The views expressed in this article are the author's own.</em></p>"], [])
     with TestWeb() as server:
+        server.route("/press.example.org" + PREFIXED_COPY.removeprefix("https://press.example.org"),
+                     lambda h: html(prefixed))
         server.route("/www.forbes.com" + ORIGINAL.removeprefix("https://www.forbes.com"),
                      lambda h: html(real_page(FORBES_ID)))
         server.route("/www.livescience.com/feather-duvet-lung.html",
@@ -183,6 +190,30 @@ def test_a_copy_stored_first_is_linked_when_its_original_arrives(
                        "detail": f"text-match: similarity {detail['similarity']}, "
                                  f"coverage {detail['coverage']}; was {SYNDICATOR}"}]
     assert [c["url"] for c in show(capsys, ORIGINAL)["republications"]] == [QUIET_COPY]
+
+
+@pytest.mark.parametrize("order", [(PREFIXED_COPY, ORIGINAL), (ORIGINAL, PREFIXED_COPY)],
+                         ids=["copy-first", "original-first"])
+def test_a_copy_dated_by_its_prefix_is_the_copy_in_either_order(
+        order: tuple[str, str], env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # The copy states no date: the date extraction reads its prefix, the original's day, so the two
+    # tie on the day. The prefix is the republisher's mark (repub.reuse.dating): the copy is the copy
+    # even when it was stored first.
+    for url in order:
+        assert run(capsys, "import", url, "--no-follow-original")[0] == 0
+    copy, original = show(capsys, PREFIXED_COPY), show(capsys, ORIGINAL)
+    assert copy["published_at"] == original["published_at"] == "2019-11-18"
+    measured = compare(copy["body_text"], original["body_text"])
+    assert measured.coverage == 1.0
+    assert (copy["original"]["url"], copy["original"]["outlet"], copy["original"]["published_at"]) == (
+        ORIGINAL, "forbes.com", "2019-11-18")
+    assert copy["original"]["evidence"] == [
+        {"kind": "text-match", "detail": {"url": ORIGINAL, "similarity": measured.similarity,
+                                          "coverage": measured.coverage}}]
+    assert original["original"] is None
+    assert [c["url"] for c in original["republications"]] == [PREFIXED_COPY]
+    code, lines, _ = run(capsys, "copies", ORIGINAL, "--json")
+    assert code == 0 and [c["url"] for c in lines] == [PREFIXED_COPY]
 
 
 def test_trace_shows_the_original_then_each_copy_with_what_it_changed(
@@ -295,3 +326,29 @@ def test_a_sqlite_band_table_is_its_primary_key_alone(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'fingerprint_bands'").fetchone()[0]
     assert "WITHOUT ROWID" in sql and "PRIMARY KEY (band_key, article_id)" in sql
+
+
+def test_a_copy_goes_to_the_original_not_to_a_copy_linked_to_it_in_the_same_save(any_db_url: str) -> None:
+    # The original, then a cut copy of it two days later, then another copy of the original's day that
+    # is exactly the cut text. When that one arrives it is linked to the original, and the earlier copy
+    # (which carries all of its text) is decided again: it must see it as it now stands, a copy of the
+    # original, and go to the original (rule 3 of repub.reuse.decide), not to it.
+    from repub.normalize import utc_now
+    from repub.normalize.types import Record
+
+    cut = "\n\n".join(PARAGRAPHS[:11])
+    pages = [(ORIGINAL, "forbes.com", "2019-11-18", "\n\n".join(PARAGRAPHS)),
+             (COPY, "repost.example.com", "2019-11-20", cut),
+             (QUIET_COPY, "mirror.example.net", "2019-11-18", cut)]
+    with Store.open(any_db_url) as store:
+        for url, site, day, body in pages:
+            store.save_article(Record(url=url, site=site, extractor="test", title="Feather duvet lung",
+                                      body_text=body, published_at=day), fetched_at=utc_now())
+        links = {url: (store.get(url).original or {}).get("url") for url, *_ in pages}  # type: ignore[union-attr]
+        quiet = store.get(QUIET_COPY)
+    assert links == {ORIGINAL: None, COPY: ORIGINAL, QUIET_COPY: ORIGINAL}
+    assert quiet is not None and quiet.original is not None
+    measured = compare(cut, "\n\n".join(PARAGRAPHS))
+    assert quiet.original["evidence"] == [
+        {"kind": "text-match", "detail": {"url": ORIGINAL, "similarity": measured.similarity,
+                                          "coverage": measured.coverage}}]

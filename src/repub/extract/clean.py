@@ -7,8 +7,10 @@ or tag lists. Class/id names are matched word by word (``share`` matches ``socia
 ``shareBar`` but not ``shared-content``). Never removed: ``html``, ``body``, ``<article>``, ``<main>``,
 and any element that holds the page's main paragraph block (the element whose direct ``<p>`` children
 carry the most text), a <noscript> holding it included — so an article inside a container named
-"share-wrapper" or a <noscript> survives. Finally a body
-split by ads into several containers of the same tag and class is joined into the first of them.
+"share-wrapper" or a <noscript> survives. On a page whose main paragraph block is weak (under 300
+characters: the text is in <div>s) blocks named as comments stay: forum posts, live-blog entries and
+gallery captions are so named there. Finally a body split by ads into several containers of the same
+tag and class, in parents of the same tag and class, is joined into the first of them.
 
 ``jsonld_body(html)`` returns a JSON-LD ``articleBody`` when the page has one that agrees with its
 visible text, else None.
@@ -31,10 +33,12 @@ _DROP_TAGS = "script:not([type='application/ld+json']), style, noscript, templat
 _BLOCK_TAGS = "form, nav, aside, [role=navigation], [role=banner], [role=contentinfo], [role=complementary]"
 _PAGE_CHROME = "header, footer"  # dropped when not inside an <article> (and not holding the h1)
 
+# Words naming a comments block: not applied on a page without a main paragraph block (see
+# ``_WEAK_MAIN_CHARS``), where the posts of a thread or the entries of a live blog are so named.
+_COMMENT_WORDS = {"comments", "comment", "commentlist", "respond", "disqus", "discussion"}
 # Words of a class or id (split on - _ : . and camelCase) naming a block that is never article body.
 _BAD_WORDS = {
-    # comments
-    "comments", "comment", "commentlist", "respond", "disqus", "discussion",
+    *_COMMENT_WORDS,
     # share / social
     "share", "shares", "sharing", "sharebar", "sharethis", "addthis", "social", "socials",
     # related / recommended / read more
@@ -49,9 +53,19 @@ _BAD_WORDS = {
 # Consecutive words (joined with "-") naming such a block.
 _BAD_PHRASES = ("read-more", "more-stories", "also-read", "you-may-like", "sign-up", "tag-list",
                 "post-tags", "most-read", "more-from")
-_BAD_RE = re.compile(
-    r"(?:^|-)(?:" + "|".join(sorted({*_BAD_WORDS, *_BAD_PHRASES}, key=len, reverse=True)) + r")(?:-|$)"
-)
+
+
+def _name_re(words: set[str]) -> re.Pattern[str]:
+    return re.compile(r"(?:^|-)(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")(?:-|$)")
+
+
+_BAD_RE = _name_re({*_BAD_WORDS, *_BAD_PHRASES})
+_BAD_BUT_COMMENTS_RE = _name_re({*_BAD_WORDS - _COMMENT_WORDS, *_BAD_PHRASES})
+# A main paragraph block with less <p> text than this is no article body: the page's text is elsewhere
+# (forum posts, live-blog entries, gallery captions in <div>s), often in blocks named as comments.
+# Trafilatura's snippet set: 3 pages better (5 snippets found, 1 false positive fewer, 1 more); no Zyte
+# page changes.
+_WEAK_MAIN_CHARS = 300
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEP = re.compile(r"[-_:.]+")
 _NEVER = {"html", "body", "article", "main", "head", "title", "meta"}
@@ -61,11 +75,13 @@ _INLINE = {"span", "a", "i", "b", "em", "strong", "small", "img", "time", "abbr"
 
 
 @lru_cache(maxsize=4096)
-def is_boilerplate_name(value: str) -> bool:
-    """True when a class or id value has a token naming a non-body block: ``social-share``, not ``shared``."""
+def is_boilerplate_name(value: str, comments: bool = True) -> bool:
+    """True when a class or id value has a token naming a non-body block: ``social-share``, not ``shared``;
+    with ``comments`` False, a token naming comments does not count."""
+    pattern = _BAD_RE if comments else _BAD_BUT_COMMENTS_RE
     for token in value.split():
         norm = _SEP.sub("-", _CAMEL.sub("-", token)).lower()
-        if _BAD_RE.search(norm):
+        if pattern.search(norm):
             return True
     return False
 
@@ -85,6 +101,11 @@ def _main_block(tree: LexborHTMLParser | LexborNode) -> LexborNode | None:
     return parents[weight.most_common(1)[0][0]] if weight else None
 
 
+def _direct_paragraph_chars(node: LexborNode) -> int:
+    """Characters of the node's own <p> children: what made it the main paragraph block."""
+    return sum(len(child.text(strip=True)) for child in node.iter() if child.tag == "p")
+
+
 def _path(node: LexborNode | None) -> set[int]:
     path = set()
     while node is not None:
@@ -96,13 +117,21 @@ def _path(node: LexborNode | None) -> set[int]:
 def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | None) -> None:
     """Join a body split into several same-class containers (ads between them) into the first one.
 
-    Containers with the same tag and class as ``main`` that hold paragraphs of their own have their
-    children moved, in page order, into the first of them, so the extractor sees one body, not one part.
+    Containers with the same tag and class as ``main``, in a parent of the same tag and class as its
+    parent, that hold paragraphs of their own have their children moved, in page order, into the first
+    of them, so the extractor sees one body, not one part. The parent must match too: a split body's
+    parts sit in like wrappers (wired.com: each in a ``grid grid-margins`` div), while a layout class
+    ("col-12", TYPO3's "csc-textpic-text") also names the containers of other blocks of the page, and
+    joining those pulled teasers in and reordered the article.
     """
     cls = (main.attributes.get("class") or "").strip() if main is not None else ""
     if main is None or not cls or main.tag is None or main.tag in _NEVER:
         return
-    same = [n for n in tree.css(main.tag) if (n.attributes.get("class") or "").strip() == cls]
+    frame = _tag_and_class(main.parent)
+    same = [
+        n for n in tree.css(main.tag)
+        if (n.attributes.get("class") or "").strip() == cls and _tag_and_class(n.parent) == frame
+    ]
     parts = [n for n in same if any(c.tag == "p" and c.text(strip=True) for c in n.iter())]
     if len(parts) < 2:
         return
@@ -113,6 +142,12 @@ def merge_split_body(tree: LexborHTMLParser | LexborNode, main: LexborNode | Non
         for child in list(node.iter(include_text=True)):
             first.insert_child(child)
         node.decompose()
+
+
+def _tag_and_class(node: LexborNode | None) -> tuple[str | None, str]:
+    if node is None:
+        return None, ""
+    return node.tag, (node.attributes.get("class") or "").strip()
 
 
 def _inside_article(node: LexborNode) -> bool:
@@ -152,7 +187,9 @@ def boilerplate_nodes(
 ) -> list[LexborNode]:
     """The elements of ``tree`` that ``clean_tree`` removes (besides the always-dropped tags); ``main``
     is the main paragraph block when the caller has it."""
-    keep = _path(main if main is not None else _main_block(tree))
+    main = main if main is not None else _main_block(tree)
+    keep = _path(main)
+    comments = main is not None and _direct_paragraph_chars(main) >= _WEAK_MAIN_CHARS
     doomed: list[LexborNode] = []
     for node in tree.css(_BLOCK_TAGS):
         if node.tag not in _NEVER and node.mem_id not in keep:
@@ -165,7 +202,9 @@ def boilerplate_nodes(
         if node.tag in _NEVER or node.tag in _INLINE or node.mem_id in keep:
             continue
         attrs = node.attributes
-        if is_boilerplate_name(attrs.get("class") or "") or is_boilerplate_name(attrs.get("id") or ""):
+        if is_boilerplate_name(attrs.get("class") or "", comments) or is_boilerplate_name(
+            attrs.get("id") or "", comments
+        ):
             doomed.append(node)
     return doomed
 

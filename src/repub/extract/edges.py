@@ -46,6 +46,8 @@ _NAME_SPLIT = re.compile(r"[-_\s.:]+")
 _CREDIT_CHARS = 150
 # A label then lower-case words is a label line up to this many words ("Mehr zum Thema auf UEPO.de").
 _LABEL_LINE_WORDS = 6
+# A notice at the end of a body (a call to follow the outlet, a page stamp) is short.
+_TAIL_CHARS = 300
 # Separators of a list of links.
 _LIST_SPLIT = re.compile(r"\s*[,;|•·]\s+|\s+[|•·]\s*")
 # Breadcrumb and menu separators.
@@ -62,11 +64,14 @@ class _Words:
     not_lead: frozenset[str]
     read_also: re.Pattern[str]
     credit: re.Pattern[str]
+    call_to_action: re.Pattern[str]
+    stamp: re.Pattern[str]
 
 
 @functools.cache
 def _words() -> _Words:
     raw = tomllib.loads(resources.files("repub.extract").joinpath("data/body.toml").read_text("utf-8"))
+    verbs, channels = _alternation(raw["tail"]["verbs"]), _alternation(raw["tail"]["channels"])
     alternation = _alternation([label for group in raw["read_also"].values() for label in group])
     return _Words(
         lead=frozenset(raw["lead"]["names"]),
@@ -79,6 +84,12 @@ def _words() -> _Words:
         ),
         credit=re.compile(rf"^\W{{0,3}}(?:{_alternation(raw['credit']['labels'])})\s*(?::|©|\bby\b|\bvia\b)",
                           re.I),
+        # a verb (a word beginning so) and a channel (the whole word) within 120 characters, either order
+        call_to_action=re.compile(
+            rf"\b(?:{verbs}).{{0,120}}\b(?:{channels})\b|\b(?:{channels})\b.{{0,120}}\b(?:{verbs})",
+            re.I,
+        ),
+        stamp=re.compile(rf"^\W{{0,3}}(?:{_alternation(raw['tail']['stamps'])})\b[^.]{{0,40}}\d", re.I),
     )
 
 
@@ -293,6 +304,15 @@ def _headed_container(
     if prev is not None and parent.mem_id in _ancestors(page.blocks[prev][0]):
         return None, -1
     return parent.mem_id, at
+
+
+def is_tail_notice(paragraph: str) -> bool:
+    """Whether a paragraph at the end of a body speaks to the reader about the outlet: a call to follow
+    or subscribe to it, or a page stamp ("Letzte Änderung 14.02.2019"); ``data/body.toml`` [tail]."""
+    if len(paragraph) >= _TAIL_CHARS:
+        return False
+    words = _words()
+    return bool(words.call_to_action.search(paragraph) or words.stamp.match(paragraph))
 
 
 def _ancestors(node: LexborNode | None) -> set[int]:

@@ -8,14 +8,20 @@ The rules (docs/reuse.md):
 1. A candidate is a stored article of another site (registrable domain, or another host of the same
    outlet: ``repub.extract.provenance.same_outlet``) whose text the page carries (``is_copy``).
 2. It must come before the page (``which_first``): an earlier date (``precedes``: a dated article
-   before an undated one, unless the undated one was stored before the other's day). For the same
-   day, or no dates, what the two say (the one naming the other is the copy) and cut (the one
-   carrying part of the other and little else is its cut copy) decide, and else the one stored
+   before an undated one, unless the undated one was stored before the other's day), each date
+   weighed by how it came about (``sooner``, ``repub.reuse.dating``): a day the text only mentions
+   (in a sentence, or htmldate's 1 January of a year it prints) can make its page later, never
+   earlier; a day taken from a date prefix ("23 Oct 2020 – ", the original's day as republishers
+   write it) or a mentioned one is no date against an undated page. For the same day, no dates, or
+   dates that cannot order the two, what the two say (the one naming the other is the copy), a date
+   prefix (the one whose text opens with one is the copy of one whose text does not) and cut (the
+   one carrying part of the other and little else is its cut copy) decide, and else the one stored
    first is the original.
 3. A candidate that is itself a copy of another candidate gives way to it: of an earlier copy and the
    real original, both stored, the original wins.
-4. The earliest candidate wins (its date, then the page's own explicit link, then the larger share
-   of its text carried, then the first stored).
+4. The earliest candidate wins (its date, a mentioned one counting as none; of one day, one not
+   dated by its prefix; then the page's own explicit link, then the larger share of its text carried,
+   then the first stored).
 5. Against the page's own evidence: a matching article that the page's own words name (its URL,
    another page of that site, or the outlet a line, a credit or a dateline names) is the original.
    Otherwise an original the page links itself (``go-to-original``, an "originally appeared" line, a
@@ -35,6 +41,7 @@ from repub.evidence import Evidence, confidence
 from repub.extract.provenance import names_outlet, outlet_name, same_outlet
 
 from .compare import TextMatch, is_copy
+from .dating import UNKNOWN, Dating
 
 # Of two texts with no date to tell them apart, one carrying less of the other than the other carries
 # of it, by this much, is its cut copy (``which_first``): copies cut tails and add a few lines.
@@ -55,6 +62,7 @@ class Stored:
     original_id: int | None = None  # the article it is linked to as a copy
     original_url: str | None = None
     evidence: tuple[Evidence, ...] = ()  # why it is a copy (all kinds, text-match included)
+    dating: Dating = UNKNOWN  # how its date came about, by its stored text (``repub.reuse.dating``)
 
     def outlet_name(self) -> str:
         return self.outlet or outlet_name(self.url)
@@ -132,6 +140,23 @@ def precedes(a: str | None, b: str | None, a_seen: datetime | None = None,
     return None
 
 
+def sooner(a: str | None, a_how: Dating, b: str | None, b_how: Dating, a_seen: datetime | None = None,
+           b_seen: datetime | None = None) -> int | None:
+    """``precedes`` with how each date came about (``repub.reuse.dating``): -1 when ``a`` came out
+    first, 1 when ``b`` did, 0 the same day, None unknown.
+
+    - Two dates are compared as ever, except that a date the text only mentions is a lower bound of
+      its page's own date: it can make its page later than the other, never earlier (unknown).
+    - Against a page with no date, a date that is not the page's own (its prefix's, the original's
+      day; or one its text mentions) is no date either: the two are undated."""
+    if a and b:
+        when = order(a, b)
+        if when in (-1, 1) and (a_how if when == -1 else b_how).mentioned:
+            return None
+        return when
+    return precedes(a_how.own(a), b_how.own(b), a_seen, b_seen)
+
+
 def text_match_item(article: Stored, match: TextMatch) -> Evidence:
     return Evidence("text-match", {"url": article.url, "similarity": match.similarity,
                                    "coverage": match.coverage})
@@ -143,25 +168,29 @@ def explicit(evidence: Iterable[Evidence]) -> list[Evidence]:
 
 
 def which_first(page_url: str, page_date: str | None, page_evidence: Sequence[Evidence], other: Stored,
-                match: TextMatch, page_seen: datetime | None = None) -> str:
+                match: TextMatch, page_seen: datetime | None = None, page_dating: Dating = UNKNOWN) -> str:
     """Of a page and a stored article whose texts match (``match``: the page as the copy), which is the
-    original: "other" or "page". By date (``precedes``); for the same day or no dates at all, by what
-    the two say and carry:
+    original: "other" or "page". By date (``sooner``: how each date came about counts); for the same
+    day, no dates at all, or dates that cannot order the two, by what the two say and carry:
 
     1. the one that names the other (its URL, a host or the name of its outlet) is the copy (a page
        naming some third source says where its text came from, not which of the two came first);
-    2. a page that carries part of the other and little else is a cut copy of it (``CUT``: the share
+    2. the one whose text opens with a date prefix ("23 Oct 2020 – …") is the copy of one whose text
+       does not: that prefix is how republishers write the original's date;
+    3. a page that carries part of the other and little else is a cut copy of it (``CUT``: the share
        of its text that is the other's exceeds the share of the other it carries by that much);
-    3. else the one stored first (the other): in a crawl that follows sources as they publish, the
+    4. else the one stored first (the other): in a crawl that follows sources as they publish, the
        order articles are first seen in is the order they came out in. A link made on that ground
        alone is never turned round later (``copies_of`` asks for a reason)."""
-    when = precedes(other.published_at, page_date, other.first_seen_at, page_seen)
+    when = sooner(other.published_at, other.dating, page_date, page_dating, other.first_seen_at, page_seen)
     if when in (-1, 1):
         return "other" if when == -1 else "page"
     if _names(explicit(other.evidence), page_url):
         return "page"
     if _names(explicit(page_evidence), other.url):
         return "other"
+    if bool(page_dating.prefix) != bool(other.dating.prefix):
+        return "other" if page_dating.prefix else "page"
     if match.coverage - match.share > CUT:
         return "page"
     return "other"
@@ -169,7 +198,8 @@ def which_first(page_url: str, page_date: str | None, page_evidence: Sequence[Ev
 
 def eligible(page_url: str, page_date: str | None, candidates: Sequence[Candidate],
              page_id: int | None = None, page_evidence: Sequence[Evidence] = (),
-             printed_url: str | None = None, page_seen: datetime | None = None) -> list[Candidate]:
+             printed_url: str | None = None, page_seen: datetime | None = None,
+             page_dating: Dating = UNKNOWN) -> list[Candidate]:
     """Rules 1-3: the candidates that can be the page's original."""
     kept = []
     for c in candidates:
@@ -180,7 +210,8 @@ def eligible(page_url: str, page_date: str | None, candidates: Sequence[Candidat
             continue
         if printed_url is not None and article.original_url == printed_url and article.url != printed_url:
             continue  # a sibling: a copy of the original the page links to
-        if which_first(page_url, page_date, page_evidence, article, c.match, page_seen) != "other":
+        first = which_first(page_url, page_date, page_evidence, article, c.match, page_seen, page_dating)
+        if first != "other":
             continue
         kept.append(c)
     ids = {c.article.id for c in kept}
@@ -189,21 +220,25 @@ def eligible(page_url: str, page_date: str | None, candidates: Sequence[Candidat
 
 def _sort_key(candidate: Candidate, linked_url: str | None) -> tuple[object, ...]:
     article = candidate.article
-    # undated candidates after dated ones: a known early date is the stronger claim
-    return (article.published_at is None, day(article.published_at) or "", article.published_at or "",
+    # undated candidates after dated ones: a known early date is the stronger claim (a date the text
+    # only mentions is no claim: ``repub.reuse.dating``)
+    # and of one day, the original's before a copy dated by its prefix (the original's day)
+    published = None if article.dating.mentioned else article.published_at
+    return (published is None, day(published) or "", article.dating.borrowed(published), published or "",
             article.url != linked_url, -candidate.match.coverage, article.first_seen_at, article.id)
 
 
 def choose(page_url: str, page_date: str | None, evidence: Sequence[Evidence], linked: Stored | None,
            printed: tuple[str | None, str | None, str | None], candidates: Sequence[Candidate],
-           page_id: int | None = None, page_seen: datetime | None = None) -> Choice | None:
+           page_id: int | None = None, page_seen: datetime | None = None,
+           page_dating: Dating = UNKNOWN) -> Choice | None:
     """The page's original. ``evidence``: the page's own items (text matches of an earlier decision
     are dropped and made again); ``linked``: the stored article the page's own link points to, if
     stored; ``printed``: (url, outlet, date) of the original as the page names it. None when neither
     the page nor its text names any original."""
     own = explicit(evidence)
     url, outlet, published = printed
-    found = eligible(page_url, page_date, candidates, page_id, own, url, page_seen)
+    found = eligible(page_url, page_date, candidates, page_id, own, url, page_seen, page_dating)
     if not found:
         if not own and url is None and outlet is None:
             return None
@@ -257,7 +292,7 @@ def copies_of(page: Stored, candidates: Sequence[Candidate]) -> list[Candidate]:
             continue
         if is_copy(c.match.reverse()) and \
                 which_first(page.url, page.published_at, page.evidence, other, c.match,
-                            page.first_seen_at) == "page":
+                            page.first_seen_at, page.dating) == "page":
             out.append(Candidate(other, c.match.reverse()))
     return out
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from repub.evidence import Evidence
 from repub.reuse.changes import changes
 from repub.reuse.compare import TextMatch, compare, is_copy
+from repub.reuse.dating import dating
 from repub.reuse.decide import choose
 from repub.reuse.fingerprint import fingerprint
 from repub.store.models import Article
@@ -185,8 +186,9 @@ def matches(store: Store, record: Record) -> list[MatchView]:
         printed = (link.url, link.outlet, link.published_at) if link is not None else (None, None, None)
         evidence: list[Evidence] = list(link.evidence) if link is not None else []
         linked = next((c.article for c in candidates if c.article.url == printed[0]), None)
+        how = dating(record.published_at, record.body_text, record.url)
         choice = choose(record.url, record.published_at, evidence, linked, printed, candidates,
-                        page_id=exclude)
+                        page_id=exclude, page_dating=how)
         chosen = choice.url if choice is not None else None
         ids = [c.article.id for c in candidates]
         about = {r.id: r for r in conn.execute(sa.select(A.c.id, A.c.site, A.c.title)

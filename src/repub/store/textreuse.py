@@ -11,7 +11,7 @@ stored copy whose original changes because the page arrived gets the new link an
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from repub.evidence import Evidence, confidence
 from repub.normalize.types import Record
 from repub.reuse.compare import is_copy, measure
+from repub.reuse.dating import dating
 from repub.reuse.decide import Candidate, Choice, Stored, choose, copies_of, explicit, text_match_item
 from repub.reuse.fingerprint import Fingerprint, fingerprint, shingles
 from repub.store.models import Article, ArticleEvent, FingerprintBand, UrlAlias
@@ -67,7 +68,8 @@ class Found:
 def stored_of(row: Any) -> Stored:
     return Stored(id=row.id, url=row.url, published_at=row.published_at, first_seen_at=row.first_seen_at,
                   outlet=row.outlet, original_id=row.original_id, original_url=row.original_url,
-                  evidence=tuple(Evidence.from_json(item) for item in row.original_evidence or []))
+                  evidence=tuple(Evidence.from_json(item) for item in row.original_evidence or []),
+                  dating=dating(row.published_at, row.body_text or "", row.url))
 
 
 def _found(row: Any) -> Found:
@@ -143,7 +145,10 @@ def index_and_link(conn: Connection, record: Record, article_id: int, version: i
     if page is None:
         return
     candidates = measured(page.body, found.values())
-    link_page(conn, record, page, candidates)
+    choice = link_page(conn, record, page, candidates)
+    if choice is not None and choice.by_text:  # the page as it now stands: a copy of ``choice``'s article
+        page = replace(page, article=replace(page.article, original_id=choice.original_id,
+                                             original_url=choice.url))
     link_copies(conn, page, candidates, found, at)
 
 
@@ -155,7 +160,8 @@ def link_page(conn: Connection, record: Record, page: Found,
     evidence = list(own.evidence) if own is not None else []
     linked = _linked(conn, printed[0], candidates)
     choice = choose(page.article.url, record.published_at, evidence, linked, printed, candidates,
-                    page_id=page.article.id, page_seen=page.article.first_seen_at)
+                    page_id=page.article.id, page_seen=page.article.first_seen_at,
+                    page_dating=page.article.dating)
     if choice is not None:
         _write_choice(conn, page, choice)
     return choice
@@ -164,31 +170,62 @@ def link_page(conn: Connection, record: Record, page: Found,
 def link_copies(conn: Connection, page: Found, candidates: Sequence[Candidate], found: dict[int, Found],
                 at: datetime) -> None:
     """The stored articles that copy the page and came after it: each decided again with the page
-    among its candidates (an original stored after its copies links them now)."""
-    for copy in copies_of(page.article, candidates):
-        other = found[copy.article.id]
-        if copy.article.original_id == page.article.id:
-            continue
-        rivals = [Candidate(page.article, copy.match)]  # the copy's text measured against the page's
-        current = found.get(other.article.original_id) if other.article.original_id else None
-        if current is not None:
-            rivals += measured(other.body, [current])
-        own = explicit(other.article.evidence)
-        printed = _printed(other, own)
-        linked = _linked(conn, printed[0], rivals)
-        choice = choose(other.article.url, other.article.published_at, own, linked, printed, rivals,
-                        page_id=other.article.id, page_seen=other.article.first_seen_at)
-        if choice is None:
-            continue
-        _write_choice(conn, other, choice)
-        if not choice.by_text or choice.original_id == other.article.original_id:
-            continue
-        match = copy.match
-        was = f"; was {other.article.original_url}" if other.article.original_url else ""
-        conn.execute(E.insert(), {"article_id": other.article.id, "at": at, "kind": "linked",
-                                  "url": choice.url, "detail": f"text-match: similarity {match.similarity}, "
-                                                               f"coverage {match.coverage}{was}"})
+    among its candidates (an original stored after its copies links them now). When the page is itself
+    a copy, its original is among them too: the copy goes there (rule 3 of ``repub.reuse.decide``),
+    not to the page. ``found`` follows each link written, and the copies are decided again once more
+    when one changed: a copy decided before another copy of the page it was linked to sees that one as
+    it now stands (a copy of the page, which gives way to it)."""
+    root = found.get(page.article.original_id) if page.article.original_id else None
+    copies = copies_of(page.article, candidates)
+    for _ in range(2):
+        changed = False
+        for copy in copies:
+            changed |= _link_copy(conn, page, root, copy, found, at)
+        if not changed:
+            break
     _confirm_copies(conn, page, candidates, found)
+
+
+def _link_copy(conn: Connection, page: Found, root: Found | None, copy: Candidate, found: dict[int, Found],
+               at: datetime) -> bool:
+    """Decide ``copy`` again with the page, its current original and the page's among its candidates;
+    write the choice, keep ``found`` as written; whether its original changed."""
+    other = found[copy.article.id]
+    if other.article.original_id == page.article.id:
+        return False
+    rivals = [Candidate(page.article, copy.match)]  # the copy's text measured against the page's
+    current = found.get(other.article.original_id) if other.article.original_id else None
+    earlier = {f.article.id: f for f in (current, root) if f is not None}
+    earlier.pop(other.article.id, None)
+    rivals += measured(other.body, earlier.values())
+    own = explicit(other.article.evidence)
+    printed = _printed(other, own)
+    linked = _linked(conn, printed[0], rivals)
+    choice = choose(other.article.url, other.article.published_at, own, linked, printed, rivals,
+                    page_id=other.article.id, page_seen=other.article.first_seen_at,
+                    page_dating=other.article.dating)
+    if choice is None:
+        return False
+    _write_choice(conn, other, choice)
+    found[other.article.id] = _as_written(other, choice)
+    if not choice.by_text or choice.original_id == other.article.original_id:
+        return False
+    match = copy.match
+    was = f"; was {other.article.original_url}" if other.article.original_url else ""
+    conn.execute(E.insert(), {"article_id": other.article.id, "at": at, "kind": "linked",
+                              "url": choice.url, "detail": f"text-match: similarity {match.similarity}, "
+                                                           f"coverage {match.coverage}{was}"})
+    return True
+
+
+def _as_written(row: Found, choice: Choice) -> Found:
+    """``row`` as ``_write_choice`` leaves it."""
+    article = replace(row.article, evidence=tuple(choice.evidence))
+    if not choice.by_text:
+        return replace(row, article=article, confidence=choice.confidence)
+    article = replace(article, original_id=choice.original_id, original_url=choice.url)
+    return replace(row, article=article, printed=(choice.url, choice.outlet, choice.published_at),
+                   confidence=choice.confidence)
 
 
 def _confirm_copies(conn: Connection, page: Found, candidates: Sequence[Candidate],
