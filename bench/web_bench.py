@@ -2,20 +2,26 @@
 keeping the search index costs import and ingest, each measured in one run.
 
     .venv/bin/python bench/web_bench.py [--articles 100000] [--requests 200] [--runs 5] [--work DIR]
-    .venv/bin/python bench/web_bench.py --only search,pages,export,index
+    .venv/bin/python bench/web_bench.py --only search,pages,export,index,e2e
 
 Figures (targets from issue 19):
   search   GET /?q=… (the search page, facets and snippets included) and GET /api/search over HTTP to
            `repub serve` on 127.0.0.1, a mix of queries (common and rare words, phrases, OR, prefixes,
-           filters, no words at all): median ms (target <= 50)
+           filters, no words at all): median ms (target <= 50), and the server's mean CPU ms a request
   pages    GET /article?url=… and GET /compare?url=… for sampled articles and copies: median ms (<= 30)
   export   GET /api/export?format=jsonl and `repub export --format jsonl|csv` of every article:
-           articles/s (>= 5,000) and the export process's peak RSS at 10 % and 100 % of the rows (flat)
+           articles/s (>= 5,000) per wall second and per CPU second (the server's, the export
+           process's), and the export process's peak RSS at one site's rows and at all of them (flat)
   index    the store's write path (Store.save_many, 500 pages a transaction, as import's and ingest's
            writer) into a fresh database with the search index and into one whose index was dropped
            (repub.store.searchindex.uninstall), runs interleaved: pages/s of each and the cost. This is
            the whole of what the index adds to import and ingest (their fetching and extraction do not
-           change), so its cost against their end-to-end throughput is smaller (target <= 10 %)
+           change), so its cost against their end-to-end throughput is smaller
+  e2e      that end-to-end cost (target <= 10 %): `repub import` of --e2e-articles copies (originals
+           followed) and `repub ingest` of the same fixture web (bench/fixture_web.py on loopback), each
+           into a fresh database with the index and into one whose index was dropped before the run,
+           rounds interleaved: pages per CPU second of every process of repub's tree (sampled from
+           /proc, as run_bench.py does), pages per wall second, and the index's share of each
 
 The stored articles are synthetic rows written through the store's own write path (Store.save_many,
 so the index triggers run as on import): bodies of 4-12 paragraphs drawn from the 181 real article
@@ -186,6 +192,11 @@ class Server:
             raise SystemExit(f"GET {path}: {answer.status} {body[:200]!r}")
         return seconds, body
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system) the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         self.conn.close()
         self.proc.terminate()
@@ -193,16 +204,26 @@ class Server:
 
 
 def _median_ms(server: Server, paths: list[str], runs: int) -> float:
+    return _timed(server, paths, runs)[0]
+
+
+def _timed(server: Server, paths: list[str], runs: int) -> tuple[float, float]:
+    """(median wall ms of a request, the server's mean CPU ms per request): on a loaded machine the
+    wall time counts the wait for a core, the CPU time does not."""
     for path in paths[:5]:
         server.get(path)  # warm: first-use imports and the page cache
+    cpu = server.cpu()
     times = [server.get(path)[0] for _ in range(runs) for path in paths]
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, (server.cpu() - cpu) * 1000 / len(times)
 
 
 def _queries(db: Path, rng: random.Random) -> list[str]:
     """A mix: common and rare words, phrases, OR, NOT, prefixes, a site filter, sorts, no words."""
-    with sqlite3.connect(db) as conn:
-        titles = [t for (t,) in conn.execute("SELECT title FROM articles ORDER BY random() LIMIT 200")]
+    with sqlite3.connect(db) as conn:  # titles of articles drawn by the seeded rng: the same mix each run
+        ids = [i for (i,) in conn.execute("SELECT id FROM articles WHERE title IS NOT NULL ORDER BY id")]
+        drawn = sorted(rng.sample(ids, min(200, len(ids))))
+        titles = [t for (t,) in conn.execute(
+            f"SELECT title FROM articles WHERE id IN ({', '.join(map(str, drawn))}) ORDER BY id")]
     words = [w.strip(",.;:'\"()").lower() for t in titles for w in t.split()]
     words = [w for w in words if w.isalpha() and len(w) > 3]
     out = ["q=the", "q=government", "q=president+OR+minister", "q=%22the+government%22", "q=war+-climate",
@@ -215,8 +236,10 @@ def _queries(db: Path, rng: random.Random) -> list[str]:
 
 def bench_search(server: Server, db: Path, runs: int, rng: random.Random) -> dict[str, float]:
     queries = _queries(db, rng)
-    return {"search page ms": _median_ms(server, [f"/?{q}" for q in queries], runs),
-            "api search ms": _median_ms(server, [f"/api/search?{q}" for q in queries], runs)}
+    out = {}
+    for name, path in (("search page", "/?"), ("api search", "/api/search?")):
+        out[f"{name} ms"], out[f"{name} CPU ms (mean)"] = _timed(server, [path + q for q in queries], runs)
+    return out
 
 
 def bench_pages(server: Server, db: Path, runs: int) -> dict[str, float]:
@@ -235,26 +258,29 @@ def bench_pages(server: Server, db: Path, runs: int) -> dict[str, float]:
 
 def bench_export(server: Server, db: Path, work: Path) -> dict[str, float]:
     out: dict[str, float] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), server.cpu()
     _seconds, body = server.get("/api/export?format=jsonl")
     rows = body.count(b"\n")
     out["api export rows"] = rows
     out["api export articles/s"] = rows / (time.perf_counter() - started)
+    out["api export articles/CPU s (server)"] = rows / (server.cpu() - cpu)
     for fmt in ("jsonl", "csv"):
         target = work / f"export.{fmt}"
         # one site's rows first, then all: the peak RSS of each (the child's ru_maxrss; flat = streamed)
         for label, args in (("one site", ["--site", OUTLETS[0]]), ("all", [])):
             code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
                     "subprocess.run(sys.argv[1:], check=True); "
-                    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+                    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                    "print(time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)")
             argv = [REPUB, "export", "--db", str(db), "--format", fmt, "-o", str(target), *args]
             proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
                                   check=True)
-            took, rss_kb = proc.stdout.split()
+            took, rss_kb, cpu_seconds = proc.stdout.split()
             with target.open(encoding="utf-8", newline="") as handle:  # (CSV cells hold newlines)
                 lines = sum(1 for _ in handle) if fmt == "jsonl" else sum(1 for _ in csv.reader(handle)) - 1
             if label == "all":
                 out[f"cli export {fmt} articles/s"] = lines / float(took)
+                out[f"cli export {fmt} articles/CPU s"] = lines / float(cpu_seconds)
             out[f"cli export {fmt} peak MB ({label}: {lines} rows)"] = int(rss_kb) / 1024
             target.unlink()
     return out
@@ -273,6 +299,7 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     records = list(synthetic(pages, 7))
     rates: dict[str, list[float]] = {"with index": [], "without index": []}
+    cpu_rates: dict[str, list[float]] = {"with index": [], "without index": []}
     for n in range(rounds):
         for variant in (("with index", "without index") if n % 2 == 0 else ("without index", "with index")):
             path = work / f"index-{variant.replace(' ', '-')}.db"
@@ -282,7 +309,7 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
                 if variant == "without index":
                     with store.engine.begin() as conn:
                         uninstall(conn)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 items: list[SaveItem] = []
                 for record in records:
                     items.append(SaveItem(record, now, (record.url,), 200))
@@ -290,12 +317,77 @@ def bench_index(work: Path, pages: int, rounds: int) -> dict[str, float]:
                         _flush(store, items)
                 _flush(store, items)
                 rates[variant].append(pages / (time.perf_counter() - started))
+                cpu_rates[variant].append(pages / (time.process_time() - cpu))
                 with store.engine.connect() as conn:
                     stored = conn.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
                 assert stored == pages, (variant, stored)
     with_index, without = (statistics.median(rates[k]) for k in ("with index", "without index"))
+    cpu_with, cpu_without = (statistics.median(cpu_rates[k]) for k in ("with index", "without index"))
     return {"write pages/s with index": with_index, "write pages/s without index": without,
-            "index cost %": 100 * (1 - with_index / without)}
+            "index cost %": 100 * (1 - with_index / without),
+            "write pages/CPU s with index": cpu_with, "write pages/CPU s without index": cpu_without,
+            "index cost % (CPU)": 100 * (1 - cpu_with / cpu_without)}
+
+
+# -- the index's cost end to end: import and ingest of the same pages ----------------------------------------
+
+
+def bench_end_to_end(work: Path, articles: int, rounds: int) -> dict[str, float]:
+    """``repub import`` of the copies (their originals followed) and ``repub ingest`` of the same fixture
+    web (bench/fixture_web.py, served on loopback), each into a fresh database with the index and into
+    one whose index was dropped before the run, interleaved: pages per CPU second (every process of
+    repub's tree, so the shared machine's load counts less) and per wall second, and the index's share."""
+    import fixture_web
+    import run_bench
+
+    from repub.store import Store
+    from repub.store.searchindex import uninstall
+
+    web = work / f"e2e-web-{articles}"
+    manifest_path = web / "manifest.json"
+    manifest = (json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists()
+                else fixture_web.generate(web, articles, 4))
+    pages = 2 * articles
+    copies = (web / "copies.txt").read_text(encoding="utf-8").split()
+    sources = work / "e2e-sources.toml"
+    run_bench.write_sources(sources, manifest["copy_hosts"], 10000.0, 8, articles)
+    commands = {"import": [REPUB, "import", *copies], "ingest": [REPUB, "ingest", "--sources", str(sources)]}
+    cpu: dict[tuple[str, str], list[float]] = {}
+    wall: dict[tuple[str, str], list[float]] = {}
+    with run_bench.Server(web) as server:
+        for n in range(rounds):
+            for variant in (("with", "without") if n % 2 == 0 else ("without", "with")):
+                for command, argv in commands.items():
+                    db = work / f"e2e-{command}-{variant}.db"
+                    for p in work.glob(f"{db.name}*"):
+                        p.unlink()
+                    with Store.open(f"sqlite:///{db}") as store, store.engine.begin() as conn:
+                        if variant == "without":
+                            uninstall(conn)
+                    env = run_bench.repub_env(server.port, manifest["hosts"], db)
+                    # CPU of every process of repub's tree (fork server, extraction workers, store
+                    # process), sampled from /proc as run_bench does: wait4 would miss the workers
+                    # no process waits for
+                    measured = run_bench.run_group([argv], env=env)
+                    seconds, cpu_seconds = measured.wall, measured.cpu
+                    with sqlite3.connect(db) as con:
+                        stored = con.execute("SELECT count(*) FROM articles WHERE status = 'ok'"
+                                             ).fetchone()[0]
+                        indexed = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_fts'"
+                                              ).fetchone()[0]
+                    if stored != pages or indexed != (variant == "with"):
+                        raise SystemExit(f"{command} {variant} index: {stored} of {pages} pages stored, "
+                                         f"index tables {indexed}")
+                    cpu.setdefault((command, variant), []).append(pages / cpu_seconds)
+                    wall.setdefault((command, variant), []).append(pages / seconds)
+    out: dict[str, float] = {}
+    for command in commands:
+        for label, rates in (("CPU", cpu), ("wall", wall)):
+            with_index, without = (statistics.median(rates[command, v]) for v in ("with", "without"))
+            out[f"{command} pages/{label} s with index"] = with_index
+            out[f"{command} pages/{label} s without index"] = without
+            out[f"{command} index cost % ({label})"] = 100 * (1 - with_index / without)
+    return out
 
 
 def main() -> int:
@@ -307,7 +399,10 @@ def main() -> int:
     parser.add_argument("--index-pages", type=int, default=5000)
     parser.add_argument("--index-rounds", type=int, default=6)
     parser.add_argument("--work", type=Path, default=None, help="where the databases are kept (reused)")
-    parser.add_argument("--only", default="search,pages,export,index")
+    parser.add_argument("--e2e-articles", type=int, default=200,
+                        help="end to end: copies imported and ingested (each with its original)")
+    parser.add_argument("--e2e-rounds", type=int, default=3)
+    parser.add_argument("--only", default="search,pages,export,index,e2e")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     work = args.work or Path(tempfile.gettempdir()) / "repub-web-bench"
@@ -327,6 +422,8 @@ def main() -> int:
             server.close()
     if "index" in parts:
         figures |= bench_index(work, args.index_pages, args.index_rounds)
+    if "e2e" in parts:
+        figures |= bench_end_to_end(work, args.e2e_articles, args.e2e_rounds)
     print(f"repub serve at {args.articles} articles ({os.cpu_count()} cores), medians:")
     for name, value in figures.items():
         print(f"  {name:<48} {value:10.1f}")

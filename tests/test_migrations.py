@@ -32,7 +32,7 @@ ENGINE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_pe
                  "procrastinate_workers"}
 SQLITE_HEAD_TABLES = TABLES | set(SQLITE_TABLES)  # on SQLite, the full-text index (0009) adds its tables
 SEARCH_INDEXES = {"ix_articles_published_at", "ix_articles_diverged_since", "ix_articles_facets"}  # 0009
-HEAD = "0012"
+HEAD = "0013"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -74,10 +74,17 @@ def test_up_down_up(tmp_path: Path) -> None:
     finally:
         engine.dispose()
 
+    downgrade(url, "0012")  # 0013's cell numbers go, 0009's counts and triggers are back
+    search_0009 = set(SQLITE_TABLES) - {"article_cells"}
+    assert _tables(path) == TABLES | search_0009
+    with sqlite3.connect(path) as conn:
+        assert "cell" not in {row[1] for row in conn.execute("PRAGMA table_info(article_counts)")}
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert len(triggers) == 6
     downgrade(url, "0010")  # 0011's tables go
-    assert _tables(path) == TABLES_0010 | set(SQLITE_TABLES)
+    assert _tables(path) == TABLES_0010 | search_0009
     downgrade(url, "0009")  # one step down: 0010's table and raw-page columns go
-    assert _tables(path) == TABLES_0008 | set(SQLITE_TABLES)
+    assert _tables(path) == TABLES_0008 | search_0009
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(raw_pages)")}
     assert {"status_line", "headers", "warc_payload_digest"} & columns == set()

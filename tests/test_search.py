@@ -171,6 +171,16 @@ def test_filters_sort_pages_and_facets(world: tuple[Store, dict]) -> None:
                                                if r["site"] == "transcend.org" and "nato" in _words(r)}
     assert dict(site.facets["site"]) == dict(Counter(r["site"] for r in records.values()
                                                      if "nato" in _words(r)))
+    # words alone: every facet counted over the matches (SQLite: by cell number; originals by a lookup
+    # of each match among the copies)
+    nato = [r for r in records.values() if "nato" in _words(r)]
+    words = search(store, SearchQuery(text="nato", per_page=200))
+    assert words.total == len(nato) and len(nato) >= 3
+    assert dict(words.facets["site"]) == dict(Counter(r["site"] for r in nato))
+    assert dict(words.facets["status"]) == dict(Counter(r["status"] for r in nato))
+    assert dict(words.facets["kind"]) == {"copy": sum(1 for r in nato if r["original"]),
+                                          "original": sum(1 for r in nato if r["republications"])}
+    assert dict(words.facets["kind"])["original"] >= 1
     within = _urls(store, published_from="2020-10", published_to="2020-10-31")
     assert set(within) == {u for u, r in records.items()
                            if (r["published_at"] or "").startswith("2020-10")}
@@ -237,8 +247,20 @@ def _live_cells(path: Path) -> list[tuple]:
             " diverged_since IS NOT NULL, count(*) FROM articles GROUP BY 1, 2, 3, 4").fetchall()
         kept = conn.execute("SELECT site, status, copy, diverged, n FROM article_counts WHERE n > 0"
                             ).fetchall()
+        # each article's cell number names its cell (the search page counts matches by it)
+        numbered = conn.execute(
+            "SELECT count(*), count(k.cell) FROM articles AS a LEFT JOIN article_cells AS c ON c.id = a.id "
+            "LEFT JOIN article_counts AS k ON k.cell = c.cell AND k.site = coalesce(a.site, '') "
+            "AND k.status = a.status "
+            "AND k.copy = (a.original_url IS NOT NULL OR a.original_outlet IS NOT NULL) "
+            "AND k.diverged = (a.diverged_since IS NOT NULL)").fetchone()
+        numbers = conn.execute("SELECT count(*), count(DISTINCT cell) FROM article_counts").fetchone()
+        noted = conn.execute("SELECT count(*) FROM article_cells").fetchone()[0]
         conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
     assert sorted(kept) == sorted(live)
+    assert numbered[0] == numbered[1] > 0  # every article has the number of its own cell
+    assert numbers[0] == numbers[1]  # one number a cell
+    assert noted == numbered[0]  # none left of a deleted article
     return kept
 
 

@@ -24,6 +24,9 @@ MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv;
 # What the store adds to a copy's ``original`` beside the fields it printed (repub.store.store._view_of).
 ORIGINAL_EXTRAS = ("title", "status", "error")
 CHUNK = 64 * 1024  # characters gathered before a piece is handed on (fewer, larger writes)
+# json.dumps(value, ensure_ascii=False) makes a new encoder per call (any option but the defaults does):
+# one made once writes the same text, ~8 us less per record and per list cell.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def csv_columns() -> list[str]:
@@ -55,14 +58,16 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return _ENCODE(value)
     return str(value)
 
 
 def jsonl_lines(views: Iterable[ArticleView]) -> Iterator[str]:
     for view in views:
-        yield json.dumps(view.to_json(), ensure_ascii=False) + "\n"
+        yield _ENCODE(view.to_json()) + "\n"
 
 
 def csv_lines(views: Iterable[ArticleView]) -> Iterator[str]:
@@ -72,7 +77,9 @@ def csv_lines(views: Iterable[ArticleView]) -> Iterator[str]:
     writer.writerow(columns)
     for view in views:
         flat = flatten(view.to_json())
-        writer.writerow([_cell(flat.get(c)) for c in columns])
+        # (most cells are text or empty: said inline, _cell for the rest)
+        writer.writerow(["" if v is None else v if type(v) is str else _cell(v)
+                         for v in map(flat.get, columns)])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -9,11 +9,13 @@ models have every column this rule names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 from typing import Any
 
 from repub.evidence import Evidence
-from repub.normalize.types import OriginalLink, Record, to_json_value
+from repub.normalize.types import OriginalLink, Record, json_key, to_json_value
 
 _KEY, _NESTED = "url", "original"
 RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record) if f.name not in (_KEY, _NESTED))
@@ -58,3 +60,68 @@ def original_of(row: Any) -> OriginalLink | None:
     values.update({name: list(values[name] or []) for name in _ORIGINAL_LISTS})
     values["evidence"] = [Evidence.from_json(item) for item in values["evidence"]]
     return OriginalLink(**values)
+
+
+# -- a row straight to its ``--json`` record ---------------------------------------------------------------
+# ``record_json(record_of(row))`` builds a Record (and an OriginalLink) only to take it apart again, and
+# reads each field's Spec per row: a third of a row's export CPU. The plan below is derived once from the same
+# declarations (field order, json keys, list fields, the body's "" for None) and gives the same dict;
+# tests/test_export_records.py checks that on every stored row of the test worlds.
+_PLAIN, _LIST, _BODY, _ORIGINAL = range(4)
+
+
+def _kind(name: str) -> int:
+    if name == _NESTED:
+        return _ORIGINAL
+    if name in _LISTS:
+        return _LIST
+    return _BODY if name == "body_text" else _PLAIN
+
+
+_PLAN: tuple[tuple[str, str, str | None, int], ...] = tuple(
+    (f.name, *((json_key(f).split(".", 1)) if "." in json_key(f) else (json_key(f), None)), _kind(f.name))
+    for f in fields(Record))
+_ORIGINAL_PLAN: tuple[tuple[str, str, bool, bool], ...] = tuple(
+    (ORIGINAL_COLUMNS[f.name], json_key(f), f.name in _ORIGINAL_LISTS, f.name == "evidence")
+    for f in fields(OriginalLink))
+_GROUPS = tuple(dict.fromkeys(key for _name, key, sub, _kind in _PLAN if sub is not None))
+
+
+def record_json_of(row: Any) -> dict[str, Any]:
+    """``record_json(record_of(row))``, without the Record: the ``--json`` record a stored row holds
+    (a result row, read by its mapping: a fifth of the cost of its attributes; or an ``Article``)."""
+    mapping = getattr(row, "_mapping", None)
+    get: Callable[[str], Any] = mapping.__getitem__ if mapping is not None else partial(getattr, row)
+    out: dict[str, Any] = {}
+    value: Any
+    for name, key, sub, kind in _PLAN:
+        if kind == _ORIGINAL:
+            value = _original_json(get)
+        else:
+            value = get(name)
+            if kind == _LIST:
+                value = to_json_value(list(value or []))
+            elif kind == _BODY:
+                value = value or ""
+        if sub is None:
+            out[key] = value
+        else:
+            out.setdefault(key, {})[sub] = value
+    for group in _GROUPS:
+        if all(v is None for v in out[group].values()):
+            out[group] = None
+    return out
+
+
+def _original_json(get: Callable[[str], Any]) -> dict[str, Any] | None:
+    if get(ORIGINAL_COLUMNS["url"]) is None and get(ORIGINAL_COLUMNS["outlet"]) is None:
+        return None
+    out: dict[str, Any] = {}
+    for column, key, is_list, is_evidence in _ORIGINAL_PLAN:
+        value = get(column)
+        if is_evidence:
+            value = [Evidence.from_json(item).to_json() for item in value or []]
+        elif is_list:
+            value = to_json_value(list(value or []))
+        out[key] = value
+    return out

@@ -3,15 +3,18 @@ other filter applied but its own, so a chosen value's siblings keep their counts
 
 Most counts come from cells: the number of articles per (site, status, copy or not, diverged or not)
 among those the words, dates and first-seen time leave. Without any of those, SQLite reads the cells
-from ``article_counts``, kept by triggers (repub.store.searchindex), at once; otherwise one GROUP BY
-makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals and facets are then summed
-from the cells in Python. Whether an article is an original (has copies stored) is a relation, not a
-column: its count is one more query, and a search for originals makes its cells of originals only.
+from ``article_counts``, kept by triggers (repub.store.searchindex), at once; with words only, it
+counts the matches per cell number (``article_cells``: a seek per match and an integer GROUP BY);
+otherwise one GROUP BY makes them (on SQLite through ``ix_articles_facets``, never the rows). Totals
+and facets are then summed from the cells in Python. Whether an article is an original (has copies
+stored) is a relation, not a column: its count is one more query, and a search for originals makes
+its cells of originals only.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,12 +22,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from repub.store.columns_of import ARTICLE, BARE, Columns
-from repub.store.fulltext import FACTS, Text
+from repub.store.fulltext import FACTS, MATCHED_FACTS, Text
 
 A = ARTICLE.table
 COPIES = A.alias("copies")
 FACET_SITES = 30  # sites listed in the site facet, most articles first
-COUNTS = sa.table("article_counts", *(sa.column(n) for n in ("site", "status", "copy", "diverged", "n")))
+COUNTS = sa.table("article_counts",
+                  *(sa.column(n) for n in ("site", "status", "copy", "diverged", "n", "cell")))
+# SQLite: the matches of a search with each one's cell number (repub.store.searchindex), a seek each
+MATCHED_CELLS = sa.text("articles_fts CROSS JOIN article_cells ON article_cells.id = articles_fts.rowid")
+CELL: sa.ColumnClause[int] = sa.column("cell", sa.Integer())
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,9 @@ class Base:
         return self.words is not None and not (
             self.published_from or self.published_before or self.seen_since)
 
-    def conditions(self, cols: Columns) -> list[sa.ColumnElement[bool]]:
+    def conditions(self, cols: Columns, *, words: bool = True) -> list[sa.ColumnElement[bool]]:
         out = base_conditions(self.published_from, self.published_before, self.seen_since, cols)
-        return out + ([self.words.matches(cols)] if self.words is not None else [])
+        return out + ([self.words.matches(cols)] if self.words is not None and words else [])
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,12 @@ def is_copy(cols: Columns) -> sa.ColumnElement[bool]:
 
 
 def is_original(cols: Columns) -> sa.ColumnElement[bool]:
-    # "+ 0": a test of each article the other conditions pick; else SQLite walks the 25k+ originals
-    # and reads each one's row
+    if cols is ARTICLE:
+        # a lookup in the copies' index for each article the other conditions pick (not a list of the
+        # ~40k originals made first, whatever the others leave)
+        return sa.exists().where(COPIES.c.original_id == cols.id)
+    # bare columns ("id") would name the copies' own inside the subquery: tested from outside it, "+ 0"
+    # so that SQLite tests each article the other conditions pick instead of walking the originals
     return (cols.id + 0).in_(sa.select(COPIES.c.original_id).where(COPIES.c.original_id.is_not(None)))
 
 
@@ -107,13 +118,26 @@ def _from(conn: sa.Connection) -> tuple[Any, Columns]:
 
 def cells(conn: sa.Connection, base: Base, *, originals_only: bool = False) -> list[Cell]:
     """The cells of the articles ``base`` leaves (``originals_only``: of those, the ones with copies)."""
-    if base.everything and not originals_only and conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    rows: Iterable[Any]
+    if base.everything and not originals_only and sqlite:
         rows = conn.execute(sa.select(COUNTS.c.site, COUNTS.c.status, COUNTS.c.copy, COUNTS.c.diverged,
                                       COUNTS.c.n).where(COUNTS.c.n > 0))
+    elif base.words_only and base.words is not None and not originals_only and sqlite:
+        # the matches counted per cell number, the numbers then read as cells (a few dozen rows)
+        counted = sa.select(CELL, sa.func.count()).select_from(MATCHED_CELLS).where(base.words.match)
+        per_cell: dict[int, int] = {cell: n for cell, n in conn.execute(counted.group_by(CELL))}
+        keys = conn.execute(sa.select(COUNTS.c.site, COUNTS.c.status, COUNTS.c.copy, COUNTS.c.diverged,
+                                      COUNTS.c.cell))
+        rows = [(*key, per_cell[cell]) for *key, cell in keys if cell in per_cell]
     else:
         source, cols = _from(conn)
         copy, diverged = is_copy(cols), cols.diverged_since.is_not(None)
-        where = base.conditions(cols) + ([is_original(cols)] if originals_only else [])
+        where: list[Any] = base.conditions(cols)
+        if base.words is not None and sqlite:
+            # the matches drive, each one's facts read by a seek (not "id IN (the matches)")
+            source, where = MATCHED_FACTS, [*base.conditions(cols, words=False), base.words.match]
+        where += [is_original(cols)] if originals_only else []
         rows = conn.execute(sa.select(cols.site, cols.status, copy, diverged, sa.func.count())
                             .select_from(source).where(*where)
                             .group_by(cols.site, cols.status, copy, diverged))
@@ -137,11 +161,11 @@ def originals(conn: sa.Connection, base: Base, filters: dict[str, Any]) -> int:
     others = {k: v for k, v in filters.items() if k != "kind"}
     linked = sa.func.count(sa.distinct(A.c.original_id))
     if not any(others.values()) and (base.everything or base.words_only):
+        if base.words is not None:  # from the matches: a lookup in the copies' index each
+            found: int = conn.execute(base.words.with_copies()).scalar_one()
+            return found
         # counted from the copies' side, on the index of original_id: no article row is read
-        query = sa.select(linked).where(A.c.original_id.is_not(None))
-        if base.words is not None:
-            query = query.where(A.c.original_id.in_(base.words.ids()))
-        return conn.execute(query).scalar_one()
+        return conn.execute(sa.select(linked).where(A.c.original_id.is_not(None))).scalar_one()
     # without words, the plain table: its indexes (site, status, dates) pick the few rows to look at
     source, cols = _from(conn) if base.words is not None else (A, ARTICLE)
     where = _where(base, others, cols) + [is_original(cols)]
@@ -152,7 +176,7 @@ def total(conn: sa.Connection, base: Base, filters: dict[str, Any]) -> int:
     """How many articles a search finds, its facets aside."""
     if filters.get("kind") == "original":
         return originals(conn, base, filters)
-    if base.everything and conn.dialect.name == "sqlite":
+    if (base.everything or base.words_only) and conn.dialect.name == "sqlite":
         return sum(c.n for c in cells(conn, base) if _keeps(c, filters, ""))
     source, cols = _from(conn)
     return conn.execute(sa.select(sa.func.count()).select_from(source).where(*_where(base, filters, cols))

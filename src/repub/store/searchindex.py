@@ -16,11 +16,14 @@ Both tokenize without stemming (FTS5 ``unicode61``, PostgreSQL's ``simple`` conf
 finds the same articles on both; SQLite also folds diacritics ("muller" finds "Müller"), PostgreSQL
 does not (its ``unaccent`` is not immutable, so it cannot build a generated column).
 
-SQLite keeps two more things for the search page's counts (``repub.store.search``), because an article
-row holds its whole body and a scan of 100k of them reads the whole file: ``article_counts``, the
-number of articles per (site, status, copy or not, diverged or not), kept by triggers, which answers
-the totals and facets of a list without words at once; and ``ix_articles_facets``, an index on the id
-and the columns facets and sorts read, so a search's matches are counted without touching their rows.
+SQLite keeps more for the search page's counts (``repub.store.search``), because an article row holds
+its whole body and a scan of 100k of them reads the whole file: ``article_counts``, the number of
+articles per (site, status, copy or not, diverged or not), each such cell numbered, kept by triggers,
+which answers the totals and facets of a list without words at once; ``article_cells``, each
+article's cell number (an integer key and an integer: the narrowest table SQLite can seek), so the
+matches of a search are counted per cell by a seek each and an integer GROUP BY (migration 0013); and
+``ix_articles_facets``, an index on the id and the columns facets and sorts read, for searches that
+also filter on dates.
 PostgreSQL reads its narrow rows (long text is stored apart) and counts live.
 
 None of this is a model: ``install`` runs after the models' tables are created (``Store.open`` on an
@@ -37,7 +40,7 @@ import sqlalchemy as sa
 # The FTS5 table and the shadow tables FTS5 makes for it (none for content: it reads the articles), and
 # the counts table.
 SQLITE_TABLES = ("articles_fts", "articles_fts_data", "articles_fts_idx", "articles_fts_docsize",
-                 "articles_fts_config", "article_counts")
+                 "articles_fts_config", "article_counts", "article_cells")
 SQLITE_INDEXES = ("ix_articles_facets",)
 SEARCHED = ("title", "byline", "authors", "credits", "body_text")
 # Relevance weights of the searched columns, in SEARCHED's order (FTS5 bm25; PostgreSQL uses A/B/D).
@@ -59,8 +62,18 @@ def _key(row: str) -> str:
 
 
 def _count(row: str, step: str) -> str:
-    return (f"INSERT INTO article_counts (site, status, copy, diverged, n) VALUES ({_key(row)}, {step}) "
+    """Count the article in its cell; a cell seen for the first time gets the next number."""
+    return ("INSERT INTO article_counts (site, status, copy, diverged, n, cell) "
+            f"VALUES ({_key(row)}, {step}, (SELECT coalesce(max(cell), 0) + 1 FROM article_counts)) "
             f"ON CONFLICT (site, status, copy, diverged) DO UPDATE SET n = n + {step};")
+
+
+def _cell(row: str) -> str:
+    """The number of the article's cell (its row in article_counts exists: ``_count`` made it)."""
+    return (f"(SELECT cell FROM article_counts WHERE site = coalesce({row}.site, '') "
+            f"AND status = {row}.status "
+            f"AND copy = ({row}.original_url IS NOT NULL OR {row}.original_outlet IS NOT NULL) "
+            f"AND diverged = ({row}.diverged_since IS NOT NULL))")
 
 
 _KEY_CHANGED = ("coalesce(old.site, '') IS NOT coalesce(new.site, '') OR old.status IS NOT new.status "
@@ -80,26 +93,38 @@ SQLITE_DDL = (
     f"INSERT INTO articles_fts(articles_fts, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_values('old')}); "
     f"INSERT INTO articles_fts(rowid, {_COLUMNS}) VALUES (new.id, {_values('new')}); END",
     "CREATE TABLE article_counts (site VARCHAR(255) NOT NULL, status VARCHAR(16) NOT NULL, "
-    "copy BOOLEAN NOT NULL, diverged BOOLEAN NOT NULL, n INTEGER NOT NULL, "
+    "copy BOOLEAN NOT NULL, diverged BOOLEAN NOT NULL, n INTEGER NOT NULL, cell INTEGER NOT NULL, "
     "PRIMARY KEY (site, status, copy, diverged)) WITHOUT ROWID",
-    f"CREATE TRIGGER article_counts_insert AFTER INSERT ON articles BEGIN {_count('new', '1')} END",
-    f"CREATE TRIGGER article_counts_delete AFTER DELETE ON articles BEGIN {_count('old', '-1')} END",
+    "CREATE TABLE article_cells (id INTEGER PRIMARY KEY, cell INTEGER NOT NULL)",
+    "CREATE TRIGGER article_counts_insert AFTER INSERT ON articles BEGIN "
+    f"{_count('new', '1')} INSERT INTO article_cells (id, cell) VALUES (new.id, {_cell('new')}); END",
+    "CREATE TRIGGER article_counts_delete AFTER DELETE ON articles BEGIN "
+    f"{_count('old', '-1')} DELETE FROM article_cells WHERE id = old.id; END",
     "CREATE TRIGGER article_counts_update AFTER UPDATE OF site, status, original_url, original_outlet, "
-    f"diverged_since ON articles WHEN {_KEY_CHANGED} BEGIN {_count('old', '-1')} {_count('new', '1')} END",
+    f"diverged_since ON articles WHEN {_KEY_CHANGED} BEGIN {_count('old', '-1')} {_count('new', '1')} "
+    f"UPDATE article_cells SET cell = {_cell('new')} WHERE id = new.id; END",
     "CREATE INDEX ix_articles_facets ON articles (id, site, status, published_at, first_seen_at, "
     "diverged_since, original_id, original_outlet, original_url)",
 )
-# the rows already stored: the index read from the articles, the counts counted
-SQLITE_BACKFILL = (
-    "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
-    "INSERT INTO article_counts (site, status, copy, diverged, n) "
+# the rows already stored: the counts counted (each cell numbered), each article's cell noted
+COUNTS_BACKFILL = (
+    "INSERT INTO article_counts (site, status, copy, diverged, n, cell) "
     "SELECT coalesce(site, ''), status, original_url IS NOT NULL OR original_outlet IS NOT NULL, "
-    "diverged_since IS NOT NULL, count(*) FROM articles GROUP BY 1, 2, 3, 4",
+    "diverged_since IS NOT NULL, count(*), row_number() OVER (ORDER BY coalesce(site, ''), status, "
+    "original_url IS NOT NULL OR original_outlet IS NOT NULL, diverged_since IS NOT NULL) "
+    "FROM articles GROUP BY 1, 2, 3, 4",
+    "INSERT INTO article_cells (id, cell) SELECT a.id, k.cell FROM articles AS a JOIN article_counts AS k "
+    "ON k.site = coalesce(a.site, '') AND k.status = a.status "
+    "AND k.copy = (a.original_url IS NOT NULL OR a.original_outlet IS NOT NULL) "
+    "AND k.diverged = (a.diverged_since IS NOT NULL)",
 )
+# ... and the index read from the articles
+SQLITE_BACKFILL = ("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')", *COUNTS_BACKFILL)
 SQLITE_DROP = (
     "DROP INDEX IF EXISTS ix_articles_facets",
     "DROP TRIGGER IF EXISTS article_counts_update", "DROP TRIGGER IF EXISTS article_counts_delete",
-    "DROP TRIGGER IF EXISTS article_counts_insert", "DROP TABLE IF EXISTS article_counts",
+    "DROP TRIGGER IF EXISTS article_counts_insert", "DROP TABLE IF EXISTS article_cells",
+    "DROP TABLE IF EXISTS article_counts",
     "DROP TRIGGER IF EXISTS articles_fts_update", "DROP TRIGGER IF EXISTS articles_fts_delete",
     "DROP TRIGGER IF EXISTS articles_fts_insert", "DROP TABLE IF EXISTS articles_fts",
 )

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from repub.errors import StoreError
 from repub.normalize.dates import instant
-from repub.normalize.types import Record, record_json
+from repub.normalize.types import Record
 from repub.reuse.fingerprint import Fingerprint
-from repub.store.columns import record_of
+from repub.store.columns import record_json_of
 from repub.store.engine import create_engine, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
@@ -404,7 +404,7 @@ def build_views(conn: sa.Connection | Session, rows: Sequence[Any]) -> list[Arti
 
 
 def _view_of(a: Any, linked: Any, copies: list[dict[str, Any]]) -> ArticleView:
-    record = record_json(record_of(a))
+    record = record_json_of(a)
     original: dict[str, Any] | None = record["original"]
     if linked is not None:
         # What the copy printed is kept; the linked article's own outlet and date come first.
