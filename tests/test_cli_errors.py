@@ -70,7 +70,7 @@ def test_downgrade_to_no_such_revision(env: dict[str, str]) -> None:
     assert proc.returncode == 3
     assert one_line(proc) == ("repub: cannot downgrade the database to 'nosuchrev': no such revision "
                               "(known: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010, "
-                              "0011, 0012)")
+                              "0011, 0012, 0013)")
     assert proc.stdout == ""
 
 

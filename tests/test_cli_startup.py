@@ -171,7 +171,7 @@ def test_the_fork_server_starts_before_the_run_opens_its_database(
 
 
 def test_the_head_read_off_the_scripts_is_alembics() -> None:
-    assert script_head() == head_revision() == "0012"
+    assert script_head() == head_revision() == "0013"
 
 
 def test_a_database_at_the_head_opens_without_alembic(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_a_database_at_the_head_opens_without_alembic(tmp_path: Path) -> None:
     assert upgrade(url) is False  # Alembic agrees it is at the head
     engine = create_engine(url)
     try:
-        assert stored_revision(engine) == "0012"
+        assert stored_revision(engine) == "0013"
     finally:
         engine.dispose()
 
@@ -194,12 +194,12 @@ def test_a_database_behind_the_head_is_still_upgraded_when_opened(any_db_url: st
     try:
         assert stored_revision(engine) is None  # no alembic_version table yet
         assert upgrade(any_db_url) is True
-        assert stored_revision(engine) == "0012"
+        assert stored_revision(engine) == "0013"
         assert upgrade(any_db_url) is False
         downgrade(any_db_url, "0003")
         assert stored_revision(engine) == "0003"
         with Store.open(any_db_url) as store:
-            assert stored_revision(store.engine) == "0012"
+            assert stored_revision(store.engine) == "0013"
             with store.engine.connect() as conn:  # 0004's host_slots is back (its queue went with 0008)
                 assert conn.execute(sa.text("SELECT COUNT(*) FROM host_slots")).scalar() == 0
     finally:
