@@ -21,7 +21,9 @@ FORMATS = ("jsonl", "csv")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 # What the store adds to a copy's ``original`` beside the fields it printed (repub.store.store._view_of).
 ORIGINAL_EXTRAS = ("title", "status", "error")
-CHUNK = 64 * 1024  # characters gathered before a piece is handed on (fewer, larger writes)
+CHUNK = 512 * 1024  # characters gathered before a piece is handed on: fewer writes, and for the API fewer
+# trips of the stream through the thread pool and fewer HTTP chunks (64 KiB: 4,562-5,044 articles/s by
+# /api/export, 512 KiB: 5,428-6,127, two runs each at 100k; memory stays one chunk)
 # json.dumps(value, ensure_ascii=False) makes a new encoder per call (any option but the defaults does):
 # one made once writes the same text, ~8 us less per record and per list cell.
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
