@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint eval bench bench-warc clean
+.PHONY: install demo test lint eval bench bench-web bench-warc clean
 
 install: $(STAMP)
 
@@ -56,7 +56,14 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP) eval
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/reuse_bench.py --write
+	$(MAKE) bench-web
 	$(MAKE) bench-warc
+
+# `repub serve` at 100k stored articles: search and page times over HTTP, the export rate, the index's
+# cost to import and ingest (bench/web_bench.py; the database, 7,000 articles saved and copied in SQL
+# to 100k, is built on first use in $(TMPDIR)/repub-web-bench and kept: ~3 minutes, then ~5).
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_bench.py --runs 3
 
 # WARC import beside the same pages fetched and trafilatura over the same records, and its memory at 1k
 # and 10k records (docs/warc.md); writes bench/results/warc-<date>.md (~20 minutes on a busy 2-core machine).
