@@ -61,7 +61,8 @@ bench: $(BENCH_STAMP) eval
 
 # `repub serve` at 100k stored articles: search and page times over HTTP, the export rate, the index's
 # cost to import and ingest (bench/web_bench.py; the database, 7,000 articles saved and copied in SQL
-# to 100k, is built on first use in $(TMPDIR)/repub-web-bench and kept: ~3 minutes, then ~5).
+# to 100k, is built on first use in $(TMPDIR)/repub-web-bench and kept: ~2 minutes; the run ~15 minutes on
+# a quiet 2-core machine, most of it the index's write-path rounds, then the end-to-end import and ingest).
 bench-web: $(STAMP)
 	$(BIN)/python bench/web_bench.py --runs 3
 
