@@ -114,3 +114,8 @@ def test_a_name_alone_closing_the_body_signs_it_and_a_credit_or_a_label_does_not
         assert names_in_body("\n\n".join([*paragraphs, last]), "de").people == [], last
     # a body of two paragraphs is too short to tell a signature from a caption or a list's last line
     assert names_in_body(f"{TEXT}\n\nStefan Wasmer", "de").people == []
+    # hostile last lines: dots before a digit, separators doubled (an earlier pattern backtracked for
+    # minutes on the first), initials with and without spaces
+    for last, people in (("A" + "." * 38 + "1", []), ("J.R. Stone", ["J.R. Stone"]),
+                         ("Anne-Marie O’Neil", ["Anne-Marie O’Neil"]), ("Jane -- Doe", [])):
+        assert names_in_body("\n\n".join([*paragraphs, last]), "de").people == people, last
