@@ -30,6 +30,12 @@ def registrable_domain(host_or_url: str) -> str:
     host = (host or "").strip().strip(".").lower()
     if not host:
         return ""
+    return _domain_of_host(host)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_of_host(host: str) -> str:
+    # A page asks about the same few hosts many times (its own, its links'): each asked once.
     with contextlib.suppress(UnicodeError):  # a label too long for IDNA: keep it as written
         host = host.encode("idna").decode("ascii")
     parts = _extractor()(host)

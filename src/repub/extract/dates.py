@@ -179,6 +179,9 @@ _TEXT_DMY = re.compile(
     rf"(?P<y>{_FULL_YEAR})(?!\d)"
 )
 _TEXT_MDY = re.compile(rf"(?P<w>{_WORD})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>{_FULL_YEAR})(?!\d)")
+# Every form above holds a year of at least two digits in a row: text without them (most lines a page
+# prints) skips the eight patterns.
+_TWO_DIGITS = re.compile(r"\d\d")
 
 
 def printed_dates(text: str, month_first: bool | None = None) -> list[tuple[int, date]]:
@@ -186,6 +189,8 @@ def printed_dates(text: str, month_first: bool | None = None) -> list[tuple[int,
 
     ``month_first``: how to read an ambiguous slash date ("06/01/2020"): True month-first (en-US),
     False day-first, None skip it. Two-digit years are read only in dotted dates ("23.09.20")."""
+    if not _TWO_DIGITS.search(text):
+        return []
     found: list[tuple[int, date]] = []
     taken: list[tuple[int, int]] = []  # spans already read: "2023. 11. 07." is not also "11. 07. 15"
 

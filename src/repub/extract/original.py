@@ -301,6 +301,9 @@ def _candidate_blocks(body: LexborNode) -> dict[int, str]:
 
 def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
     """The same phrases in plain body text (a site rule's body), where no links are left: outlet/date."""
+    low = text.lower()
+    if not any(keyword in low for keyword in _KEYWORDS):  # as _search_attribution tests each paragraph
+        return None
     best: _Line | None = None
     for para in text.split("\n"):
         match = _search_attribution(para) if len(para) <= _MAX_BLOCK else None

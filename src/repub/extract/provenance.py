@@ -362,7 +362,8 @@ def _starting_blocks(body: LexborNode) -> Iterator[LexborNode]:
         if leaf.tag != "-text":
             continue
         content = (leaf.text_content or "").strip()
-        if not content or not (start.match(content) or separated.search(content)):
+        # "separated" ends at a colon: a text node without one is not tried
+        if not content or not (start.match(content) or (":" in content and separated.search(content))):
             continue
         node = leaf.parent
         # up to the line that holds the phrase: from <strong>Quelle:</strong> to its <p>
