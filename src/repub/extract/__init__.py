@@ -38,8 +38,10 @@ def extract(html: str, url: str) -> Extracted:
     # The body's own byline lines: a dateline or a closing credit ("WASHINGTON (AP) —", "(dpa)") credits
     # an agency; a first or last line "Von Jane Doe" names the author when nothing else did.
     in_body = names_in_body(result.body_text, result.language)
+    # the text of the page's <body>, read once for the closing credit and the original
+    page_text = tree.body.text(deep=True) if tree.body is not None else ""
     result.credits = _merged(result.credits, in_body.credits or credits_after_body(
-        tree, result.body_text, result.language))
+        tree, result.body_text, result.language, page_text))
     if not result.authors and not result.byline and in_body.people:
         result.authors = list(in_body.people)
         result.org_authors = []  # a person signs it after all
@@ -47,7 +49,8 @@ def extract(html: str, url: str) -> Extracted:
         result.org_authors = list(in_body.desks)  # a closing "Von Redaktion"
     result.credits = others_credits(result.credits, url)
     if result.original is None:
-        result.original = find_original(tree, url, meta, result.body_text, result.credits, result.byline)
+        result.original = find_original(
+            tree, url, meta, result.body_text, result.credits, result.byline, page_text)
     # The page's language label, unless its text is plainly in another language.
     result.language = page_language(result.language, result.body_text)
     if not result.title and not result.body_text.strip():

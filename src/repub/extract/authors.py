@@ -251,16 +251,21 @@ def _sign_off(para: str, site: Site, language: str | None) -> Names:
     return Names()
 
 
-def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None = None) -> list[str]:
+def credits_after_body(
+    tree: LexborHTMLParser, body: str, language: str | None = None, page_text: str | None = None
+) -> list[str]:
     """The agencies of a closing credit in parentheses that the body's extraction left out as too short
     to be text: "(SID)" after a "Das könnte Dich auch interessieren" link, "(KNA, DR)" after the last
-    paragraph. Read in the text of the last paragraph's element and its containers, right after it."""
+    paragraph. Read in the text of the last paragraph's element and its containers, right after it.
+    ``page_text``: the text of the page's <body> when the caller has read it."""
     paras = [p for p in body.split("\n\n") if p.strip()]
     if not paras:
         return []
     # the end of the last paragraph, as the page prints it (no quote to escape in the selector)
     tail = re.split(r'["\\]', squash(paras[-1])[-_KEY_CHARS:])[-1].strip()
-    if len(tail) < _MIN_KEY_CHARS or not _paren_after(tree, tail):
+    if page_text is None:
+        page_text = tree.body.text(deep=True) if tree.body is not None else ""
+    if len(tail) < _MIN_KEY_CHARS or not _paren_after(page_text, tail):
         return []
     # lexbor matches in C (no walk over every element); the innermost, last in document order, not a
     # script's copy of the text (a page's JSON state)
@@ -278,13 +283,11 @@ def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None =
     return []
 
 
-def _paren_after(tree: LexborHTMLParser, tail: str) -> bool:
-    """Whether a "(" may follow ``tail`` within reach in the page's text: most pages have none, and the
-    element search below costs ~1.5 ms a page. The page's raw text joins elements with no separator, so
-    the tail's words are matched with any whitespace (or none) between them; a tail not found there, or
-    followed by little but whitespace, is left to the full search."""
-    body = tree.body
-    raw = body.text(deep=True) if body is not None else ""
+def _paren_after(raw: str, tail: str) -> bool:
+    """Whether a "(" may follow ``tail`` within reach in the page's text (``raw``, its <body>'s text):
+    most pages have none, and the element search below costs ~1.5 ms a page. The page's raw text joins
+    elements with no separator, so the tail's words are matched with any whitespace (or none) between
+    them; a tail not found there, or followed by little but whitespace, is left to the full search."""
     pattern = re.compile(r"\s*".join(map(re.escape, tail.split())))
     seen = False
     for match in pattern.finditer(raw):

@@ -160,11 +160,14 @@ _CREDITS = ("dateline", "byline-credit")
 
 
 def find_original(tree: LexborHTMLParser, url: str, meta: PageMetadata, text: str = "",
-                  credits: Iterable[str] = (), byline: str | None = None) -> OriginalRef | None:
-    """The page's original with all the evidence for it, or None when nothing points to another outlet."""
+                  credits: Iterable[str] = (), byline: str | None = None,
+                  page_text: str | None = None) -> OriginalRef | None:
+    """The page's original with all the evidence for it, or None when nothing points to another outlet.
+    ``page_text``: the text of the page's <body> when the caller has read it."""
     mirror = mirror_of(url)
     site = Site(mirror.url if mirror and mirror.url else url, meta.site_name)
-    page_text = tree.body.text(deep=True) if tree.body is not None else ""  # read once, searched twice
+    if page_text is None:  # read once, searched twice
+        page_text = tree.body.text(deep=True) if tree.body is not None else ""
     low = page_text.lower()
     line = _attribution_line(tree, site.url, meta, page_text, low) or _text_line(text, site.url, meta)
     evidence = [mirror] if mirror else []
