@@ -308,8 +308,9 @@ def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
     if not any(keyword in low for keyword in _KEYWORDS):  # as _search_attribution tests each paragraph
         return None
     best: _Line | None = None
-    for para in text.split("\n"):
-        match = _search_attribution(para) if len(para) <= _MAX_BLOCK else None
+    # lower() keeps every newline where it was: the lowered text's lines are the lines' lowered texts
+    for para, para_low in zip(text.split("\n"), low.split("\n")):
+        match = _search_attribution(para, para_low) if len(para) <= _MAX_BLOCK else None
         if not match or not _about_this_piece(para, match):
             continue
         outlet = _outlet_in(match.group("rest"), [])
