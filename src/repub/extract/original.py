@@ -309,7 +309,7 @@ def _text_line(text: str, url: str, meta: PageMetadata) -> _Line | None:
         return None
     best: _Line | None = None
     # lower() keeps every newline where it was: the lowered text's lines are the lines' lowered texts
-    for para, para_low in zip(text.split("\n"), low.split("\n")):
+    for para, para_low in zip(text.split("\n"), low.split("\n"), strict=True):
         match = _search_attribution(para, para_low) if len(para) <= _MAX_BLOCK else None
         if not match or not _about_this_piece(para, match):
             continue
