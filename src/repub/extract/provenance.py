@@ -78,16 +78,27 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def _may_hold_a_line(low: str) -> bool:
     """Whether a page's lower-cased text holds a phrase: a provided-by or source-link phrase, or a source
     word with a colon shortly after it ("quelle der polizeimeldung:"). Plain substring searches."""
-    data = _data()
-    if any(p in low for p in data["provided_by"]) or any(p in low for p in data["source_links"]):
+    plain, original = _phrase_scans()
+    if any(p in low for p in plain) or ("original" in low and any(p in low for p in original)):
         return True
-    for word in data["source_words"]:
+    for word in _data()["source_words"]:
         at = low.find(word)
         while at >= 0:
             if ":" in low[at + len(word): at + len(word) + 30]:
                 return True
             at = low.find(word, at + len(word))
     return False
+
+
+@functools.cache
+def _phrase_scans() -> tuple[list[str], list[str]]:
+    """The provided-by and source-link phrases as ``_may_hold_a_line`` scans the page for them, fewest
+    scans first: a phrase holding another one is left out (the shorter finds it), and the phrases
+    holding "original" (most source links) are only looked for on a page with the word (1 in 3 of the
+    Zyte set); each scan reads the whole page's text (0.9 -> 0.55 ms a page)."""
+    phrases = list(dict.fromkeys([*_data()["provided_by"], *_data()["source_links"]]))
+    needed = [p for p in phrases if not any(q != p and q in p for q in phrases)]
+    return [p for p in needed if "original" not in p], [p for p in needed if "original" in p]
 
 
 def _phrases(data: dict[str, Any]) -> str:
