@@ -19,7 +19,7 @@ def test_the_fork_server_preloads_the_model_and_freezes_it() -> None:
     out = _run("import gc, repub.ingest.shared_models\n"
                "from repub.extract import language\n"
                "frozen, loose = gc.get_freeze_count(), len(gc.get_objects())\n"
-               "print(language._identifier.cache_info().currsize, frozen > 10 * loose)")
+               "print(language._load_identifier.cache_info().currsize, frozen > 10 * loose)")
     assert out == "1 True"
 
 
@@ -27,3 +27,13 @@ def test_the_runs_process_does_not_load_it() -> None:
     out = _run("import sys, repub.cli.ingest, repub.ingest.runner, repub.ingest.extraction\n"
                "print('repub.ingest.shared_models' in sys.modules, 'py3langid' in sys.modules)")
     assert out == "False False"
+
+
+def test_threads_asking_at_once_load_the_model_once() -> None:
+    # an import on one core extracts its first pages in several threads at once: one load, not one each
+    out = _run("from concurrent.futures import ThreadPoolExecutor\n"
+               "from repub.extract import language\n"
+               "with ThreadPoolExecutor(5) as pool:\n"
+               "    models = list(pool.map(lambda _: language._identifier(), range(5)))\n"
+               "print(language._load_identifier.cache_info().misses, len({id(m) for m in models}))")
+    assert out == "1 1"
