@@ -119,3 +119,37 @@ def test_a_name_alone_closing_the_body_signs_it_and_a_credit_or_a_label_does_not
     for last, people in (("A" + "." * 38 + "1", []), ("J.R. Stone", ["J.R. Stone"]),
                          ("Anne-Marie O’Neil", ["Anne-Marie O’Neil"]), ("Jane -- Doe", [])):
         assert names_in_body("\n\n".join([*paragraphs, last]), "de").people == people, last
+
+
+def test_yoasts_written_by_card_names_the_author_unless_the_page_calls_it_an_organization() -> None:
+    card = """<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" content="{who}">
+      <meta name="twitter:label2" content="Geschätzte Lesezeit">
+      <meta name="twitter:data2" content="2 Minuten">"""
+    meta = meta_of("<h1>Council votes</h1><p>Text.</p>", card.format(who="Karoline Herr"), lang="de")
+    assert (meta.authors, meta.org_authors) == (["Karoline Herr"], [])
+    # "Geschätzte Lesezeit" is no byline label: its data ("2 Minuten") names nobody
+    only_time = card.replace("Verfasst von", "Est. reading time").format(who="Karoline Herr")
+    assert meta_of("<h1>Council votes</h1>", only_time, lang="de").authors == []
+    org = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
+      "author": [{"@type": "Organization", "name": "OÖ Volksblatt"}]}</script>"""
+    meta = meta_of("<h1>Council votes</h1>", org + card.format(who="OÖ Volksblatt"), lang="de")
+    assert (meta.authors, meta.org_authors) == ([], [])
+
+
+def test_a_cms_login_declared_as_a_persons_name_is_read_as_the_name() -> None:
+    person = """<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Council votes",
+      "author": {{"@type": "{kind}", "name": "{name}"}}}}</script>"""
+    assert meta_of("<h1>Council votes</h1>", person.format(kind="Person", name="robert.stitz")).authors == [
+        "Robert Stitz"
+    ]
+    # a domain name is no login, and an Organization's name is not a person's
+    for kind, name in (("Person", "correctiv.org"), ("Organization", "robert.stitz")):
+        assert meta_of("<h1>Council votes</h1>", person.format(kind=kind, name=name)).authors == []
+
+
+def test_an_element_whose_test_id_marks_it_as_the_byline() -> None:
+    body = """<h1>Council votes</h1><div data-testid="prism-byline"><span>By</span><span>
+      <a href="/about/newsteam/jr-stone">J.R. Stone</a></span>
+      <span>Wednesday, November 8, 2023</span></div>"""
+    meta = meta_of(body)
+    assert (meta.authors, meta.byline) == (["J.R. Stone"], "By J.R. Stone")

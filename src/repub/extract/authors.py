@@ -5,7 +5,8 @@ trust below, the first that names a person gives the people:
 
 1. JSON-LD ``author`` of the article object (Person: people; Organization: a credit when it is a known
    agency or outlet, else nobody: "RT", the site itself).
-2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``).
+2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``,
+   Yoast's Twitter card "Written by" / "Verfasst von").
 3. The visible byline: the element marked as a byline or author (class, id, ``itemprop``, ``rel``)
    nearest after the headline, outside comments, teasers and author boxes; else a line after the
    headline that begins with a byline word ("By", "Von", "Por", "بقلم").
@@ -39,6 +40,7 @@ from repub.extract.names import (
 )
 from repub.extract.outlets import find_outlet
 from repub.extract.textutil import squash
+from repub.hosts import ends_in_public_suffix
 
 _AUTHOR_META = (
     "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
@@ -51,7 +53,8 @@ _BYLINE_SELECTOR = ", ".join(
     + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
     # Meta lines whose names count only after a byline word ("Posted by X", "Gespeichert von X"):
     + [f'[class*="{w}" i]' for w in ("meta", "submitted", "posted")]
-    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
+    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]',
+       '[data-testid*="byline" i]']
     # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
     + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
 )
@@ -84,6 +87,9 @@ _DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\
 # the whole line: a date, a dash or a bar, the name ("11.12.2019 - Amelie Loevenich")
 _DATE_DASH = re.compile(r"\s*[\d.,:/\- ]+\s[-–—|]\s\x00\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
+# "first.last": a CMS login as a declared Person's name (not a domain name: "correctiv.org")
+_DOTTED_LOGIN = re.compile(r"([a-zäöüß]{2,})\.([a-zäöüß]{2,})")
+_TWITTER_LABELS = 4  # twitter:label1..4 (Yoast writes two)
 _MAX_BYLINE = 200  # longer elements are bios or containers
 _NEAR_TITLE_CHARS = 400
 
@@ -363,6 +369,10 @@ def _person_name(obj: dict[str, Any]) -> str | None:
     if isinstance(name, list):
         name = next((n for n in name if isinstance(n, str)), None)
     if isinstance(name, str) and name.strip():
+        login = _DOTTED_LOGIN.fullmatch(name.strip())
+        if login and "Person" in types_of(obj) and not ends_in_public_suffix(name):
+            # a CMS login declared as a Person's name: "robert.stitz" is Robert Stitz
+            return f"{login[1].capitalize()} {login[2].capitalize()}"
         return name
     parts = [obj.get(k) for k in ("givenName", "additionalName", "familyName")]
     joined = " ".join(p for p in parts if isinstance(p, str) and p.strip())
@@ -374,7 +384,35 @@ def _meta_authors(page: _Page) -> Names:
     for key in _AUTHOR_META:
         for value in page.meta.get(key, []):
             _add(out, page.names(value))
+    for value in _labelled_meta(page):
+        _add(out, page.names(value))
+    # the page's JSON-LD declares it an Organization ("OÖ Volksblatt" in Yoast's "Verfasst von")
+    organizations = {_key(name) for name in _jsonld_organizations(page)}
+    out.people = [p for p in out.people if _key(p) not in organizations]
     return out
+
+
+def _jsonld_organizations(page: _Page) -> Iterator[str]:
+    """The names of the Organizations the page's JSON-LD declares as an author or a publisher."""
+    for obj in page.blocks:
+        for key in ("author", "creator", "publisher"):
+            raw = obj.get(key)
+            for item in raw if isinstance(raw, list) else [raw]:
+                item = resolve_ref(item, page.ids)
+                if isinstance(item, dict) and types_of(item) & _ORGANIZATION_TYPES and (
+                    name := _person_name(item)
+                ):
+                    yield name
+
+
+def _labelled_meta(page: _Page) -> Iterator[str]:
+    """The values of Twitter's label/data card pairs whose label is byline words only ("Written by",
+    "Verfasst von": Yoast SEO prints the post's author there, often as the only author meta tag)."""
+    for number in range(1, _TWITTER_LABELS + 1):
+        labels = page.meta.get(f"twitter:label{number}", [])
+        values = page.meta.get(f"twitter:data{number}", [])
+        if labels and values and words(page.language).byline_run.fullmatch(labels[0].strip(" :") + " "):
+            yield values[0]
 
 
 def _other_jsonld_authors(page: _Page) -> Names:
