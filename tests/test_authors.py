@@ -153,3 +153,24 @@ def test_an_element_whose_test_id_marks_it_as_the_byline() -> None:
       <span>Wednesday, November 8, 2023</span></div>"""
     meta = meta_of(body)
     assert (meta.authors, meta.byline) == (["J.R. Stone"], "By J.R. Stone")
+
+
+def test_a_dated_line_just_above_the_headline_names_the_author() -> None:
+    body = """<nav><a href="/">Home</a></nav><div><small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small>
+      <h1>Council votes</h1><p>Text.</p></div>"""
+    meta = meta_of(body, lang="de")
+    assert (meta.authors, meta.byline) == (["Uta Helkenberg"], "04.02.2022 | 13:10 Uhr | Uta Helkenberg")
+    # a date alone above the headline names nobody; a line of two names is no byline
+    assert meta_of("<div><small>04.02.2022</small><h1>Council votes</h1></div>", lang="de").authors == []
+    two = "<div><small>04.02.2022 | Uta Helkenberg | Max Muster</small><h1>Council votes</h1></div>"
+    assert meta_of(two, lang="de").authors == []
+
+
+def test_a_byline_word_after_a_date_opens_a_byline_line() -> None:
+    body = "<h1>Council votes</h1><p>05.02.2020 <span>- Redaktion: Eberhard Fuhr (Pressesprecher)</span></p>"
+    meta = meta_of(body, lang="de")
+    assert (meta.authors, meta.byline) == (["Eberhard Fuhr"], "05.02.2020 - Redaktion: Eberhard Fuhr")
+    assert meta_of("<h1>Council votes</h1><p>06.11.2023 13:30 von Olga</p>", lang="de").authors == ["Olga"]
+    # a run of labels after the name is not a name
+    labels = "<h1>Council votes</h1><p>08/08/2017 durch Stephan Markus Keine Kommentare Beliebte</p>"
+    assert meta_of(labels, lang="de").authors == []

@@ -9,7 +9,8 @@ trust below, the first that names a person gives the people:
    Yoast's Twitter card "Written by" / "Verfasst von").
 3. The visible byline: the element marked as a byline or author (class, id, ``itemprop``, ``rel``)
    nearest after the headline, outside comments, teasers and author boxes; else a line after the
-   headline that begins with a byline word ("By", "Von", "Por", "بقلم").
+   headline that begins with a byline word ("By", "Von", "Por", "بقلم"), or a dated line with a name
+   just after or above it ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
 4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X").
 
 Credits are gathered from every source that names the page's authors: the JSON-LD and meta authors,
@@ -84,14 +85,20 @@ _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button
 _AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
 _DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b")
-# the whole line: a date, a dash or a bar, the name ("11.12.2019 - Amelie Loevenich")
-_DATE_DASH = re.compile(r"\s*[\d.,:/\- ]+\s[-–—|]\s\x00\s*")
+# a date's and a time's tokens and the separators between them and the name: "11.12.2019", "13:10", "|"
+_DATE_PART = re.compile(r"[\d.,:/\-]+|[-–—|·]")
+_DASH_BEFORE_NAME = re.compile(r"\s[-–—|·]\s+$")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
 # "first.last": a CMS login as a declared Person's name (not a domain name: "correctiv.org")
 _DOTTED_LOGIN = re.compile(r"([a-zäöüß]{2,})\.([a-zäöüß]{2,})")
 _TWITTER_LABELS = 4  # twitter:label1..4 (Yoast writes two)
 _MAX_BYLINE = 200  # longer elements are bios or containers
 _NEAR_TITLE_CHARS = 400
+_ABOVE_TITLE_CHARS = 160
+_ABOVE_TITLE_LEVELS = 2
+_MAX_LINE = 120  # a longer text is no byline line
+# a date, a time and their separators opening a line: "05.02.2020 - ", "04.02.2022 | 13:10 Uhr | "
+_LEADING_DATE = re.compile(r"^[\d.,:/ ]+(?:uhr\s*)?[-–—|·]?\s*", re.I)
 
 
 @dataclass
@@ -533,8 +540,9 @@ def _named_parts(node: LexborNode, page: _Page) -> Names:
 
 
 def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] | None:
-    """A short line right after the headline that begins with a byline word ("By Jane Doe") or
-    names only an agency ("JIJI", "By Reuters")."""
+    """A short line right after the headline that begins with a byline word ("By Jane Doe", also
+    after a date), is a date and a name, or names only an agency ("JIJI", "By Reuters"); else a dated
+    line just above the headline that names a person."""
     if headline is None:
         return None
     seen = 0
@@ -542,27 +550,71 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
         seen += len(text)
         if seen > _NEAR_TITLE_CHARS:
             break
-        if len(text) > 120:
+        if len(text) > _MAX_LINE:
             continue
-        introduced = starts_with_byline_word(text, page.language)
-        # names are read only where they could count: after a byline word, or on a dated line
-        names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
-        if names.people and (introduced or _dated_name(text, names)):
-            return _as_printed(text, names), names
-        if names.desks and introduced:
-            return _as_printed(text, names), names  # "Von Redaktion"
+        if found := _byline_line(page, text):
+            return found
         if len(text) > 2 and (credits := credits_of_line(text, page.language)):
             return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
+    # The dated line just above the headline ("04.02.2022 | 13:10 Uhr | Uta Helkenberg"): people only,
+    # in the few blocks the headline's container opens with.
+    seen = 0
+    for text in _texts_before(headline):
+        seen += len(text)
+        if seen > _ABOVE_TITLE_CHARS:
+            break
+        if _DATE.search(text) and (found := _byline_line(page, text)) and found[1].people:
+            return found
     return None
 
 
-def _dated_name(text: str, names: Names) -> bool:
-    """ "11.12.2019 - Amelie Loevenich": a date and one full name, nothing else, under the headline."""
+def _byline_line(page: _Page, text: str) -> tuple[str, Names] | None:
+    """A line that begins with a byline word, also after a date ("05.02.2020 - Redaktion: Jane Doe"),
+    or that is a date and a name."""
+    after_date = not starts_with_byline_word(text, page.language) and starts_with_byline_word(
+        _LEADING_DATE.sub("", text), page.language
+    )
+    introduced = after_date or starts_with_byline_word(text, page.language)
+    # names are read only where they could count: after a byline word, or on a dated line
+    names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
+    if after_date and any(len(p.split()) > 3 for p in names.people):
+        return None  # a date, "durch Stephan Markus Keine Kommentare Beliebte": a run of labels
+    if names.people and (introduced or _dated_name(text, names, page.language)):
+        return _as_printed(text, names), names
+    if names.desks and introduced:
+        return _as_printed(text, names), names  # "Von Redaktion"
+    return None
+
+
+def _dated_name(text: str, names: Names, language: str | None) -> bool:
+    """ "11.12.2019 - Amelie Loevenich", "04.02.2022 | 13:10 Uhr | Uta Helkenberg": a date (a time, and
+    their words) and one full name last, nothing else."""
     person = names.people[0] if len(names.people) == 1 else ""
     if not 2 <= len(person.split()) <= 3 or any(t.isupper() for t in person.split()):
         return False
-    date = _DATE.search(text)
-    return bool(date and _DATE_DASH.fullmatch(text.replace(person, "\x00")))
+    before, name, after = text.partition(person)
+    if not name or after.strip() or not _DATE.search(before) or not _DASH_BEFORE_NAME.search(before):
+        return False
+    date_words = words(language).date_words
+    return all(_DATE_PART.fullmatch(t) or t.casefold() in date_words for t in before.split())
+
+
+def _texts_before(node: LexborNode) -> Iterator[str]:
+    """The texts of the blocks that precede ``node`` inside its container, nearest first (its earlier
+    siblings, then its parent's, up to two levels up): never the page's navigation far above."""
+    current: LexborNode | None = node
+    for _ in range(_ABOVE_TITLE_LEVELS):
+        if current is None or current.tag in ("body", "html"):
+            return
+        sibling = current.prev
+        while sibling is not None:
+            if sibling.tag not in _NOT_TEXT:
+                blocks = list(_text_blocks(sibling))
+                # a short block whole: "05.02.2020 <span>- Redaktion: Jane Doe</span>" is one line
+                whole = " ".join(blocks)
+                yield from [whole] if len(whole) <= _MAX_LINE else reversed(blocks)
+            sibling = sibling.prev
+        current = current.parent
 
 
 def _texts_after(node: LexborNode) -> Iterator[str]:
