@@ -174,3 +174,12 @@ def test_a_byline_word_after_a_date_opens_a_byline_line() -> None:
     # a run of labels after the name is not a name
     labels = "<h1>Council votes</h1><p>08/08/2017 durch Stephan Markus Keine Kommentare Beliebte</p>"
     assert meta_of(labels, lang="de").authors == []
+
+
+def test_a_creative_commons_licence_names_the_author_when_nothing_else_does() -> None:
+    licence = """<aside class="sidebar-widget"><div class="textwidget"><span>Ein Hundetagebuch</span> von
+      <a href="https://1hundetagebuch.wordpress.com/" rel="cc:attributionURL">Donald Townsend</a> steht unter
+      einer <a rel="license" href="https://creativecommons.org/licenses/by/3.0/">Lizenz</a></div></aside>"""
+    assert meta_of("<h1>Council votes</h1><p>Text.</p>" + licence, lang="de").authors == ["Donald Townsend"]
+    signed = "<h1>Council votes</h1><p class='byline'>Von Max Muster</p>" + licence
+    assert meta_of(signed, lang="de").authors == ["Max Muster"]  # the page's byline comes first

@@ -11,7 +11,8 @@ trust below, the first that names a person gives the people:
    nearest after the headline, outside comments, teasers and author boxes; else a line after the
    headline that begins with a byline word ("By", "Von", "Por", "بقلم"), or a dated line with a name
    just after or above it ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
-4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X").
+4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X"),
+   then a Creative Commons licence's author anywhere on the page (a blog's sidebar).
 
 Credits are gathered from every source that names the page's authors: the JSON-LD and meta authors,
 the visible byline, and the dateline and credit lines of the body (``credits_in_body``, called once
@@ -178,7 +179,7 @@ def read_authorship(
     return Authorship(list(chosen.people), dedupe(credits), printed or None, desks)
 
 
-TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence")
 CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
@@ -758,9 +759,26 @@ def _add(out: Names, found: Names) -> None:
     out.desks.extend(d for d in found.desks if d.casefold() not in {q.casefold() for q in out.desks})
 
 
+def _licence_author(page: _Page) -> Names:
+    """The author a Creative Commons licence names, wherever it is printed ("Ein Hundetagebuch von
+    <a rel="cc:attributionURL">Donald Townsend</a> steht unter einer Lizenz" in a blog's sidebar): the
+    work's author by the licence's own markup, read when no other source names anyone."""
+    for node in page.tree.css(_LICENCE_SELECTOR):
+        text = _text_of(node)
+        if text and len(text) <= _MAX_NAME:
+            names = page.names(text)
+            if names.people:
+                return Names(names.people)
+    return Names()
+
+
+_LICENCE_SELECTOR = '[rel~="cc:attributionURL"], [property="cc:attributionName"]'
+_MAX_NAME = 60
+
 _READERS = {
     "jsonld": _article_authors,
     "meta": _meta_authors,
     "other_jsonld": _other_jsonld_authors,
     "box": _author_box,
+    "licence": _licence_author,
 }
