@@ -183,3 +183,26 @@ def test_a_creative_commons_licence_names_the_author_when_nothing_else_does() ->
     assert meta_of("<h1>Council votes</h1><p>Text.</p>" + licence, lang="de").authors == ["Donald Townsend"]
     signed = "<h1>Council votes</h1><p class='byline'>Von Max Muster</p>" + licence
     assert meta_of(signed, lang="de").authors == ["Max Muster"]  # the page's byline comes first
+
+
+def test_a_byline_that_names_the_site_itself_makes_the_site_sign_its_page() -> None:
+    site = '<meta property="og:site_name" content="AUTO ZEITUNG">'
+    signed = "<h1>Council votes</h1><p class='author'>von AUTO ZEITUNG</p><p>Text.</p>"
+    meta = meta_of(signed, site, lang="de")
+    assert (meta.authors, meta.org_authors, meta.credits) == ([], ["AUTO ZEITUNG"], [])
+    # a person anywhere in the sources comes first, even in a later byline element
+    both = "<h1>Council votes</h1><p class='author'>von AUTO ZEITUNG</p><p class='byline'>Von Max Muster</p>"
+    assert (meta_of(both, site, lang="de").authors, meta_of(both, site, lang="de").org_authors) == (
+        ["Max Muster"], []
+    )
+    meta = meta_of(both.replace("Von Max Muster", "Von Redaktion"), site, lang="de")
+    assert (meta.authors, meta.org_authors) == ([], ["Redaktion"])  # the site's desk, by its name
+
+
+def test_the_body_closing_byline_beats_a_site_that_signs_its_page() -> None:
+    html = f"""<html lang="de"><head><title>Council votes</title>
+      <meta property="og:site_name" content="AUTO ZEITUNG"></head><body><article><h1>Council votes</h1>
+      <p class="author">von AUTO ZEITUNG</p><p>{TEXT}</p><p>{TEXT}</p><p>Von Max Muster</p>
+      </article></body></html>"""
+    result = extract(html, URL)
+    assert (result.authors, result.org_authors) == (["Max Muster"], [])

@@ -124,6 +124,8 @@ class _Page:
     title: str | None
     headline: LexborNode | None = None
     article: set[int] = field(default_factory=set)  # the headline and its ancestors (mem_id)
+    # the site's name, from the first byline that names only the site itself ("von AUTO ZEITUNG")
+    signed_by_site: str | None = None
 
     # parse_names' answers by (text, visible): half the texts come twice (an element and its innermost
     # marked child, a link in a byline both read alone and as a part).
@@ -139,7 +141,7 @@ class _Page:
         if key not in self.parsed:
             self.parsed[key] = parse_names(text, self.site, self.language, visible=visible)
         found = self.parsed[key]
-        return Names(list(found.people), list(found.credits), list(found.desks))
+        return Names(list(found.people), list(found.credits), list(found.desks), list(found.own))
 
 
 def read_authorship(
@@ -176,6 +178,10 @@ def read_authorship(
         chosen = next((names for names in map(sources.__getitem__, TRUST) if names.desks), chosen)
         desks = dedupe(chosen.desks)
     printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
+    if not chosen.people and not desks and page.signed_by_site and not credits:
+        # No person, desk or agency signs it, but a byline names the site itself: the site signs it.
+        # Its text is no person's byline: the body's own closing "Von Jane Doe" still names the author.
+        desks = [page.signed_by_site]
     return Authorship(list(chosen.people), dedupe(credits), printed or None, desks)
 
 
@@ -518,8 +524,15 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
         # Names side by side in separate elements with no separator: "Jane Doe John Roe".
         names = Names(parts.people, names.credits)
     if not names.people and not names.credits and not names.desks:
+        _note_site_byline(page, names)
         return None
     return _as_printed(text, names), names
+
+
+def _note_site_byline(page: _Page, names: Names) -> None:
+    """Remember the first byline that names the site alone ("von AUTO ZEITUNG", "par Attac France")."""
+    if page.signed_by_site is None and len(names.own) == 1:
+        page.signed_by_site = names.own[0]
 
 
 def _introduced(text: str, name: str) -> bool:
@@ -584,6 +597,8 @@ def _byline_line(page: _Page, text: str) -> tuple[str, Names] | None:
         return _as_printed(text, names), names
     if names.desks and introduced:
         return _as_printed(text, names), names  # "Von Redaktion"
+    if introduced and not names.people:
+        _note_site_byline(page, names)  # "Von AUTO ZEITUNG" under the headline
     return None
 
 
