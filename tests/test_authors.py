@@ -206,3 +206,18 @@ def test_the_body_closing_byline_beats_a_site_that_signs_its_page() -> None:
       </article></body></html>"""
     result = extract(html, URL)
     assert (result.authors, result.org_authors) == (["Max Muster"], [])
+
+
+def test_a_closing_line_naming_the_own_outlet_first_credits_no_agency() -> None:
+    from repub.extract.authors import names_in_body
+
+    body = "\n\n".join([TEXT, TEXT, "Die Zyste könne sich jederzeit neu bilden, hieß es. (FR mit dpa)"])
+    assert names_in_body(body, "de", url="https://www.fr.de/politik/kim-13680734.html").credits == []
+    # on another site, or with the agency first, the agency is credited
+    elsewhere = names_in_body(body, "de", url="https://www.example-news.com/a/")
+    assert elsewhere.credits == ["Frankfurter Rundschau", "dpa"]
+    agency_first = names_in_body(body.replace("(FR mit dpa)", "(dpa/FR)"), "de", url="https://www.fr.de/a/")
+    assert agency_first.credits == ["dpa", "Frankfurter Rundschau"]
+    signed = "\n\n".join([TEXT, TEXT, "FMW/Bloomberg"])
+    assert names_in_body(signed, "de", url="https://finanzmarktwelt.de/signa-289554/").credits == []
+    assert names_in_body(signed, "de").credits == ["Finanzmarktwelt", "Bloomberg"]

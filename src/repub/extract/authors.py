@@ -219,13 +219,18 @@ def _names_more(byline: Names, chosen: Names) -> bool:
     return bool(theirs) and theirs < mine
 
 
-def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
+def names_in_body(
+    body: str, language: str | None = None, site: Site | None = None, *, url: str | None = None
+) -> Names:
     """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
     "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
     "Autor: Jane Doe"), a closing credit line ("(dpa)", "Quelle: AFP") and, when no line names a
     person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 5 of the 101
     authorless pages of ../shared/bench/metadata, and no other page's author changed). A sentence
-    that cites an agency ("told Reuters", "destacó AFP") names nobody."""
+    that cites an agency ("told Reuters", "destacó AFP") names nobody. A closing credit line that names
+    the page's own outlet (``url``'s) first and an agency after it ("(FR mit dpa)" on fr.de,
+    "FMW/Bloomberg" on finanzmarktwelt.de) is the outlet's own article using wire material: it credits
+    nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
@@ -243,15 +248,21 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     # The last paragraphs: the credit line may be followed by a network's or a photo's note.
     last = paras[-4:] if len(paras) > 2 else paras[1:]
     for at, para in enumerate(last):
-        out.credits.extend(credits_of_line(para, language))
+        out.credits.extend(_not_own_first(credits_of_line(para, language), url))
         if match := _CLOSING_CREDIT.search(para):
-            out.credits.extend(credits_of_line(match["who"], language))
+            out.credits.extend(_not_own_first(credits_of_line(match["who"], language), url))
         elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
     if not out.people and len(paras) > 2:
         _add(out, _sign_off(paras[-1], site, language))
     out.credits = dedupe(out.credits)
     return out
+
+
+def _not_own_first(credits: list[str], url: str | None) -> list[str]:
+    """One credit line's credits, none when it names the page's own outlet first ("FR mit dpa")."""
+    first = find_outlet(credits[0]) if credits and url else None
+    return [] if first is not None and url and first.owns(url) else credits
 
 
 def _sign_off(para: str, site: Site, language: str | None) -> Names:
@@ -271,7 +282,9 @@ def _sign_off(para: str, site: Site, language: str | None) -> Names:
     return Names()
 
 
-def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None = None) -> list[str]:
+def credits_after_body(
+    tree: LexborHTMLParser, body: str, language: str | None = None, *, url: str | None = None
+) -> list[str]:
     """The agencies of a closing credit in parentheses that the body's extraction left out as too short
     to be text: "(SID)" after a "Das könnte Dich auch interessieren" link, "(KNA, DR)" after the last
     paragraph. Read in the text of the last paragraph's element and its containers, right after it."""
@@ -293,7 +306,7 @@ def credits_after_body(tree: LexborHTMLParser, body: str, language: str | None =
         text = _SPACED_PUNCT.sub(r"\1", squash(node.text(deep=True, separator=" "))).replace("( ", "(")
         at = text.rfind(tail)
         if at >= 0 and (match := _CREDIT_AFTER.search(text, at + len(tail), at + len(tail) + _AFTER_CHARS)):
-            return credits_of_line(match["who"], language)
+            return _not_own_first(credits_of_line(match["who"], language), url)
         node = node.parent
     return []
 
