@@ -94,6 +94,11 @@ def page_language(label: str | None, text: str) -> str | None:
     return code
 
 
+def load_model() -> None:
+    """Load py3langid's model now rather than on the first page (``repub.ingest.shared_models``)."""
+    _identifier()
+
+
 @functools.cache
 def _identifier() -> Any:
     """py3langid's identifier with probabilities (its documented LanguageIdentifier with
