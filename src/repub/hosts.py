@@ -38,6 +38,12 @@ def registrable_domain(host_or_url: str) -> str:
     return f"{parts.domain}.{parts.suffix}"
 
 
+def ends_in_public_suffix(name: str) -> bool:
+    """Whether ``name`` ends in a suffix of the Public Suffix List ("correctiv.org", "wdr.de"): a domain
+    name, not a CMS login such as "robert.stitz"."""
+    return bool(_extractor()(name.strip().lower()).suffix)
+
+
 def same_registrable_domain(a: str, b: str) -> bool:
     """Whether two URLs or hosts belong to one registrable domain (www.x.com and news.x.com do)."""
     left, right = registrable_domain(a), registrable_domain(b)
