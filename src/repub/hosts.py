@@ -27,7 +27,13 @@ def registrable_domain(host_or_url: str) -> str:
     tldextract's bundled copy of the list is used, never fetched (no network at run time).
     """
     host = urlsplit(host_or_url).hostname if "/" in host_or_url else host_or_url.split(":")[0]
-    host = (host or "").strip().strip(".").lower()
+    return _registrable((host or "").strip().strip(".").lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _registrable(host: str) -> str:
+    # a run asks about the same few hundred hosts again and again (text reuse compares every candidate's
+    # URL with the page's): the IDNA encoding and the suffix trie walk cost ~25 us a call
     if not host:
         return ""
     with contextlib.suppress(UnicodeError):  # a label too long for IDNA: keep it as written
