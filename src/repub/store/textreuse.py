@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection
 
 from repub.evidence import Evidence, confidence
 from repub.normalize.types import Record
-from repub.reuse.compare import ShingleCache, hashed, is_copy, may_be_copy
+from repub.reuse.compare import ShingleCache, is_copy, may_be_copy
 from repub.reuse.dating import dating
 from repub.reuse.decide import Candidate, Choice, Stored, choose, copies_of, explicit, text_match_item
-from repub.reuse.fingerprint import Fingerprint, fingerprint, shingles
+from repub.reuse.fingerprint import Fingerprint, fingerprint
 from repub.store.models import Article, ArticleEvent, FingerprintBand, UrlAlias
 from repub.store.models import Fingerprint as FingerprintRow
 
@@ -149,7 +149,8 @@ def load(conn: Connection, ids: Iterable[int], roots: Iterable[int] = ()) -> dic
 
 def measured(text: str, found: Iterable[Found]) -> list[Candidate]:
     """Each stored article with the exact measure of ``text`` as its copy."""
-    mine = hashed(shingles(text))
+    # the page's own shingles go into the cache too: its original, often saved next, measures it
+    mine = set(_SHINGLES.hashes(text))
     return [Candidate(f.article, _SHINGLES.measure(mine, f.body)) for f in found]
 
 
