@@ -5,10 +5,11 @@
 
 ``generate`` templates real fixture pages (TMS-shaped copies from fixtures/sites/www.transcend.org/...,
 RT-shaped originals from fixtures/sites/www.rt.com/...) into N copies and their N originals, each with its
-own slug, RT id, title suffix and body paragraphs, padded to 60-120 KB (extra body paragraphs, an inline
-script blob and a "related" sidebar, as real pages carry). Copies go to the TMS hosts (www.transcend.org,
-transcend.org), originals to the RT hosts (www.rt.com, rt.com); with H > 4 the extra hosts
-(``mirrorK.example``) carry TMS-shaped copies that no site rule claims (the generic extractor).
+own slug, RT id, title suffix and body paragraphs (the template's text replaced by the article's own;
+the copy carries its original's text, as a republished copy does), padded to 60-120 KB (extra body
+paragraphs, an inline script blob and a "related" sidebar, as real pages carry). Copies go to the TMS
+hosts (www.transcend.org, transcend.org), originals to the RT hosts (www.rt.com, rt.com); with H > 4
+the extra hosts (``mirrorK.example``) carry TMS-shaped copies no site rule claims (the generic extractor).
 It writes OUT_DIR/pages/<host>/<path>index.html, OUT_DIR/copies.txt, originals.txt (real URLs, one a line)
 and OUT_DIR/bench-sitemap.xml per copy host (under pages/<host>/).
 
@@ -50,6 +51,7 @@ MIN_SIZE, MAX_SIZE = 60_000, 120_000
 REV_MARK = "<!--rev-->"
 _WORD = re.compile(r"[A-Za-z][a-z]{2,}")
 _P_TEXT = re.compile(r"<p>([^<]{200,})</p>")
+_P_BODY = re.compile(r"<p>(.{150,}?)</p>")
 
 
 def hosts_for(h: int) -> tuple[list[str], list[str]]:
@@ -75,10 +77,24 @@ def _paragraphs(rng: random.Random, vocab: list[str], count: int) -> list[str]:
     return out
 
 
-def _pad(html: str, rng: random.Random, vocab: list[str], body_anchor: str, target: int) -> str:
+def _own_text(html: str, shared: list[str], texts: list[str]) -> str:
+    """The template's own article text (``shared``: its paragraphs, which every page made from the
+    template would otherwise carry) replaced by this article's ``texts``."""
+    for old, new in zip(shared, texts, strict=False):
+        html = html.replace(f"<p>{old}</p>", f"<p>{new}</p>", 1)
+    return html
+
+
+def _shared_paragraphs(copy_html: str, orig_html: str) -> list[str]:
+    """The body paragraphs the copy template and its original both carry (the article's text), in order."""
+    theirs = set(_P_BODY.findall(orig_html))
+    return [p for p in _P_BODY.findall(copy_html) if p in theirs]
+
+
+def _pad(html: str, rng: random.Random, vocab: list[str], body_anchor: str, target: int,
+         paras: list[str]) -> str:
     """Insert body paragraphs before ``body_anchor``, then an inline script and a sidebar up to ``target``."""
-    paras = _paragraphs(rng, vocab, rng.randint(6, 14))
-    paras[-1] += f" {REV_MARK}"
+    paras = [*paras[:-1], f"{paras[-1]} {REV_MARK}"]
     body = "".join(f"<p>{p}</p>\n" for p in paras)
     at = html.index(body_anchor)
     if not body_anchor.startswith("<p>"):  # after the last paragraph before the anchor (same container)
@@ -116,12 +132,13 @@ def generate(out: Path, articles: int, hosts: int, seed: int = 1) -> dict[str, o
         copy_html = (SITES / copy_path / "index.html").read_text(encoding="utf-8")
         orig_html = (SITES / orig_path / "index.html").read_text(encoding="utf-8")
         vocab = sorted({w.lower() for w in _WORD.findall(" ".join(_P_TEXT.findall(copy_html)))})
-        templates.append((copy_path, orig_path, copy_html, orig_html, vocab))
+        templates.append((copy_path, orig_path, copy_html, orig_html, vocab,
+                          _shared_paragraphs(copy_html, orig_html)))
     pages_dir = out / "pages"
     copies, originals = [], []
     by_host: dict[str, list[str]] = {h: [] for h in copy_hosts}
     for i in range(articles):
-        copy_path, orig_path, copy_html, orig_html, vocab = templates[i % len(templates)]
+        copy_path, orig_path, copy_html, orig_html, vocab, shared = templates[i % len(templates)]
         c_host, c_rest = copy_path.split("/", 1)
         o_host, o_rest = orig_path.split("/", 1)
         c_slug = c_rest.rstrip("/").rsplit("/", 1)[1]
@@ -137,9 +154,16 @@ def generate(out: Path, articles: int, hosts: int, seed: int = 1) -> dict[str, o
 
         swaps = [(old_c_url, c_url), (old_o_url, o_url), (o_rest, new_o_rest),
                  (c_slug, new_c_rest.rstrip("/").rsplit("/", 1)[1]), ("</title>", f" #{i}</title>")]
-        c_page = _pad(_rewrite(copy_html, swaps), rng, vocab, "<p>____", rng.randint(MIN_SIZE, MAX_SIZE))
-        o_page = _pad(_rewrite(orig_html, swaps), rng, vocab, '<div class="tags-trends">',
-                      rng.randint(MIN_SIZE, MAX_SIZE))
+        # The article's own text, the same in the copy and its original (a copy republishes it): the
+        # template's paragraphs replaced, more added. Every page made from one template once carried
+        # the template's text, a third of each page shared with a third of the web, which no real site
+        # does (text reuse then measured ~40 candidates a page that were never copies).
+        own = _paragraphs(rng, vocab, len(shared))
+        added = _paragraphs(rng, vocab, rng.randint(6, 14))
+        c_page = _pad(_own_text(_rewrite(copy_html, swaps), shared, own), rng, vocab, "<p>____",
+                      rng.randint(MIN_SIZE, MAX_SIZE), added)
+        o_page = _pad(_own_text(_rewrite(orig_html, swaps), shared, own), rng, vocab,
+                      '<div class="tags-trends">', rng.randint(MIN_SIZE, MAX_SIZE), added)
         for host, rest, page in ((new_c_host, new_c_rest, c_page), (new_o_host, new_o_rest, o_page)):
             target = pages_dir / host / rest / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -119,3 +119,105 @@ def test_a_name_alone_closing_the_body_signs_it_and_a_credit_or_a_label_does_not
     for last, people in (("A" + "." * 38 + "1", []), ("J.R. Stone", ["J.R. Stone"]),
                          ("Anne-Marie O’Neil", ["Anne-Marie O’Neil"]), ("Jane -- Doe", [])):
         assert names_in_body("\n\n".join([*paragraphs, last]), "de").people == people, last
+
+
+def test_yoasts_written_by_card_names_the_author_unless_the_page_calls_it_an_organization() -> None:
+    card = """<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" content="{who}">
+      <meta name="twitter:label2" content="Geschätzte Lesezeit">
+      <meta name="twitter:data2" content="2 Minuten">"""
+    meta = meta_of("<h1>Council votes</h1><p>Text.</p>", card.format(who="Karoline Herr"), lang="de")
+    assert (meta.authors, meta.org_authors) == (["Karoline Herr"], [])
+    # "Geschätzte Lesezeit" is no byline label: its data ("2 Minuten") names nobody
+    only_time = card.replace("Verfasst von", "Est. reading time").format(who="Karoline Herr")
+    assert meta_of("<h1>Council votes</h1>", only_time, lang="de").authors == []
+    org = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
+      "author": [{"@type": "Organization", "name": "OÖ Volksblatt"}]}</script>"""
+    meta = meta_of("<h1>Council votes</h1>", org + card.format(who="OÖ Volksblatt"), lang="de")
+    assert (meta.authors, meta.org_authors) == ([], [])
+
+
+def test_a_cms_login_declared_as_a_persons_name_is_read_as_the_name() -> None:
+    person = """<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Council votes",
+      "author": {{"@type": "{kind}", "name": "{name}"}}}}</script>"""
+    assert meta_of("<h1>Council votes</h1>", person.format(kind="Person", name="robert.stitz")).authors == [
+        "Robert Stitz"
+    ]
+    # a domain name is no login, and an Organization's name is not a person's
+    for kind, name in (("Person", "correctiv.org"), ("Organization", "robert.stitz")):
+        assert meta_of("<h1>Council votes</h1>", person.format(kind=kind, name=name)).authors == []
+
+
+def test_an_element_whose_test_id_marks_it_as_the_byline() -> None:
+    body = """<h1>Council votes</h1><div data-testid="prism-byline"><span>By</span><span>
+      <a href="/about/newsteam/jr-stone">J.R. Stone</a></span>
+      <span>Wednesday, November 8, 2023</span></div>"""
+    meta = meta_of(body)
+    assert (meta.authors, meta.byline) == (["J.R. Stone"], "By J.R. Stone")
+
+
+def test_a_dated_line_just_above_the_headline_names_the_author() -> None:
+    body = """<nav><a href="/">Home</a></nav><div><small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small>
+      <h1>Council votes</h1><p>Text.</p></div>"""
+    meta = meta_of(body, lang="de")
+    assert (meta.authors, meta.byline) == (["Uta Helkenberg"], "04.02.2022 | 13:10 Uhr | Uta Helkenberg")
+    # a date alone above the headline names nobody; a line of two names is no byline
+    assert meta_of("<div><small>04.02.2022</small><h1>Council votes</h1></div>", lang="de").authors == []
+    two = "<div><small>04.02.2022 | Uta Helkenberg | Max Muster</small><h1>Council votes</h1></div>"
+    assert meta_of(two, lang="de").authors == []
+
+
+def test_a_byline_word_after_a_date_opens_a_byline_line() -> None:
+    body = "<h1>Council votes</h1><p>05.02.2020 <span>- Redaktion: Eberhard Fuhr (Pressesprecher)</span></p>"
+    meta = meta_of(body, lang="de")
+    assert (meta.authors, meta.byline) == (["Eberhard Fuhr"], "05.02.2020 - Redaktion: Eberhard Fuhr")
+    assert meta_of("<h1>Council votes</h1><p>06.11.2023 13:30 von Olga</p>", lang="de").authors == ["Olga"]
+    # a run of labels after the name is not a name
+    labels = "<h1>Council votes</h1><p>08/08/2017 durch Stephan Markus Keine Kommentare Beliebte</p>"
+    assert meta_of(labels, lang="de").authors == []
+
+
+def test_a_creative_commons_licence_names_the_author_when_nothing_else_does() -> None:
+    licence = """<aside class="sidebar-widget"><div class="textwidget"><span>Ein Hundetagebuch</span> von
+      <a href="https://1hundetagebuch.wordpress.com/" rel="cc:attributionURL">Donald Townsend</a> steht unter
+      einer <a rel="license" href="https://creativecommons.org/licenses/by/3.0/">Lizenz</a></div></aside>"""
+    assert meta_of("<h1>Council votes</h1><p>Text.</p>" + licence, lang="de").authors == ["Donald Townsend"]
+    signed = "<h1>Council votes</h1><p class='byline'>Von Max Muster</p>" + licence
+    assert meta_of(signed, lang="de").authors == ["Max Muster"]  # the page's byline comes first
+
+
+def test_a_byline_that_names_the_site_itself_makes_the_site_sign_its_page() -> None:
+    site = '<meta property="og:site_name" content="AUTO ZEITUNG">'
+    signed = "<h1>Council votes</h1><p class='author'>von AUTO ZEITUNG</p><p>Text.</p>"
+    meta = meta_of(signed, site, lang="de")
+    assert (meta.authors, meta.org_authors, meta.credits) == ([], ["AUTO ZEITUNG"], [])
+    # a person anywhere in the sources comes first, even in a later byline element
+    both = "<h1>Council votes</h1><p class='author'>von AUTO ZEITUNG</p><p class='byline'>Von Max Muster</p>"
+    assert (meta_of(both, site, lang="de").authors, meta_of(both, site, lang="de").org_authors) == (
+        ["Max Muster"], []
+    )
+    meta = meta_of(both.replace("Von Max Muster", "Von Redaktion"), site, lang="de")
+    assert (meta.authors, meta.org_authors) == ([], ["Redaktion"])  # the site's desk, by its name
+
+
+def test_the_body_closing_byline_beats_a_site_that_signs_its_page() -> None:
+    html = f"""<html lang="de"><head><title>Council votes</title>
+      <meta property="og:site_name" content="AUTO ZEITUNG"></head><body><article><h1>Council votes</h1>
+      <p class="author">von AUTO ZEITUNG</p><p>{TEXT}</p><p>{TEXT}</p><p>Von Max Muster</p>
+      </article></body></html>"""
+    result = extract(html, URL)
+    assert (result.authors, result.org_authors) == (["Max Muster"], [])
+
+
+def test_a_closing_line_naming_the_own_outlet_first_credits_no_agency() -> None:
+    from repub.extract.authors import names_in_body
+
+    body = "\n\n".join([TEXT, TEXT, "Die Zyste könne sich jederzeit neu bilden, hieß es. (FR mit dpa)"])
+    assert names_in_body(body, "de", url="https://www.fr.de/politik/kim-13680734.html").credits == []
+    # on another site, or with the agency first, the agency is credited
+    elsewhere = names_in_body(body, "de", url="https://www.example-news.com/a/")
+    assert elsewhere.credits == ["Frankfurter Rundschau", "dpa"]
+    agency_first = names_in_body(body.replace("(FR mit dpa)", "(dpa/FR)"), "de", url="https://www.fr.de/a/")
+    assert agency_first.credits == ["dpa", "Frankfurter Rundschau"]
+    signed = "\n\n".join([TEXT, TEXT, "FMW/Bloomberg"])
+    assert names_in_body(signed, "de", url="https://finanzmarktwelt.de/signa-289554/").credits == []
+    assert names_in_body(signed, "de").credits == ["Finanzmarktwelt", "Bloomberg"]

@@ -35,6 +35,26 @@ def test_fixture_web_generates_sized_pages_and_serves_them_with_etags(tmp_path: 
             assert err.code == 304
 
 
+def test_each_article_has_its_own_text_which_its_copy_carries(tmp_path: Path) -> None:
+    from repub.extract import extract
+    from repub.reuse import compare, is_copy
+
+    fixture_web.generate(tmp_path, 6, 4)  # two articles from each template
+    copies = (tmp_path / "copies.txt").read_text().split()
+    originals = (tmp_path / "originals.txt").read_text().split()
+
+    def body(url: str) -> str:
+        html = (tmp_path / "pages" / (url.split("://", 1)[1] + "index.html")).read_text(encoding="utf-8")
+        return extract(html, url).body_text
+
+    copy_bodies, original_bodies = [body(u) for u in copies], [body(u) for u in originals]
+    for i, copy in enumerate(copy_bodies):
+        assert is_copy(compare(copy, original_bodies[i]))  # a copy republishes its original's text
+        for j, other in enumerate(original_bodies):
+            if j != i:  # another article, even from the same template, shares at most the RT standfirst
+                assert compare(copy, other).coverage < 0.1
+
+
 def test_extract_step_runs_and_finds_the_original(tmp_path: Path) -> None:
     from repub.extract import extract
 

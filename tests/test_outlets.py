@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repub.extract.outlets import all_outlets, find_outlet, name_key, outlet_of_url
-from repub.hosts import registrable_domain, same_registrable_domain
+from repub.hosts import ends_in_public_suffix, registrable_domain, same_registrable_domain
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,15 @@ def test_registrable_domains_follow_the_public_suffix_list():
     assert registrable_domain("münchen.de") == registrable_domain("xn--mnchen-3ya.de") == "xn--mnchen-3ya.de"
     assert registrable_domain("127.0.0.1:8000") == "127.0.0.1"
     assert registrable_domain("") == ""
+
+
+def test_a_name_ends_in_a_public_suffix_when_it_is_a_domain_name():
+    assert [ends_in_public_suffix(n) for n in ("correctiv.org", "wdr.de", "bbc.co.uk", "Mobilsicher.DE")] == [
+        True, True, True, True
+    ]
+    assert [ends_in_public_suffix(n) for n in ("robert.stitz", "christian.stadtfeld", "admin")] == [
+        False, False, False
+    ]
 
 
 def test_hosts_that_share_a_word_are_different_domains():

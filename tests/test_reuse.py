@@ -17,7 +17,7 @@ import pytest
 from repub.evidence import Evidence, confidence
 from repub.reuse import compare, fingerprint, is_copy, shingles, words
 from repub.reuse.changes import changes
-from repub.reuse.compare import TextMatch
+from repub.reuse.compare import MIN_SHARED, ShingleCache, TextMatch, hashed, may_be_copy, same_text
 from repub.reuse.dating import UNKNOWN, Dating, dating
 from repub.reuse.decide import Candidate, Stored, choose, copies_of, sooner, which_first
 from repub.reuse.fingerprint import BANDS, MIN_SHINGLES, PERMUTATIONS, SCHEME
@@ -106,6 +106,55 @@ def test_an_excerpt_that_is_mostly_the_originals_text_is_a_copy(bodies: dict[str
     match = compare(excerpt, bodies[FORBES])
     assert 0.3 <= match.coverage < 0.5 and match.share > 0.9
     assert is_copy(match)
+
+
+def _cuts(body: str) -> list[str]:
+    """Copies of ``body`` keeping more or less of it, with text of their own around."""
+    parts = paragraphs(body)
+    n = len(parts)
+    return ["\n\n".join(parts[: max(1, n * k // 10)]) + "\n\nRead more at the original outlet." * extra
+            for k in (2, 3, 4, 5, 7, 10) for extra in (0, 8)]
+
+
+def test_the_signature_filter_keeps_every_copy_and_drops_unrelated_pages(bodies: dict[str, str]) -> None:
+    kept = dropped = 0
+    for key, body in bodies.items():
+        original = fingerprint(body)
+        for copy in _cuts(body):
+            mine = fingerprint(copy)
+            plausible = may_be_copy(mine.shingles, original.shingles, mine.estimate(original))
+            if same_text(compare(copy, body)):  # a copy either way: the filter must never drop it
+                assert plausible, (key, len(copy))
+                kept += 1
+        for other_key, other in bodies.items():
+            if other_key != key:
+                theirs = fingerprint(other)
+                assert not same_text(compare(body, other))
+                dropped += not may_be_copy(original.shingles, theirs.shingles, original.estimate(theirs))
+    assert kept >= 12  # cuts of each body down to the excerpts
+    assert dropped == 12  # four unrelated articles, each pair both ways: all ruled out by signature
+
+
+def test_the_signature_filter_from_sizes_alone() -> None:
+    # a page too short to share MIN_SHARED shingles with anything is no copy whatever the estimate
+    assert not may_be_copy(MIN_SHARED - 1, 1000, 1.0)
+    # equal sizes: a copy shares at least half (Jaccard 1/3); an estimate of 0.1 is 5+ errors below
+    assert may_be_copy(1000, 1000, 0.34) and may_be_copy(1000, 1000, 0.25)
+    assert not may_be_copy(1000, 1000, 0.1)
+    # a short page and a long article: the article carrying half the page (Jaccard 0.13) would do
+    assert may_be_copy(300, 1000, 0.13) and may_be_copy(300, 1000, 0.05)
+    assert not may_be_copy(300, 1000, 0.03)
+
+
+def test_the_shingle_cache_measures_as_the_sets_do(bodies: dict[str, str]) -> None:
+    cache = ShingleCache(size=2)
+    texts = list(bodies.values())
+    for copy in _cuts(texts[0])[:4]:
+        page = hashed(shingles(copy))
+        for text in texts:
+            assert cache.measure(page, text) == compare(copy, text)
+    assert len(cache._entries) == 2  # the two texts measured last, no more
+    assert cache.hashes(texts[-1]) is cache.hashes(texts[-1])  # kept, not read again
 
 
 # -- the decision ----------------------------------------------------------------------------------------

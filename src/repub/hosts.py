@@ -27,21 +27,27 @@ def registrable_domain(host_or_url: str) -> str:
     tldextract's bundled copy of the list is used, never fetched (no network at run time).
     """
     host = urlsplit(host_or_url).hostname if "/" in host_or_url else host_or_url.split(":")[0]
-    host = (host or "").strip().strip(".").lower()
-    if not host:
-        return ""
-    return _domain_of_host(host)
+    return _registrable((host or "").strip().strip(".").lower())
 
 
 @functools.lru_cache(maxsize=4096)
-def _domain_of_host(host: str) -> str:
-    # A page asks about the same few hosts many times (its own, its links'): each asked once.
+def _registrable(host: str) -> str:
+    # a run asks about the same few hundred hosts again and again (text reuse compares every candidate's
+    # URL with the page's): the IDNA encoding and the suffix trie walk cost ~25 us a call
+    if not host:
+        return ""
     with contextlib.suppress(UnicodeError):  # a label too long for IDNA: keep it as written
         host = host.encode("idna").decode("ascii")
     parts = _extractor()(host)
     if not parts.suffix or not parts.domain:
         return host
     return f"{parts.domain}.{parts.suffix}"
+
+
+def ends_in_public_suffix(name: str) -> bool:
+    """Whether ``name`` ends in a suffix of the Public Suffix List ("correctiv.org", "wdr.de"): a domain
+    name, not a CMS login such as "robert.stitz"."""
+    return bool(_extractor()(name.strip().lower()).suffix)
 
 
 def same_registrable_domain(a: str, b: str) -> bool:

@@ -37,11 +37,11 @@ def extract(html: str, url: str) -> Extracted:
         result = extract_generic(html, tree, url, meta)
     # The body's own byline lines: a dateline or a closing credit ("WASHINGTON (AP) —", "(dpa)") credits
     # an agency; a first or last line "Von Jane Doe" names the author when nothing else did.
-    in_body = names_in_body(result.body_text, result.language)
+    in_body = names_in_body(result.body_text, result.language, url=url)
     # the text of the page's <body>, read once for the closing credit and the original
     page_text = tree.body.text(deep=True) if tree.body is not None else ""
     result.credits = _merged(result.credits, in_body.credits or credits_after_body(
-        tree, result.body_text, result.language, page_text))
+        tree, result.body_text, result.language, url=url, page_text=page_text))
     if not result.authors and not result.byline and in_body.people:
         result.authors = list(in_body.people)
         result.org_authors = []  # a person signs it after all

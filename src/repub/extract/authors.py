@@ -5,11 +5,14 @@ trust below, the first that names a person gives the people:
 
 1. JSON-LD ``author`` of the article object (Person: people; Organization: a credit when it is a known
    agency or outlet, else nobody: "RT", the site itself).
-2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``).
+2. The author meta tags (``author``, ``article:author``, ``dc.creator``, Parse.ly, Sailthru, ``byl``,
+   Yoast's Twitter card "Written by" / "Verfasst von").
 3. The visible byline: the element marked as a byline or author (class, id, ``itemprop``, ``rel``)
    nearest after the headline, outside comments, teasers and author boxes; else a line after the
-   headline that begins with a byline word ("By", "Von", "Por", "بقلم").
-4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X").
+   headline that begins with a byline word ("By", "Von", "Por", "بقلم"), or a dated line with a name
+   just after or above it ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
+4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X"),
+   then a Creative Commons licence's author anywhere on the page (a blog's sidebar).
 
 Credits are gathered from every source that names the page's authors: the JSON-LD and meta authors,
 the visible byline, and the dateline and credit lines of the body (``credits_in_body``, called once
@@ -39,6 +42,7 @@ from repub.extract.names import (
 )
 from repub.extract.outlets import find_outlet
 from repub.extract.textutil import squash
+from repub.hosts import ends_in_public_suffix
 
 _AUTHOR_META = (
     "author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
@@ -51,7 +55,8 @@ _BYLINE_SELECTOR = ", ".join(
     + [f'[id*="{w}" i]' for w in ("author", "byline", "autor")]
     # Meta lines whose names count only after a byline word ("Posted by X", "Gespeichert von X"):
     + [f'[class*="{w}" i]' for w in ("meta", "submitted", "posted")]
-    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]']
+    + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]',
+       '[data-testid*="byline" i]']
     # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
     + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
 )
@@ -81,11 +86,20 @@ _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button
 _AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
 _DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b")
-# the whole line: a date, a dash or a bar, the name ("11.12.2019 - Amelie Loevenich")
-_DATE_DASH = re.compile(r"\s*[\d.,:/\- ]+\s[-–—|]\s\x00\s*")
+# a date's and a time's tokens and the separators between them and the name: "11.12.2019", "13:10", "|"
+_DATE_PART = re.compile(r"[\d.,:/\-]+|[-–—|·]")
+_DASH_BEFORE_NAME = re.compile(r"\s[-–—|·]\s+$")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;.:!?)\]])")
+# "first.last": a CMS login as a declared Person's name (not a domain name: "correctiv.org")
+_DOTTED_LOGIN = re.compile(r"([a-zäöüß]{2,})\.([a-zäöüß]{2,})")
+_TWITTER_LABELS = 4  # twitter:label1..4 (Yoast writes two)
 _MAX_BYLINE = 200  # longer elements are bios or containers
 _NEAR_TITLE_CHARS = 400
+_ABOVE_TITLE_CHARS = 160
+_ABOVE_TITLE_LEVELS = 2
+_MAX_LINE = 120  # a longer text is no byline line
+# a date, a time and their separators opening a line: "05.02.2020 - ", "04.02.2022 | 13:10 Uhr | "
+_LEADING_DATE = re.compile(r"^[\d.,:/ ]+(?:uhr\s*)?[-–—|·]?\s*", re.I)
 
 
 @dataclass
@@ -110,6 +124,8 @@ class _Page:
     title: str | None
     headline: LexborNode | None = None
     article: set[int] = field(default_factory=set)  # the headline and its ancestors (mem_id)
+    # the site's name, from the first byline that names only the site itself ("von AUTO ZEITUNG")
+    signed_by_site: str | None = None
 
     # parse_names' answers by (text, visible): half the texts come twice (an element and its innermost
     # marked child, a link in a byline both read alone and as a part).
@@ -125,7 +141,7 @@ class _Page:
         if key not in self.parsed:
             self.parsed[key] = parse_names(text, self.site, self.language, visible=visible)
         found = self.parsed[key]
-        return Names(list(found.people), list(found.credits), list(found.desks))
+        return Names(list(found.people), list(found.credits), list(found.desks), list(found.own))
 
 
 def read_authorship(
@@ -162,10 +178,14 @@ def read_authorship(
         chosen = next((names for names in map(sources.__getitem__, TRUST) if names.desks), chosen)
         desks = dedupe(chosen.desks)
     printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
+    if not chosen.people and not desks and page.signed_by_site and not credits:
+        # No person, desk or agency signs it, but a byline names the site itself: the site signs it.
+        # Its text is no person's byline: the body's own closing "Von Jane Doe" still names the author.
+        desks = [page.signed_by_site]
     return Authorship(list(chosen.people), dedupe(credits), printed or None, desks)
 
 
-TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box")
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence")
 CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
@@ -199,13 +219,18 @@ def _names_more(byline: Names, chosen: Names) -> bool:
     return bool(theirs) and theirs < mine
 
 
-def names_in_body(body: str, language: str | None = None, site: Site | None = None) -> Names:
+def names_in_body(
+    body: str, language: str | None = None, site: Site | None = None, *, url: str | None = None
+) -> Names:
     """The people and agencies a body names in its own byline lines: a dateline ("WASHINGTON (AP) —",
     "Berlin (dpa) -"), a first or last line that is a byline ("By Reuters", "Von Cosima Künzel",
     "Autor: Jane Doe"), a closing credit line ("(dpa)", "Quelle: AFP") and, when no line names a
     person, a last paragraph that is a name alone (``_sign_off``: "Stefan Wasmer"; 5 of the 101
     authorless pages of ../shared/bench/metadata, and no other page's author changed). A sentence
-    that cites an agency ("told Reuters", "destacó AFP") names nobody."""
+    that cites an agency ("told Reuters", "destacó AFP") names nobody. A closing credit line that names
+    the page's own outlet (``url``'s) first and an agency after it ("(FR mit dpa)" on fr.de,
+    "FMW/Bloomberg" on finanzmarktwelt.de) is the outlet's own article using wire material: it credits
+    nobody."""
     paras = [p for p in body.split("\n\n") if p.strip()]
     out = Names()
     site = site or Site()
@@ -223,15 +248,21 @@ def names_in_body(body: str, language: str | None = None, site: Site | None = No
     # The last paragraphs: the credit line may be followed by a network's or a photo's note.
     last = paras[-4:] if len(paras) > 2 else paras[1:]
     for at, para in enumerate(last):
-        out.credits.extend(credits_of_line(para, language))
+        out.credits.extend(_not_own_first(credits_of_line(para, language), url))
         if match := _CLOSING_CREDIT.search(para):
-            out.credits.extend(credits_of_line(match["who"], language))
+            out.credits.extend(_not_own_first(credits_of_line(match["who"], language), url))
         elif at >= len(last) - 2 and len(para) < _BODY_BYLINE and starts_with_byline_word(para, language):
             _add(out, parse_names(para, site, language, visible=True))  # the closing "Von Jane Doe"
     if not out.people and len(paras) > 2:
         _add(out, _sign_off(paras[-1], site, language))
     out.credits = dedupe(out.credits)
     return out
+
+
+def _not_own_first(credits: list[str], url: str | None) -> list[str]:
+    """One credit line's credits, none when it names the page's own outlet first ("FR mit dpa")."""
+    first = find_outlet(credits[0]) if credits and url else None
+    return [] if first is not None and url and first.owns(url) else credits
 
 
 def _sign_off(para: str, site: Site, language: str | None) -> Names:
@@ -252,7 +283,8 @@ def _sign_off(para: str, site: Site, language: str | None) -> Names:
 
 
 def credits_after_body(
-    tree: LexborHTMLParser, body: str, language: str | None = None, page_text: str | None = None
+    tree: LexborHTMLParser, body: str, language: str | None = None, *, url: str | None = None,
+    page_text: str | None = None,
 ) -> list[str]:
     """The agencies of a closing credit in parentheses that the body's extraction left out as too short
     to be text: "(SID)" after a "Das könnte Dich auch interessieren" link, "(KNA, DR)" after the last
@@ -278,7 +310,7 @@ def credits_after_body(
         text = _SPACED_PUNCT.sub(r"\1", squash(node.text(deep=True, separator=" "))).replace("( ", "(")
         at = text.rfind(tail)
         if at >= 0 and (match := _CREDIT_AFTER.search(text, at + len(tail), at + len(tail) + _AFTER_CHARS)):
-            return credits_of_line(match["who"], language)
+            return _not_own_first(credits_of_line(match["who"], language), url)
         node = node.parent
     return []
 
@@ -366,6 +398,10 @@ def _person_name(obj: dict[str, Any]) -> str | None:
     if isinstance(name, list):
         name = next((n for n in name if isinstance(n, str)), None)
     if isinstance(name, str) and name.strip():
+        login = _DOTTED_LOGIN.fullmatch(name.strip())
+        if login and "Person" in types_of(obj) and not ends_in_public_suffix(name):
+            # a CMS login declared as a Person's name: "robert.stitz" is Robert Stitz
+            return f"{login[1].capitalize()} {login[2].capitalize()}"
         return name
     parts = [obj.get(k) for k in ("givenName", "additionalName", "familyName")]
     joined = " ".join(p for p in parts if isinstance(p, str) and p.strip())
@@ -377,7 +413,35 @@ def _meta_authors(page: _Page) -> Names:
     for key in _AUTHOR_META:
         for value in page.meta.get(key, []):
             _add(out, page.names(value))
+    for value in _labelled_meta(page):
+        _add(out, page.names(value))
+    # the page's JSON-LD declares it an Organization ("OÖ Volksblatt" in Yoast's "Verfasst von")
+    organizations = {_key(name) for name in _jsonld_organizations(page)}
+    out.people = [p for p in out.people if _key(p) not in organizations]
     return out
+
+
+def _jsonld_organizations(page: _Page) -> Iterator[str]:
+    """The names of the Organizations the page's JSON-LD declares as an author or a publisher."""
+    for obj in page.blocks:
+        for key in ("author", "creator", "publisher"):
+            raw = obj.get(key)
+            for item in raw if isinstance(raw, list) else [raw]:
+                item = resolve_ref(item, page.ids)
+                if isinstance(item, dict) and types_of(item) & _ORGANIZATION_TYPES and (
+                    name := _person_name(item)
+                ):
+                    yield name
+
+
+def _labelled_meta(page: _Page) -> Iterator[str]:
+    """The values of Twitter's label/data card pairs whose label is byline words only ("Written by",
+    "Verfasst von": Yoast SEO prints the post's author there, often as the only author meta tag)."""
+    for number in range(1, _TWITTER_LABELS + 1):
+        labels = page.meta.get(f"twitter:label{number}", [])
+        values = page.meta.get(f"twitter:data{number}", [])
+        if labels and values and words(page.language).byline_run.fullmatch(labels[0].strip(" :") + " "):
+            yield values[0]
 
 
 def _other_jsonld_authors(page: _Page) -> Names:
@@ -475,8 +539,15 @@ def _read_byline_node(node: LexborNode, page: _Page) -> tuple[str, Names] | None
         # Names side by side in separate elements with no separator: "Jane Doe John Roe".
         names = Names(parts.people, names.credits)
     if not names.people and not names.credits and not names.desks:
+        _note_site_byline(page, names)
         return None
     return _as_printed(text, names), names
+
+
+def _note_site_byline(page: _Page, names: Names) -> None:
+    """Remember the first byline that names the site alone ("von AUTO ZEITUNG", "par Attac France")."""
+    if page.signed_by_site is None and len(names.own) == 1:
+        page.signed_by_site = names.own[0]
 
 
 def _introduced(text: str, name: str) -> bool:
@@ -498,8 +569,9 @@ def _named_parts(node: LexborNode, page: _Page) -> Names:
 
 
 def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] | None:
-    """A short line right after the headline that begins with a byline word ("By Jane Doe") or
-    names only an agency ("JIJI", "By Reuters")."""
+    """A short line right after the headline that begins with a byline word ("By Jane Doe", also
+    after a date), is a date and a name, or names only an agency ("JIJI", "By Reuters"); else a dated
+    line just above the headline that names a person."""
     if headline is None:
         return None
     seen = 0
@@ -507,27 +579,73 @@ def _near_title(page: _Page, headline: LexborNode | None) -> tuple[str, Names] |
         seen += len(text)
         if seen > _NEAR_TITLE_CHARS:
             break
-        if len(text) > 120:
+        if len(text) > _MAX_LINE:
             continue
-        introduced = starts_with_byline_word(text, page.language)
-        # names are read only where they could count: after a byline word, or on a dated line
-        names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
-        if names.people and (introduced or _dated_name(text, names)):
-            return _as_printed(text, names), names
-        if names.desks and introduced:
-            return _as_printed(text, names), names  # "Von Redaktion"
+        if found := _byline_line(page, text):
+            return found
         if len(text) > 2 and (credits := credits_of_line(text, page.language)):
             return text, Names(credits=credits)  # not a two-letter button ("AA", the text size)
+    # The dated line just above the headline ("04.02.2022 | 13:10 Uhr | Uta Helkenberg"): people only,
+    # in the few blocks the headline's container opens with.
+    seen = 0
+    for text in _texts_before(headline):
+        seen += len(text)
+        if seen > _ABOVE_TITLE_CHARS:
+            break
+        if _DATE.search(text) and (found := _byline_line(page, text)) and found[1].people:
+            return found
     return None
 
 
-def _dated_name(text: str, names: Names) -> bool:
-    """ "11.12.2019 - Amelie Loevenich": a date and one full name, nothing else, under the headline."""
+def _byline_line(page: _Page, text: str) -> tuple[str, Names] | None:
+    """A line that begins with a byline word, also after a date ("05.02.2020 - Redaktion: Jane Doe"),
+    or that is a date and a name."""
+    after_date = not starts_with_byline_word(text, page.language) and starts_with_byline_word(
+        _LEADING_DATE.sub("", text), page.language
+    )
+    introduced = after_date or starts_with_byline_word(text, page.language)
+    # names are read only where they could count: after a byline word, or on a dated line
+    names = page.names(text, visible=True) if introduced or _DATE.search(text) else Names()
+    if after_date and any(len(p.split()) > 3 for p in names.people):
+        return None  # a date, "durch Stephan Markus Keine Kommentare Beliebte": a run of labels
+    if names.people and (introduced or _dated_name(text, names, page.language)):
+        return _as_printed(text, names), names
+    if names.desks and introduced:
+        return _as_printed(text, names), names  # "Von Redaktion"
+    if introduced and not names.people:
+        _note_site_byline(page, names)  # "Von AUTO ZEITUNG" under the headline
+    return None
+
+
+def _dated_name(text: str, names: Names, language: str | None) -> bool:
+    """ "11.12.2019 - Amelie Loevenich", "04.02.2022 | 13:10 Uhr | Uta Helkenberg": a date (a time, and
+    their words) and one full name last, nothing else."""
     person = names.people[0] if len(names.people) == 1 else ""
     if not 2 <= len(person.split()) <= 3 or any(t.isupper() for t in person.split()):
         return False
-    date = _DATE.search(text)
-    return bool(date and _DATE_DASH.fullmatch(text.replace(person, "\x00")))
+    before, name, after = text.partition(person)
+    if not name or after.strip() or not _DATE.search(before) or not _DASH_BEFORE_NAME.search(before):
+        return False
+    date_words = words(language).date_words
+    return all(_DATE_PART.fullmatch(t) or t.casefold() in date_words for t in before.split())
+
+
+def _texts_before(node: LexborNode) -> Iterator[str]:
+    """The texts of the blocks that precede ``node`` inside its container, nearest first (its earlier
+    siblings, then its parent's, up to two levels up): never the page's navigation far above."""
+    current: LexborNode | None = node
+    for _ in range(_ABOVE_TITLE_LEVELS):
+        if current is None or current.tag in ("body", "html"):
+            return
+        sibling = current.prev
+        while sibling is not None:
+            if sibling.tag not in _NOT_TEXT:
+                blocks = list(_text_blocks(sibling))
+                # a short block whole: "05.02.2020 <span>- Redaktion: Jane Doe</span>" is one line
+                whole = " ".join(blocks)
+                yield from [whole] if len(whole) <= _MAX_LINE else reversed(blocks)
+            sibling = sibling.prev
+        current = current.parent
 
 
 def _texts_after(node: LexborNode) -> Iterator[str]:
@@ -671,9 +789,26 @@ def _add(out: Names, found: Names) -> None:
     out.desks.extend(d for d in found.desks if d.casefold() not in {q.casefold() for q in out.desks})
 
 
+def _licence_author(page: _Page) -> Names:
+    """The author a Creative Commons licence names, wherever it is printed ("Ein Hundetagebuch von
+    <a rel="cc:attributionURL">Donald Townsend</a> steht unter einer Lizenz" in a blog's sidebar): the
+    work's author by the licence's own markup, read when no other source names anyone."""
+    for node in page.tree.css(_LICENCE_SELECTOR):
+        text = _text_of(node)
+        if text and len(text) <= _MAX_NAME:
+            names = page.names(text)
+            if names.people:
+                return Names(names.people)
+    return Names()
+
+
+_LICENCE_SELECTOR = '[rel~="cc:attributionURL"], [property="cc:attributionName"]'
+_MAX_NAME = 60
+
 _READERS = {
     "jsonld": _article_authors,
     "meta": _meta_authors,
     "other_jsonld": _other_jsonld_authors,
     "box": _author_box,
+    "licence": _licence_author,
 }

@@ -39,6 +39,9 @@ class Names:
     # The site's own desks and teams that sign it ("Redaktion", "Staff Writer", "PETA-Team"): never a
     # person, never a credit (they make no copy); Extracted.org_authors when no person signs.
     desks: list[str] = field(default_factory=list)
+    # The site's own name where a byline names it ("von AUTO ZEITUNG", "par Attac France"): the site
+    # signs its page; never a person (repub.extract.authors makes it the page's desk, last of all).
+    own: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,8 @@ def _read_segment(
                 out.people.append(name)
         elif _is_desk(name, w):
             out.desks.append(_without_trailing_place_word(name, w))
+        elif any(_same_name(name, own) for own in site.names):
+            out.own.append(name)
 
 
 def _before_site_name(piece: str, site_names: tuple[str, ...]) -> str:

@@ -45,9 +45,11 @@ T = TypeVar("T")
 # trafilatura (the generic extractor's, imported on its first page otherwise) is among them: once in
 # the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
 # worker on the run's first page of a site without rules, and its memory is shared.
+# Last, repub.ingest.shared_models loads the models each worker would load on its first page (the
+# language model: ~73 MB a process), so that all workers share one copy.
 WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
                   "repub.fetch.charset", "repub.reuse.fingerprint",
-                  "trafilatura"]
+                  "trafilatura", "repub.ingest.shared_models"]
 
 
 def pool_min_urls() -> int:

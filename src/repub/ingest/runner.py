@@ -22,6 +22,7 @@ import functools
 import logging
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -42,7 +43,7 @@ from ..store.jobs import defer, require_postgresql
 from ..store.known import UrlState, url_states
 from ..store.runs import RunFigures, list_runs
 from .discovery import Walk, discover
-from .extraction import Extractor, Prepared, prepare_page, use_workers, warm_up
+from .extraction import Extractor, Prepared, available_cores, prepare_page, use_workers, warm_up
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
@@ -102,6 +103,9 @@ class Ingest:
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
         self._extractor: Extractor | None = None  # worker processes, when use_workers() says so
+        # else extraction threads, one per core: on one core, the default executor's five threads
+        # extracted five pages at once, each holding its parsed trees, and took the GIL from each other
+        self._threads: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None  # bounds the articles between fetch and save
         self._run: Run | None = None
 
@@ -133,6 +137,8 @@ class Ingest:
             finally:
                 if self._extractor is not None:
                     self._extractor.shutdown()
+                if self._threads is not None:
+                    self._threads.shutdown(wait=True, cancel_futures=True)
                 # queued writes (at most one per article in flight) finish: no half-recorded article
                 if self._writer is not None:
                     self._writer.shutdown()
@@ -317,7 +323,9 @@ class Ingest:
     async def _prepare(self, page: Page) -> Prepared:
         """The page's record and raw page ready to store: in the worker processes, else in a thread."""
         if self._extractor is None:
-            return await asyncio.to_thread(prepare_page, page)
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(available_cores(), thread_name_prefix="repub-extract")
+            return await asyncio.get_running_loop().run_in_executor(self._threads, prepare_page, page)
         return await self._extractor.prepare(page)
 
     async def _save(self, page: Page, requested_url: str, **link: Any) -> tuple[Record, SaveResult]:

@@ -2,8 +2,9 @@
 
 ``index_and_link`` runs inside ``save_item``'s transaction (so inside the page's SAVEPOINT on batch
 saves): it stores the fingerprint of the saved version and its band keys, looks up the stored articles
-sharing a band key (``candidates``: one indexed query, never a scan of every article), verifies each
-by its shingles (``repub.reuse.compare``), and lets ``repub.reuse.decide`` say which is the page's
+sharing a band key (``candidates``: one indexed query, never a scan of every article), drops those
+whose stored signature rules out a copy either way (``plausible``), verifies the rest by their
+shingles (``repub.reuse.compare``), and lets ``repub.reuse.decide`` say which is the page's
 original and which stored articles are copies of the page. The page's row gets its original; a
 stored copy whose original changes because the page arrived gets the new link and a ``linked`` event.
 """
@@ -20,10 +21,10 @@ from sqlalchemy.engine import Connection
 
 from repub.evidence import Evidence, confidence
 from repub.normalize.types import Record
-from repub.reuse.compare import is_copy, measure
+from repub.reuse.compare import ShingleCache, is_copy, may_be_copy
 from repub.reuse.dating import dating
 from repub.reuse.decide import Candidate, Choice, Stored, choose, copies_of, explicit, text_match_item
-from repub.reuse.fingerprint import Fingerprint, fingerprint, shingles
+from repub.reuse.fingerprint import Fingerprint, fingerprint
 from repub.store.models import Article, ArticleEvent, FingerprintBand, UrlAlias
 from repub.store.models import Fingerprint as FingerprintRow
 
@@ -33,6 +34,7 @@ B = FingerprintBand.__table__
 E = ArticleEvent.__table__
 ALIAS = UrlAlias.__table__
 LOOKUP_LIMIT = 40  # candidates verified per page at most, those sharing the most band keys first
+_SHINGLES = ShingleCache()  # the stored texts measured lately (a story many outlets carry comes back)
 
 _KEYS: sa.BindParameter[list[int]] = sa.bindparam("keys", expanding=True)
 _IDS: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
@@ -51,6 +53,13 @@ _COLUMNS = (A.c.id, A.c.url, A.c.published_at, A.c.first_seen_at, A.c.outlet, A.
             A.c.original_confidence, A.c.body_text)
 # An article that moved onto another (resync: two stored URLs were one page) rests as "moved" and its
 # copies follow the other: it is no candidate, or a later save would lead them back to it.
+# each candidate's signature as of its current version, and its original (loaded as the candidate's
+# would be, whether or not the candidate itself is verified)
+_SIGNATURES = (
+    sa.select(A.c.id, A.c.original_id, F.c.scheme, F.c.shingles, F.c.signature)
+    .select_from(A.outerjoin(F, sa.and_(F.c.article_id == A.c.id, F.c.version == A.c.version)))
+    .where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
+)
 _ROWS = sa.select(*_COLUMNS).where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
 _UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 
@@ -107,12 +116,32 @@ def candidate_ids(conn: Connection, bands: Sequence[int], exclude: int | None = 
     return [row.article_id for row in rows]
 
 
-def load(conn: Connection, ids: Iterable[int]) -> dict[int, Found]:
+def plausible(conn: Connection, fp: Fingerprint, ids: Sequence[int]) -> tuple[list[int], set[int]]:
+    """The candidates worth verifying: those whose stored signature does not rule out a copy either
+    way (``repub.reuse.compare.may_be_copy``; one without a signature of this scheme is kept), and
+    the originals of every candidate (which ``load`` would have brought along)."""
+    keep, roots = [], set()
+    for row in conn.execute(_SIGNATURES, {"ids": list(ids)}):
+        if row.original_id is not None:
+            roots.add(row.original_id)
+        if row.signature is None or row.scheme != fp.scheme or not fp.signature:
+            keep.append(row.id)
+        else:
+            stored = Fingerprint(row.scheme, row.shingles, row.signature, ())
+            if may_be_copy(fp.shingles, row.shingles, fp.estimate(stored)):
+                keep.append(row.id)
+    order = {i: n for n, i in enumerate(ids)}
+    return sorted(set(keep), key=order.__getitem__), roots
+
+
+def load(conn: Connection, ids: Iterable[int], roots: Iterable[int] = ()) -> dict[int, Found]:
     """Stored articles with content, by id, each with its text; an article that is a copy brings its
-    original along (rule 3 of ``repub.reuse.decide`` needs it even when the lookup's limit left it out)."""
+    original along (rule 3 of ``repub.reuse.decide`` needs it even when the lookup's limit left it out),
+    as do ``roots`` (the originals of candidates ``plausible`` dropped)."""
     wanted = list(dict.fromkeys(ids))
     found = {row.id: _found(row) for row in conn.execute(_ROWS, {"ids": wanted})} if wanted else {}
-    roots = {f.article.original_id for f in found.values() if f.article.original_id is not None} - set(found)
+    roots = ({f.article.original_id for f in found.values() if f.article.original_id is not None}
+             | set(roots)) - set(found)
     if roots:
         found.update((row.id, _found(row)) for row in conn.execute(_ROWS, {"ids": sorted(roots)}))
     return found
@@ -120,8 +149,9 @@ def load(conn: Connection, ids: Iterable[int]) -> dict[int, Found]:
 
 def measured(text: str, found: Iterable[Found]) -> list[Candidate]:
     """Each stored article with the exact measure of ``text`` as its copy."""
-    mine = shingles(text)
-    return [Candidate(f.article, measure(mine, shingles(f.body))) for f in found]
+    # the page's own shingles go into the cache too: its original, often saved next, measures it
+    mine = set(_SHINGLES.hashes(text))
+    return [Candidate(f.article, _SHINGLES.measure(mine, f.body)) for f in found]
 
 
 # -- linking ----------------------------------------------------------------------------------------
@@ -140,7 +170,8 @@ def index_and_link(conn: Connection, record: Record, article_id: int, version: i
     ids = candidate_ids(conn, fp.bands, exclude=article_id)
     if not ids:
         return
-    found = load(conn, [article_id, *ids])
+    ids, roots = plausible(conn, fp, ids)
+    found = load(conn, [article_id, *ids], roots)
     page = found.pop(article_id, None)
     if page is None:
         return
