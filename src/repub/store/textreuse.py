@@ -53,6 +53,8 @@ _COLUMNS = (A.c.id, A.c.url, A.c.published_at, A.c.first_seen_at, A.c.outlet, A.
             A.c.original_confidence, A.c.body_text)
 # An article that moved onto another (resync: two stored URLs were one page) rests as "moved" and its
 # copies follow the other: it is no candidate, or a later save would lead them back to it.
+_ROWS = sa.select(*_COLUMNS).where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
+_UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 # each candidate's signature as of its current version, and its original (loaded as the candidate's
 # would be, whether or not the candidate itself is verified)
 _SIGNATURES = (
@@ -60,8 +62,6 @@ _SIGNATURES = (
     .select_from(A.outerjoin(F, sa.and_(F.c.article_id == A.c.id, F.c.version == A.c.version)))
     .where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
 )
-_ROWS = sa.select(*_COLUMNS).where(A.c.id.in_(_IDS), A.c.version > 0, A.c.status != "moved")
-_UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 
 
 @dataclass(frozen=True)
