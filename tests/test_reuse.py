@@ -155,6 +155,14 @@ def test_the_shingle_cache_measures_as_the_sets_do(bodies: dict[str, str]) -> No
             assert cache.measure(page, text) == compare(copy, text)
     assert len(cache._entries) == 2  # the two texts measured last, no more
     assert cache.hashes(texts[-1]) is cache.hashes(texts[-1])  # kept, not read again
+    # bounded by bytes too: a text bigger than the budget is measured, never kept; smaller ones evict
+    small = ShingleCache(size=100, max_bytes=len(cache.hashes(texts[0])) * 8 + 8)
+    huge = " ".join(texts) * 3
+    assert small.measure(hashed(shingles(huge)), huge).coverage == 1.0 and not small._entries
+    small.hashes(texts[0])
+    small.hashes(texts[1])
+    assert list(small._entries) == [(len(texts[1]), hash(texts[1]))]
+    assert small._bytes == len(small.hashes(texts[1])) * 8 <= small.max_bytes
 
 
 # -- the decision ----------------------------------------------------------------------------------------

@@ -69,7 +69,8 @@ def measure_counts(common: int, page: int, article: int) -> TextMatch:
 
 class ShingleCache:
     """The shingles of recently compared texts, each kept as the array of its shingles' hashes
-    (8 bytes a shingle, ~11 KB a news article), the ``size`` most recently used.
+    (8 bytes a shingle, ~11 KB a news article): the most recently used, at most ``size`` texts and
+    ``max_bytes`` of arrays (a page of a million words is measured but not kept).
 
     Why: every page that arrives is measured against the stored articles its band keys find, and a
     story carried by many outlets finds the same articles again and again; reading each one's text
@@ -78,9 +79,10 @@ class ShingleCache:
     different shingles of two texts agree by chance about once in 10^13 comparisons of news-sized
     texts."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
+    def __init__(self, size: int = 512, max_bytes: int = 8 << 20) -> None:
+        self.size, self.max_bytes = size, max_bytes
         self._entries: OrderedDict[tuple[int, int], array[int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def hashes(self, text: str) -> array[int]:
@@ -91,10 +93,16 @@ class ShingleCache:
                 self._entries.move_to_end(key)
                 return found
         found = array("q", {hash(shingle) for shingle in shingles(text)})
+        size = len(found) * found.itemsize
+        if size > self.max_bytes:
+            return found
         with self._lock:
-            self._entries[key] = found
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            if key not in self._entries:
+                self._entries[key] = found
+                self._bytes += size
+            while len(self._entries) > self.size or self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped) * dropped.itemsize
         return found
 
     def measure(self, page: set[int], text: str) -> TextMatch:
