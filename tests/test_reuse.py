@@ -17,7 +17,7 @@ import pytest
 from repub.evidence import Evidence, confidence
 from repub.reuse import compare, fingerprint, is_copy, shingles, words
 from repub.reuse.changes import changes
-from repub.reuse.compare import MIN_SHARED, ShingleCache, TextMatch, hashed, may_be_copy, same_text
+from repub.reuse.compare import MIN_SHARED, ShingleCache, TextMatch, may_be_copy, same_text
 from repub.reuse.dating import UNKNOWN, Dating, dating
 from repub.reuse.decide import Candidate, Stored, choose, copies_of, sooner, which_first
 from repub.reuse.fingerprint import BANDS, MIN_SHINGLES, PERMUTATIONS, SCHEME
@@ -150,7 +150,7 @@ def test_the_shingle_cache_measures_as_the_sets_do(bodies: dict[str, str]) -> No
     cache = ShingleCache(size=2)
     texts = list(bodies.values())
     for copy in _cuts(texts[0])[:4]:
-        page = hashed(shingles(copy))
+        page = {hash(shingle) for shingle in shingles(copy)}  # as the cache hashes them
         for text in texts:
             assert cache.measure(page, text) == compare(copy, text)
     assert len(cache._entries) == 2  # the two texts measured last, no more
@@ -158,7 +158,7 @@ def test_the_shingle_cache_measures_as_the_sets_do(bodies: dict[str, str]) -> No
     # bounded by bytes too: a text bigger than the budget is measured, never kept; smaller ones evict
     small = ShingleCache(size=100, max_bytes=len(cache.hashes(texts[0])) * 8 + 8)
     huge = " ".join(texts) * 3
-    assert small.measure(hashed(shingles(huge)), huge).coverage == 1.0 and not small._entries
+    assert small.measure(set(small.hashes(huge)), huge).coverage == 1.0 and not small._entries
     small.hashes(texts[0])
     small.hashes(texts[1])
     assert list(small._entries) == [(len(texts[1]), hash(texts[1]))]

@@ -106,14 +106,10 @@ class ShingleCache:
         return found
 
     def measure(self, page: set[int], text: str) -> TextMatch:
-        """``measure`` of a page (its shingles' hashes) and a text, the text's hashes from the cache."""
+        """``measure`` of a page (its shingles' hashes: ``set(cache.hashes(page_text))``) and a text, the
+        text's hashes from the cache."""
         theirs = self.hashes(text)
         return measure_counts(len(page.intersection(theirs)), len(page), len(theirs))
-
-
-def hashed(page: set[str]) -> set[int]:
-    """A page's shingles as ``ShingleCache.measure`` takes them."""
-    return {hash(shingle) for shingle in page}
 
 
 def compare(page_text: str, article_text: str) -> TextMatch:
