@@ -22,10 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from repub.store.columns_of import ARTICLE, BARE, Columns
-from repub.store.fulltext import FACTS, MATCHED_FACTS, Text
+from repub.store.fulltext import COPIES, FACTS, MATCHED_FACTS, Text
 
 A = ARTICLE.table
-COPIES = A.alias("copies")
 FACET_SITES = 30  # sites listed in the site facet, most articles first
 COUNTS = sa.table("article_counts",
                   *(sa.column(n) for n in ("site", "status", "copy", "diverged", "n", "cell")))
