@@ -49,6 +49,8 @@ _AUTHOR_META = (
     "byl", "cxenseparse:author", "dable:author", "shareaholic:article_author_name",
 )
 _ORGANIZATION_TYPES = frozenset({"Organization", "NewsMediaOrganization", "Corporation", "NGO", "NewsAgency"})
+# A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
+_LICENCE_SELECTOR = '[rel~="cc:attributionURL"], [property="cc:attributionName"]'
 # Elements marked as a byline or an author name, in any language's class names.
 _BYLINE_SELECTOR = ", ".join(
     [f'[class*="{w}" i]' for w in ("author", "byline", "autor", "auteur", "verfasser", "writer", "byl")]
@@ -57,8 +59,7 @@ _BYLINE_SELECTOR = ", ".join(
     + [f'[class*="{w}" i]' for w in ("meta", "submitted", "posted")]
     + ['[itemprop~="author"]', '[rel~="author"]', '[data-component*="byline" i]', '[data-testid*="author" i]',
        '[data-testid*="byline" i]']
-    # A Creative Commons licence names the work's author: <a rel="cc:attributionURL">Jane Doe</a>.
-    + ['[rel~="cc:attributionURL"]', '[property="cc:attributionName"]']
+    + [_LICENCE_SELECTOR]
 )
 # Class and id words (whole, or between "-" and "_") of containers whose bylines are not the article's:
 # comments, teasers of other articles, navigation, sidebars.
@@ -261,8 +262,10 @@ def names_in_body(
 
 def _not_own_first(credits: list[str], url: str | None) -> list[str]:
     """One credit line's credits, none when it names the page's own outlet first ("FR mit dpa")."""
-    first = find_outlet(credits[0]) if credits and url else None
-    return [] if first is not None and url and first.owns(url) else credits
+    if not credits or url is None:
+        return credits
+    first = find_outlet(credits[0])
+    return [] if first is not None and first.owns(url) else credits
 
 
 def _sign_off(para: str, site: Site, language: str | None) -> Names:
@@ -372,9 +375,7 @@ def _article_authors(page: _Page) -> Names:
 
 def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
     out = Names()
-    raw = obj.get("author") or obj.get("creator")
-    for item in raw if isinstance(raw, list) else [raw]:
-        item = resolve_ref(item, page.ids)
+    for item in _items(page, obj.get("author") or obj.get("creator")):
         if isinstance(item, dict):
             name = _person_name(item)
             if not name:
@@ -391,6 +392,12 @@ def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
         elif isinstance(item, str):
             _add(out, page.names(item))
     return out
+
+
+def _items(page: _Page, raw: Any) -> Iterator[Any]:
+    """A JSON-LD value's items (one or a list), each ``{"@id": ...}`` reference resolved."""
+    for item in raw if isinstance(raw, list) else [raw]:
+        yield resolve_ref(item, page.ids)
 
 
 def _person_name(obj: dict[str, Any]) -> str | None:
@@ -425,9 +432,7 @@ def _jsonld_organizations(page: _Page) -> Iterator[str]:
     """The names of the Organizations the page's JSON-LD declares as an author or a publisher."""
     for obj in page.blocks:
         for key in ("author", "creator", "publisher"):
-            raw = obj.get(key)
-            for item in raw if isinstance(raw, list) else [raw]:
-                item = resolve_ref(item, page.ids)
+            for item in _items(page, obj.get(key)):
                 if isinstance(item, dict) and types_of(item) & _ORGANIZATION_TYPES and (
                     name := _person_name(item)
                 ):
@@ -802,7 +807,6 @@ def _licence_author(page: _Page) -> Names:
     return Names()
 
 
-_LICENCE_SELECTOR = '[rel~="cc:attributionURL"], [property="cc:attributionName"]'
 _MAX_NAME = 60
 
 _READERS = {
