@@ -221,3 +221,40 @@ def test_a_closing_line_naming_the_own_outlet_first_credits_no_agency() -> None:
     signed = "\n\n".join([TEXT, TEXT, "FMW/Bloomberg"])
     assert names_in_body(signed, "de", url="https://finanzmarktwelt.de/signa-289554/").credits == []
     assert names_in_body(signed, "de").credits == ["Finanzmarktwelt", "Bloomberg"]
+
+
+def test_a_labelled_line_names_the_author_when_nothing_else_does() -> None:
+    body = f"""<article><h1>Council votes</h1><p>{TEXT}</p>
+      <p><strong>Autorin: Uta Staschewski, Projektleiterin der HSS in Tunesien.</strong></p></article>"""
+    assert meta_of(body, lang="de").authors == ["Uta Staschewski"]
+    split = f"""<article><h1>Council votes</h1><p>{TEXT}<br><strong>Text:</strong> Klausmartin Friedrich</p>
+      <p><strong>Fotos: </strong>Helmut Elstrodt, Frank Jäger</p></article>"""
+    assert meta_of(split, lang="de").authors == ["Klausmartin Friedrich"]
+
+
+def test_a_labelled_line_in_comments_or_a_data_sheet_names_nobody() -> None:
+    comments = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p></article>
+      <div class="comments"><p>Autor: Paul Leser</p></div>"""
+    assert meta_of(comments, lang="de").authors == []
+    sheet = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p><div>Titel: The Casquette Girls</div>
+      <div>Seiten: 400 Seiten</div><div><u>Autorin: </u>Alys Arden</div><div>Verlag: fortheARTofit</div></article>"""
+    assert meta_of(sheet, lang="de").authors == []
+
+
+def test_the_site_named_as_the_declared_author_signs_as_the_site() -> None:
+    head = """<meta property="og:site_name" content="Deutscher Tennis Bund">
+      <meta name="author" content="Deutscher Tennis Bund">"""
+    meta = meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", head, lang="de")
+    assert (meta.authors, meta.org_authors, meta.site_signs) == ([], ["Deutscher Tennis Bund"], True)
+    person = head + '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+    meta = meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", person, lang="de")
+    assert (meta.authors, meta.org_authors, meta.site_signs) == (["Jane Doe"], [], False)
+
+
+def test_the_site_signs_no_agency_copy() -> None:
+    head = """<meta property="og:site_name" content="Automobilwoche">
+      <meta name="author" content="Automobilwoche">"""
+    html = f"""<html lang="de"><head><title>Council votes</title>{head}</head><body><article>
+      <h1>Council votes</h1><p>Berlin (dpa) - {TEXT}</p><p>{TEXT}</p></article></body></html>"""
+    got = extract(html, "https://www.automobilwoche.de/article/20211103/x")
+    assert (got.authors, got.org_authors, got.credits) == ([], [], ["dpa"])

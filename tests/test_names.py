@@ -43,6 +43,9 @@ from repub.extract.names import Site, credits_of_line, find_credit, parse_names,
         ("Von August Meier", "de", ["August Meier"], []),  # a month's name with no date beside it
         ("Text von Christian Seiler Illustration von Markus Roost", "de", ["Christian Seiler"], []),
         ("Luana Patriolino RF Raphael Felice", "pt", ["Luana Patriolino", "Raphael Felice"], []),
+        # a job title's own words are nobody: "der HSS" is the title's, not a second person
+        ("Uta Staschewski, Projektleiterin der HSS in Tunesien", "de", ["Uta Staschewski"], []),
+        ("Rechtsanwalt Sebastian Einbock", "de", ["Sebastian Einbock"], []),
     ],
 )
 def test_bylines_give_people_and_credits(byline, language, people, credits):

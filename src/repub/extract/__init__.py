@@ -48,6 +48,8 @@ def extract(html: str, url: str) -> Extracted:
     elif not result.authors and not result.org_authors and not result.byline and in_body.desks:
         result.org_authors = list(in_body.desks)  # a closing "Von Redaktion"
     result.credits = others_credits(result.credits, url)
+    if meta.site_signs and result.credits and result.org_authors == meta.org_authors:
+        result.org_authors = []  # the site's name signs its own articles, not an agency's copy
     if result.original is None:
         result.original = find_original(
             tree, url, meta, result.body_text, result.credits, result.byline, page_text)

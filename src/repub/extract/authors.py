@@ -111,6 +111,7 @@ class Authorship:
     # The site's own desk or team that signs the page when no person does ("Redaktion",
     # "PETA-Team"): Extracted.org_authors.
     desks: list[str] = field(default_factory=list)
+    site_signs: bool = False  # ``desks`` is the site's own name, signing when nobody else does
 
 
 @dataclass
@@ -179,14 +180,26 @@ def read_authorship(
         chosen = next((names for names in map(sources.__getitem__, TRUST) if names.desks), chosen)
         desks = dedupe(chosen.desks)
     printed = sources.byline_text or (sources.meta_line_text if chosen is sources["meta_line"] else "")
-    if not chosen.people and not desks and page.signed_by_site and not credits:
-        # No person, desk or agency signs it, but a byline names the site itself: the site signs it.
-        # Its text is no person's byline: the body's own closing "Von Jane Doe" still names the author.
-        desks = [page.signed_by_site]
-    return Authorship(list(chosen.people), dedupe(credits), printed or None, desks)
+    signed = page.signed_by_site or _declared_site(sources) if not chosen.people else None
+    if not desks and not credits and signed:
+        # No person, desk or agency signs it, but a byline names the site itself, or else the page's
+        # JSON-LD or meta author does: the site signs it. Its text is no person's byline: the body's
+        # own closing "Von Jane Doe" still names the author.
+        desks = [signed]
+    site_signs = bool(signed) and desks == [signed]
+    return Authorship(list(chosen.people), dedupe(credits), printed or None, desks, site_signs)
 
 
-TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence")
+TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence", "labelled")
+
+
+def _declared_site(sources: Sources) -> str | None:
+    """The site's own name where the page's JSON-LD or meta author declares it and nobody else
+    ("Deutscher Tennis Bund" in the author meta tag of dtb-tennis.de)."""
+    for name in ("jsonld", "meta"):
+        if len(sources[name].own) == 1:
+            return sources[name].own[0]
+    return None
 CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
@@ -385,8 +398,11 @@ def _jsonld_authors(page: _Page, obj: dict[str, Any]) -> Names:
                 if credit := find_credit(name):
                     out.credits.append(credit.name)
                 else:
-                    # a desk ("Redaktion Gelbe Liste"), not the publisher again ("OÖ Volksblatt", "LN")
-                    out.desks.extend(page.names(name).desks)
+                    # a desk ("Redaktion Gelbe Liste"), not the publisher again ("OÖ Volksblatt", "LN"),
+                    # or the site itself
+                    found = page.names(name)
+                    out.desks.extend(found.desks)
+                    out.own.extend(found.own)
                 continue
             _add(out, page.names(name))
         elif isinstance(item, str):
@@ -792,6 +808,7 @@ def _add(out: Names, found: Names) -> None:
     out.people.extend(p for p in found.people if p.casefold() not in {q.casefold() for q in out.people})
     out.credits.extend(c for c in found.credits if c not in out.credits)
     out.desks.extend(d for d in found.desks if d.casefold() not in {q.casefold() for q in out.desks})
+    out.own.extend(o for o in found.own if o not in out.own)
 
 
 def _licence_author(page: _Page) -> Names:
@@ -809,10 +826,126 @@ def _licence_author(page: _Page) -> Names:
 
 _MAX_NAME = 60
 
+
+def _labelled_line(page: _Page) -> Names:
+    """A line of the article that an author label opens ("Autorin: Uta Staschewski, Projektleiterin",
+    "<strong>Text:</strong> Klausmartin Friedrich", "Autoren Jelko Djuren und Jutta Klaukien"), often
+    the article's last line and left out of its body; outside comments, teasers, sidebars and media.
+    Read when no other source names anyone."""
+    seen: set[int] = set()
+    for needle in _LABEL_NEEDLES:
+        # lexbor matches in C the elements whose own text holds the needle
+        for node in page.tree.css(f'*:lexbor-contains("{needle}" i)'):
+            if node.tag in _NOT_TEXT:
+                continue
+            block = _block_of(node)
+            if _LABEL_ALONE.match(squash(block.text(deep=True))) and block.parent is not None:
+                block = _block_of(block.parent)  # "<h5>Autor:</h5>Peter Maahn": the name is beside it
+            if block.mem_id in seen:
+                continue
+            seen.add(block.mem_id)
+            if _elsewhere(block, page.article) or _in_media(block, page.article) or _data_sheet(block):
+                continue
+            for line in _lines(block):
+                match = _AUTHOR_LABEL.match(line)
+                if match and len(line) <= _MAX_LINE:
+                    if _CJK_NAME.fullmatch(match["rest"]):
+                        return Names([match["rest"]])  # "责任编辑： 焦鹏": a Chinese name has no spaces
+                    names = page.names(match["rest"], visible=True)
+                    if names.people:
+                        return Names(names.people)
+    return Names()
+
+
+# Author labels: "Autor", "Autorin", "Author", "Auteur" (a colon or not), "Text:" (with its colon)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora)\b\s*:?|(?:texte?|texto|testo|tekst)\s*:"
+    r"|(?:作者|责任编辑|責任編輯)\s*[:：])"
+    r"\s*(?P<rest>[^\W\d_].*)$",
+    re.I,
+)
+_LABEL_ALONE = re.compile(
+    r"^(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora|texte?|texto|testo|tekst|作者|责任编辑|責任編輯)"
+    r"\s*[:：]?$",
+    re.I,
+)
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_LABEL_NEEDLES = ("autor", "author", "auteur", "text", "作者", "编辑", "編輯")
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+     "header", "footer", "ul", "ol", "table", "tr", "blockquote", "address"}
+)
+
+
+def _data_sheet(block: LexborNode) -> bool:
+    """A book's or a product's data sheet ("Titel: …", "Seiten: 400", "Autorin: Alys Arden",
+    "Verlag: …" in a review): its author is the work's, not the page's. Its lines, or those of the
+    blocks beside it."""
+    texts = [block.text(deep=True)]
+    for step in ("prev", "next"):
+        sibling: LexborNode | None = getattr(block, step)
+        for _ in range(2):  # two elements each side
+            while sibling is not None and sibling.tag == "-text":
+                sibling = getattr(sibling, step)
+            if sibling is None:
+                break
+            texts.append(sibling.text(deep=True))
+            sibling = getattr(sibling, step)
+    return any(_SHEET_LABEL.search(text.strip()) for text in texts)
+
+
+# Labels of a data sheet's other lines ("Verlag:", "ISBN", "Seiten:"), opening a line
+_SHEET_LABEL = re.compile(
+    r"(?:^|\n)\s*(?:titel|title|originaltitel|seiten|pages|verlag|publisher|isbn|preis|price|genre|"
+    r"erscheinungs\w*|erschienen|release|format|reihe|series|übersetz\w*|translat\w*)\s*:",
+    re.I,
+)
+
+
+def _block_of(node: LexborNode) -> LexborNode:
+    """The nearest block element holding ``node`` (itself when it is one)."""
+    block: LexborNode | None = node
+    while block is not None and block.tag not in _BLOCK_TAGS and block.parent is not None:
+        block = block.parent
+    return block or node
+
+
+def _lines(node: LexborNode) -> list[str]:
+    """The element's lines as a reader sees them: broken at <br> and at block elements; a label alone
+    on its line ("<strong>Text:</strong><br>Jane Doe") joined to the next."""
+    lines: list[list[str]] = [[]]
+
+    def walk(parent: LexborNode) -> None:
+        child = parent.child
+        while child is not None:
+            if child.tag == "-text":
+                lines[-1].append(child.text_content or "")
+            elif child.tag == "br":
+                lines.append([])
+            elif child.tag in _BLOCK_TAGS:
+                lines.append([])
+                walk(child)
+                lines.append([])
+            elif child.tag not in _NOT_TEXT:
+                walk(child)
+            child = child.next
+
+    walk(node)
+    texts = [text for parts in lines if (text := squash(" ".join(parts)))]
+    joined: list[str] = []
+    for text in texts:
+        if joined and _LABEL_ALONE.match(joined[-1]):
+            joined[-1] = f"{joined[-1]} {text}"
+        else:
+            joined.append(text)
+    return joined
+
+
 _READERS = {
     "jsonld": _article_authors,
     "meta": _meta_authors,
     "other_jsonld": _other_jsonld_authors,
     "box": _author_box,
     "licence": _licence_author,
+    "labelled": _labelled_line,
 }

@@ -50,6 +50,7 @@ class PageMetadata:
     authors: list[str] = field(default_factory=list)
     credits: list[str] = field(default_factory=list)  # agencies and outlets the byline names
     org_authors: list[str] = field(default_factory=list)  # the site's desk or team, when no person signs
+    site_signs: bool = False  # org_authors is the site's own name (no desk, person or agency signs)
     byline: str | None = None  # the visible byline as printed
     section: str | None = None
     published: PageDate | None = None
@@ -137,6 +138,7 @@ def read_metadata(
         authors=authorship.authors,
         credits=authorship.credits,
         org_authors=authorship.desks,
+        site_signs=authorship.site_signs,
         byline=authorship.byline,
         section=_first_text(art.get("articleSection")) or m("article:section", "parsely-section", "section"),
         published=published,

@@ -539,7 +539,10 @@ def _without_role(piece: str, w: Words) -> tuple[str, Outlet | None]:
     if not kept:
         return "", credit
     # "Reporter Jane Doe" -> the run after the title; "Jane Doe Senior Editor" -> the run before it.
-    return " ".join(kept[-1] if roles[0] else kept[0]), credit
+    run = kept[-1] if roles[0] else kept[0]
+    if roles[0] and run[0][:1].islower():
+        return "", credit  # the title's own words: "Projektleiterin der HSS", "Editor of The Times"
+    return " ".join(run), credit
 
 
 def _leading_outlet(run: list[str]) -> Outlet | None:
