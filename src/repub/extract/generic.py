@@ -85,9 +85,10 @@ def body_text(
     Steps, each measured on the 181-page Zyte set and on trafilatura's 933-page snippet set
     (bench/eval_extraction.py, figures in bench/README.md): clean the tree by structure first
     (clean.clean_page: 1.35x faster, joins bodies split by ads; a given ``tree``, the page already
-    parsed, is cloned instead of parsing again), then trafilatura with favor_precision and tables kept,
-    then a favor_recall retry when it kept under 15% of the page's paragraph words, a default-mode retry
-    when it kept under 10% of all the page's words (pages whose text is not in <p>: forums, recipes), or
+    parsed, is cloned instead of parsing again), then trafilatura with favor_precision and tables kept
+    (its readability/jusText fallback only when the fast pass kept little of the page), then a
+    favor_recall retry when it kept under 15% of the page's paragraph words, a default-mode retry when
+    it kept under 10% of all the page's words (pages whose text is not in <p>: forums, recipes), or
     a default-mode retry when it stopped at a caption with more text after it; then the edges
     (``repub.extract.edges``): links before the first paragraph dropped, a drop cap put back, the lead
     added, "read also" lines dropped.
