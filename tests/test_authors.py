@@ -258,3 +258,8 @@ def test_the_site_signs_no_agency_copy() -> None:
       <h1>Council votes</h1><p>Berlin (dpa) - {TEXT}</p><p>{TEXT}</p></article></body></html>"""
     got = extract(html, "https://www.automobilwoche.de/article/20211103/x")
     assert (got.authors, got.org_authors, got.credits) == ([], [], ["dpa"])
+
+
+def test_twitter_card_written_by_in_its_first_markup_value_not_content() -> None:
+    head = '<meta name="twitter:label1" value="Written by"><meta name="twitter:data1" value="Joachim Schork">'
+    assert meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", head).authors == ["Joachim Schork"]

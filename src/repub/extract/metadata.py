@@ -238,6 +238,8 @@ def _meta_map(tree: LexborHTMLParser) -> dict[str, list[str]]:
         attrs = node.attributes
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
         content = attrs.get("content")
+        if content is None and key and key.startswith("twitter:"):
+            content = attrs.get("value")  # Twitter's first card markup, still printed by old Yoast versions
         if key and content and content.strip():
             out.setdefault(key.strip(), []).append(squash(content))
     # Case-insensitive look-up for dc.*, DC.*, Author...: index everything under lowercase too.
