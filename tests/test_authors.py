@@ -263,3 +263,9 @@ def test_the_site_signs_no_agency_copy() -> None:
 def test_twitter_card_written_by_in_its_first_markup_value_not_content() -> None:
     head = '<meta name="twitter:label1" value="Written by"><meta name="twitter:data1" value="Joachim Schork">'
     assert meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", head).authors == ["Joachim Schork"]
+
+
+def test_a_labelled_line_with_another_label_is_a_data_sheet() -> None:
+    body = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p><ul><li>Nutze die Fähigkeit.</li>
+      <li>Autor: Fabian Dittmann; Ilustrator: Adriaan Prent</li></ul></article>"""
+    assert meta_of(body, lang="de").authors == []

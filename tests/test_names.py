@@ -46,6 +46,7 @@ from repub.extract.names import Site, credits_of_line, find_credit, parse_names,
         # a job title's own words are nobody: "der HSS" is the title's, not a second person
         ("Uta Staschewski, Projektleiterin der HSS in Tunesien", "de", ["Uta Staschewski"], []),
         ("Rechtsanwalt Sebastian Einbock", "de", ["Sebastian Einbock"], []),
+        ("Fabian Dittmann; Ilustrator: Adriaan Prent", "de", ["Fabian Dittmann"], []),
     ],
 )
 def test_bylines_give_people_and_credits(byline, language, people, credits):

@@ -858,7 +858,7 @@ def _labelled_line(page: _Page) -> Names:
             continue
         for line in _lines(block):
             match = _AUTHOR_LABEL.match(line)
-            if match and len(line) <= _MAX_LINE:
+            if match and len(line) <= _MAX_LINE and not _OTHER_LABEL.search(match["rest"]):
                 if _CJK_NAME.fullmatch(match["rest"]):
                     return Names([match["rest"]])  # "责任编辑： 焦鹏": a Chinese name has no spaces
                 names = page.names(match["rest"], visible=True)
@@ -884,6 +884,8 @@ _LABEL_OPENING = re.compile(
     r"|作者|责任编辑|責任編輯",
     re.I,
 )
+# another label in the same line: a data sheet ("Autor: Fabian Dittmann; Illustrator: Adriaan Prent")
+_OTHER_LABEL = re.compile(r"[^\W\d_]{3,}\s*:")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _TEXT_NEEDLES = ("text", "testo", "tekst")  # labels only with a colon: "Text:", "Texto:"
 _LABEL_NEEDLES = ("autor", "author", "auteur", *_TEXT_NEEDLES, "作者", "编辑", "編輯")

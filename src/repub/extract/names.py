@@ -229,6 +229,7 @@ _CAPS_INITIALS = re.compile(r"^[A-Z]{2,3}$")
 _CAPS_BETWEEN = re.compile(r"(?<=[^\W\d_]{2})\s+[A-Z]{2,3}\s+(?=[A-Z][^\W\d_]+\s+[A-Z])")
 _INITIALS = re.compile(r"^(?:[a-z]{1,3}|[A-Z]{1,3})$")
 _NOT_IN_NAMES = re.compile(r"[!?=<>{}#%$§€£©®™\"“”„«»]")
+_LABEL_IN_NAME = re.compile(r"[^\W\d_]:\s")
 _ROLE_MARK = "\x00"
 # A token of a date or time: "21.", "2020,", "14:13", "10.12.2019", "4AM", "3rd", "(12/02)".
 _DATE_TOKEN = re.compile(r"^\(?\d[\d./:,\-–h]*(?:st|nd|rd|th|am|pm|uhr|h)?[.,)]?$", re.I)
@@ -607,6 +608,8 @@ def _is_name(name: str, site: Site, w: Words, visible: bool) -> bool:
         folded in w.ui
     ):
         return False
+    if _LABEL_IN_NAME.search(name):
+        return False  # "Ilustrator: Adriaan Prent": a label and its value, not a name
     if _SLUG.match(name) or _DOMAIN.match(name) or _INITIALS.match(name) or _NOT_IN_NAMES.search(name):
         return False  # "emma-mackenzie", "wien.ORF.at", a reporter's initials ("dsw", "LP")
     if "@" in name or "://" in name or (" " in name and any(ch.isdigit() for ch in name)):
