@@ -236,8 +236,9 @@ def test_a_labelled_line_in_comments_or_a_data_sheet_names_nobody() -> None:
     comments = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p></article>
       <div class="comments"><p>Autor: Paul Leser</p></div>"""
     assert meta_of(comments, lang="de").authors == []
-    sheet = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p><div>Titel: The Casquette Girls</div>
-      <div>Seiten: 400 Seiten</div><div><u>Autorin: </u>Alys Arden</div><div>Verlag: fortheARTofit</div></article>"""
+    sheet = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p>
+      <div>Titel: The Casquette Girls</div><div>Seiten: 400 Seiten</div>
+      <div><u>Autorin: </u>Alys Arden</div><div>Verlag: fortheARTofit</div></article>"""
     assert meta_of(sheet, lang="de").authors == []
 
 
@@ -246,7 +247,9 @@ def test_the_site_named_as_the_declared_author_signs_as_the_site() -> None:
       <meta name="author" content="Deutscher Tennis Bund">"""
     meta = meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", head, lang="de")
     assert (meta.authors, meta.org_authors, meta.site_signs) == ([], ["Deutscher Tennis Bund"], True)
-    person = head + '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+    person = head + (
+        '<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Doe">'
+    )
     meta = meta_of(f"<h1>Council votes</h1><p>{TEXT}</p>", person, lang="de")
     assert (meta.authors, meta.org_authors, meta.site_signs) == (["Jane Doe"], [], False)
 
@@ -269,3 +272,20 @@ def test_a_labelled_line_with_another_label_is_a_data_sheet() -> None:
     body = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p><ul><li>Nutze die Fähigkeit.</li>
       <li>Autor: Fabian Dittmann; Ilustrator: Adriaan Prent</li></ul></article>"""
     assert meta_of(body, lang="de").authors == []
+
+
+def test_the_post_authors_own_comment_names_the_author_when_nothing_else_does() -> None:
+    comments = """<ol class="commentlist"><li class="comment byuser comment-author-reader">
+      <cite class="fn">Paula Leser</cite><p>Great post.</p></li>
+      <li class="comment byuser comment-author-jdoe bypostauthor"><div class="comment-author vcard">
+      <cite class="fn">Jane Doe</cite> <a class="comment-reply-link">Antworten</a></div><p>Thanks!</p></li></ol>"""
+    body = f"<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p></article>{comments}"
+    assert meta_of(body).authors == ["Jane Doe"]
+    admin = body.replace("Jane Doe", "admin")
+    assert meta_of(admin).authors == []
+
+
+def test_a_reply_button_beside_a_name_is_no_part_of_it() -> None:
+    body = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p></article>
+      <li class="comment bypostauthor"><span class="author">Antworten MoritzMeyer</span></li>"""
+    assert meta_of(body, lang="de").authors == ["MoritzMeyer"]

@@ -13,7 +13,8 @@ trust below, the first that names a person gives the people:
    just after or above it ("04.02.2022 | 13:10 Uhr | Uta Helkenberg").
 4. JSON-LD ``author`` of another object on the page (a WebPage's), then an author box ("About X"),
    then a Creative Commons licence's author anywhere on the page (a blog's sidebar), then a line an
-   author label opens ("Autorin: X", "Text: X", "责任编辑： X"; not a book's data sheet).
+   author label opens ("Autorin: X", "Text: X", "责任编辑： X"; not a book's data sheet), then the
+   name on the post author's own comment (WordPress's ``bypostauthor``).
 
 When no person, desk or agency signs the page, a byline, else the JSON-LD or meta author, that names
 the site itself makes the site sign it (``desks``, ``site_signs``).
@@ -194,13 +195,17 @@ def read_authorship(
     return Authorship(list(chosen.people), dedupe(credits), printed or None, desks, site_signs)
 
 
-TRUST = ("jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence", "labelled")
+TRUST = (
+    "jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence", "labelled",
+    "post_author_comment",
+)
 
 
 def _declared_site(sources: Sources) -> str | None:
     """The site's own name where the page's JSON-LD or meta author declares it and nobody else
-    ("Deutscher Tennis Bund" in the author meta tag of dtb-tennis.de)."""
-    for name in ("jsonld", "meta"):
+    ("Deutscher Tennis Bund" in the author meta tag of dtb-tennis.de), or where the post's author
+    goes by it in the comments ("happyface313" on happyface313.com)."""
+    for name in ("jsonld", "meta", "post_author_comment"):
         if len(sources[name].own) == 1:
             return sources[name].own[0]
     return None
@@ -867,6 +872,28 @@ def _labelled_line(page: _Page) -> Names:
     return Names()
 
 
+def _post_author_comment(page: _Page) -> Names:
+    """The name on a comment WordPress marks ``bypostauthor`` (its ``comment_class()``: a comment
+    written by the post's own author): the post's author as the site displays them ("jancak",
+    "Tobias Hennig" answering readers under his article). Read when no other source names anyone."""
+    for comment in page.tree.css('[class~="bypostauthor"]'):
+        for selector in _COMMENT_NAME_SELECTORS:
+            node = comment.css_first(selector)
+            text = _text_of(node) if node is not None else ""
+            if text and len(text) <= _MAX_NAME:
+                names = page.names(text)
+                if names.people:
+                    return Names(names.people[:1])
+                # a blogger who goes by the blog's name ("happyface313" on happyface313.com): the site
+                # signs, as when a byline names it; else a placeholder ("admin") names nobody
+                return Names(own=names.own[:1])
+    return Names()
+
+
+# where themes print a comment's author: WordPress's own "fn" (in <cite> or <b>), a theme's "author"
+_COMMENT_NAME_SELECTORS = (".fn", '[class~="author"]', '[class~="comment-author"]')
+
+
 # Author labels: "Autor", "Autorin", "Author", "Auteur" (a colon or not), "Text:" (with its colon)
 _AUTHOR_LABEL = re.compile(
     r"^(?:(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora)\b\s*:?|(?:texte?|texto|testo|tekst)\s*:"
@@ -990,4 +1017,5 @@ _READERS = {
     "box": _author_box,
     "licence": _licence_author,
     "labelled": _labelled_line,
+    "post_author_comment": _post_author_comment,
 }
