@@ -278,7 +278,8 @@ def test_the_post_authors_own_comment_names_the_author_when_nothing_else_does() 
     comments = """<ol class="commentlist"><li class="comment byuser comment-author-reader">
       <cite class="fn">Paula Leser</cite><p>Great post.</p></li>
       <li class="comment byuser comment-author-jdoe bypostauthor"><div class="comment-author vcard">
-      <cite class="fn">Jane Doe</cite> <a class="comment-reply-link">Antworten</a></div><p>Thanks!</p></li></ol>"""
+      <cite class="fn">Jane Doe</cite> <a class="comment-reply-link">Antworten</a></div>
+      <p>Thanks!</p></li></ol>"""
     body = f"<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p></article>{comments}"
     assert meta_of(body).authors == ["Jane Doe"]
     admin = body.replace("Jane Doe", "admin")
