@@ -199,6 +199,7 @@ TRUST = (
     "jsonld", "byline", "other_jsonld", "meta", "meta_line", "box", "licence", "labelled",
     "post_author_comment",
 )
+CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
 def _declared_site(sources: Sources) -> str | None:
@@ -209,7 +210,6 @@ def _declared_site(sources: Sources) -> str | None:
         if len(sources[name].own) == 1:
             return sources[name].own[0]
     return None
-CREDIT_SOURCES = ("jsonld", "meta", "byline")
 
 
 class Sources:
@@ -929,6 +929,8 @@ def _colon_after(text: str, needle: str) -> bool:
             return True
         at = text.find(needle, end)
     return False
+
+
 _BLOCK_TAGS = frozenset(
     {"p", "div", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
      "header", "footer", "ul", "ol", "table", "tr", "blockquote", "address"}
