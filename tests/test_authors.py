@@ -224,10 +224,11 @@ def test_a_closing_line_naming_the_own_outlet_first_credits_no_agency() -> None:
 
 
 def test_a_labelled_line_names_the_author_when_nothing_else_does() -> None:
-    body = f"""<article><h1>Council votes</h1><p>{TEXT}</p>
+    body = f"""<article><h1>Council votes</h1><p>{TEXT}</p><p>{TEXT}</p>
       <p><strong>Autorin: Uta Staschewski, Projektleiterin der HSS in Tunesien.</strong></p></article>"""
     assert meta_of(body, lang="de").authors == ["Uta Staschewski"]
-    split = f"""<article><h1>Council votes</h1><p>{TEXT}<br><strong>Text:</strong> Klausmartin Friedrich</p>
+    split = f"""<article><h1>Council votes</h1><p>{TEXT}</p>
+      <p>{TEXT}<br><strong>Text:</strong> Klausmartin Friedrich</p>
       <p><strong>Fotos: </strong>Helmut Elstrodt, Frank Jäger</p></article>"""
     assert meta_of(split, lang="de").authors == ["Klausmartin Friedrich"]
 
