@@ -46,7 +46,7 @@ from repub.extract.names import (
     words,
 )
 from repub.extract.outlets import find_outlet
-from repub.extract.textutil import squash
+from repub.extract.textutil import BLOCK_TAGS, node_text, squash
 from repub.hosts import ends_in_public_suffix
 
 _AUTHOR_META = (
@@ -894,23 +894,17 @@ def _post_author_comment(page: _Page) -> Names:
 _COMMENT_NAME_SELECTORS = (".fn", '[class~="author"]', '[class~="comment-author"]')
 
 
-# Author labels: "Autor", "Autorin", "Author", "Auteur" (a colon or not), "Text:" (with its colon)
+# Author labels (a colon or not: "Autorin: X", "Autoren X und Y"), text labels (with their colon only:
+# "Text: X") and Chinese ones ("责任编辑： X"), in every language
+_AUTHOR_WORDS = r"autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora"
+_TEXT_WORDS = r"texte?|texto|testo|tekst"
+_CJK_WORDS = r"作者|责任编辑|責任編輯"
 _AUTHOR_LABEL = re.compile(
-    r"^(?:(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora)\b\s*:?|(?:texte?|texto|testo|tekst)\s*:"
-    r"|(?:作者|责任编辑|責任編輯)\s*[:：])"
-    r"\s*(?P<rest>[^\W\d_].*)$",
+    rf"^(?:(?:{_AUTHOR_WORDS})\b\s*:?|(?:{_TEXT_WORDS})\s*:|(?:{_CJK_WORDS})\s*[:：])\s*(?P<rest>[^\W\d_].*)$",
     re.I,
 )
-_LABEL_ALONE = re.compile(
-    r"^(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora|texte?|texto|testo|tekst|作者|责任编辑|責任編輯)"
-    r"\s*[:：]?$",
-    re.I,
-)
-_LABEL_OPENING = re.compile(
-    r"(?:autor(?:in|en|innen)?|authors?|auteur(?:e|s)?|autore|autora|texte?|texto|testo|tekst)\b"
-    r"|作者|责任编辑|責任編輯",
-    re.I,
-)
+_LABEL_ALONE = re.compile(rf"^(?:{_AUTHOR_WORDS}|{_TEXT_WORDS}|{_CJK_WORDS})\s*[:：]?$", re.I)
+_LABEL_OPENING = re.compile(rf"(?:{_AUTHOR_WORDS}|{_TEXT_WORDS})\b|{_CJK_WORDS}", re.I)
 # another label in the same line: a data sheet ("Autor: Fabian Dittmann; Illustrator: Adriaan Prent")
 _OTHER_LABEL = re.compile(r"[^\W\d_]{3,}\s*:")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -929,12 +923,6 @@ def _colon_after(text: str, needle: str) -> bool:
             return True
         at = text.find(needle, end)
     return False
-
-
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-     "header", "footer", "ul", "ol", "table", "tr", "blockquote", "address"}
-)
 
 
 def _opens_with_label(node: LexborNode) -> bool:
@@ -976,35 +964,16 @@ _SHEET_LABEL = re.compile(
 def _block_of(node: LexborNode) -> LexborNode:
     """The nearest block element holding ``node`` (itself when it is one)."""
     block: LexborNode | None = node
-    while block is not None and block.tag not in _BLOCK_TAGS and block.parent is not None:
+    while block is not None and block.tag not in BLOCK_TAGS and block.parent is not None:
         block = block.parent
     return block or node
 
 
 def _lines(node: LexborNode) -> list[str]:
-    """The element's lines as a reader sees them: broken at <br> and at block elements; a label alone
-    on its line ("<strong>Text:</strong><br>Jane Doe") joined to the next."""
-    lines: list[list[str]] = [[]]
-
-    def walk(parent: LexborNode) -> None:
-        child = parent.child
-        while child is not None:
-            if child.tag == "-text":
-                lines[-1].append(child.text_content or "")
-            elif child.tag == "br":
-                lines.append([])
-            elif child.tag in _BLOCK_TAGS:
-                lines.append([])
-                walk(child)
-                lines.append([])
-            elif child.tag not in _NOT_TEXT:
-                walk(child)
-            child = child.next
-
-    walk(node)
-    texts = [text for parts in lines if (text := squash(" ".join(parts)))]
+    """The element's lines as a reader sees them (``node_text``: broken at <br> and at block elements);
+    a label alone on its line ("<strong>Text:</strong><br>Jane Doe") joined to the next."""
     joined: list[str] = []
-    for text in texts:
+    for text in node_text(node).split("\n"):
         if joined and _LABEL_ALONE.match(joined[-1]):
             joined[-1] = f"{joined[-1]} {text}"
         else:
