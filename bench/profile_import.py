@@ -102,7 +102,7 @@ def one_run(work: Path, manifest: dict, port: int, pin: bool, py_spy: Path | Non
     run_bench.write_sources(sources, manifest["copy_hosts"], 10000.0, 8, n)
     cmd = [run_bench.REPUB, "ingest", "--sources", str(sources)]
     if py_spy is not None:
-        cmd = [str(run_bench.BIN / "py-spy"), "record", "--subprocesses", "-r", "200", "-f", "raw",
+        cmd = [str(run_bench.BIN / "py-spy"), "record", "--subprocesses", "--gil", "-r", "200", "-f", "raw",
                "-o", str(py_spy), "--", *cmd]
     if pin:
         cmd = [*run_bench.PIN, *cmd]
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.py_spy:
         for proc, functions in top_functions(args.py_spy, args.top).items():
             print(f"\n{proc}")
-            for count, fn in functions:
+            for fn, count in functions:
                 print(f"  {count:6d}  {fn[:120]}")
     return 0
 

@@ -9,6 +9,11 @@ FOX Business's and Barron's reports of one earnings release (they quote the same
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,6 +168,30 @@ def test_the_shingle_cache_measures_as_the_sets_do(bodies: dict[str, str]) -> No
     small.hashes(texts[1])
     assert list(small._entries) == [(len(texts[1]), hash(texts[1]))]
     assert small._bytes == len(small.hashes(texts[1])) * 8 <= small.max_bytes
+
+
+def test_a_fingerprint_carries_its_shingles_hashes_for_this_process_only(bodies: dict[str, str]) -> None:
+    text, other = bodies[FORBES], bodies[LIVESCIENCE]
+    fp = fingerprint(text)
+    assert fp.hashes is not None and fp.hashes.usable()
+    assert sorted(fp.hashes.hashes) == sorted(ShingleCache().hashes(text))  # the cache's own form
+    assert len(fp.hashes.hashes) == fp.shingles
+    assert fp == replace(fp, hashes=None)  # not part of the stored value
+    cache = ShingleCache()
+    assert cache.hashes(text, fp.hashes) is fp.hashes.hashes  # taken as they are, and kept
+    # hashes of the wrong text would be taken too: the store passes them only with their own body
+    # (repub.store.textreuse); hashes made under another hash seed are never taken
+    code = ("import pickle, sys; from repub.reuse import fingerprint; "
+            "sys.stdout.buffer.write(pickle.dumps(fingerprint(sys.stdin.read()).hashes))")
+    child = subprocess.run([sys.executable, "-c", code], input=text.encode(), capture_output=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    theirs = pickle.loads(child.stdout)
+    assert theirs.probe != fp.hashes.probe and not theirs.usable()
+    fresh = ShingleCache()
+    assert fresh.hashes(text, theirs) is not theirs.hashes
+    assert sorted(fresh.hashes(text)) == sorted(fp.hashes.hashes)
+    page = set(fresh.hashes(text, theirs))
+    assert fresh.measure(page, other) == compare(text, other)
 
 
 # -- the decision ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .fingerprint import PERMUTATIONS, shingles
+from .fingerprint import PERMUTATIONS, ShingleHashes, shingles
 
 COVERAGE = 0.5
 SHARE = 0.6
@@ -85,14 +85,19 @@ class ShingleCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def hashes(self, text: str) -> array[int]:
+    def hashes(self, text: str, known: ShingleHashes | None = None) -> array[int]:
+        """The hashes of ``text``'s shingles: from the cache, else ``known`` when they are this text's
+        and made in this process's hash (``ShingleHashes.usable``), else computed."""
         key = (len(text), hash(text))
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        found = array("q", {hash(shingle) for shingle in shingles(text)})
+        if known is not None and known.usable():
+            found = known.hashes
+        else:
+            found = array("q", {hash(shingle) for shingle in shingles(text)})
         size = len(found) * found.itemsize
         if size > self.max_bytes:
             return found

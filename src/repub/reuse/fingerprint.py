@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 import struct
 import unicodedata
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
 
 from rensa import RMinHash
 
@@ -58,6 +59,31 @@ def shingles(text: str) -> set[str]:
     return set(map(" ".join, zip(*(w[i:] for i in range(SHINGLE)), strict=False)))
 
 
+_PROBE = "repub shingle hash probe"
+
+
+@dataclass(frozen=True)
+class ShingleHashes:
+    """A text's shingles as Python hashes (``repub.reuse.compare.ShingleCache``'s form), with the
+    hash of a fixed probe string in the process that made them.
+
+    Why: the store measures each page it saves against its candidates and needed the page's shingles
+    again (~1 ms for a 4.7 KB body) though the extraction worker had just made them for the signature
+    (~0.1 ms more as hashes). Python's string hash is seeded per interpreter: hashes made in another
+    family of processes are worthless, and the probe tells (``usable``)."""
+
+    probe: int
+    hashes: array[int]
+
+    @classmethod
+    def of(cls, found: set[str]) -> ShingleHashes:
+        return cls(hash(_PROBE), array("q", {hash(s) for s in found}))
+
+    def usable(self) -> bool:
+        """Whether these hashes were made with this process's string hash."""
+        return self.probe == hash(_PROBE)
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """One body's signature, as stored with its version (``repub.store``)."""
@@ -66,6 +92,8 @@ class Fingerprint:
     shingles: int  # distinct shingles of the body
     signature: bytes  # PERMUTATIONS unsigned 32-bit minimums, little-endian
     bands: tuple[int, ...]  # signed 64-bit LSH band keys; () when the body is too short to index
+    # the shingles' hashes, for the store's exact measure; never stored, not part of the value
+    hashes: ShingleHashes | None = field(default=None, compare=False, repr=False)
 
     def minimums(self) -> tuple[int, ...]:
         return struct.unpack(f"<{len(self.signature) // 4}I", self.signature)
@@ -88,7 +116,7 @@ def fingerprint(text: str) -> Fingerprint:
     digest = sketch.digest()
     signature = struct.pack(f"<{PERMUTATIONS}I", *digest)
     bands = band_keys(digest) if len(found) >= MIN_SHINGLES else ()
-    return Fingerprint(SCHEME, len(found), signature, bands)
+    return Fingerprint(SCHEME, len(found), signature, bands, ShingleHashes.of(found))
 
 
 def band_keys(digest: list[int]) -> tuple[int, ...]:

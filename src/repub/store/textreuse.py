@@ -24,7 +24,7 @@ from repub.normalize.types import Record
 from repub.reuse.compare import ShingleCache, is_copy, may_be_copy
 from repub.reuse.dating import dating
 from repub.reuse.decide import Candidate, Choice, Stored, choose, copies_of, explicit, text_match_item
-from repub.reuse.fingerprint import Fingerprint, fingerprint
+from repub.reuse.fingerprint import Fingerprint, ShingleHashes, fingerprint
 from repub.store.models import Article, ArticleEvent, FingerprintBand, UrlAlias
 from repub.store.models import Fingerprint as FingerprintRow
 
@@ -147,10 +147,11 @@ def load(conn: Connection, ids: Iterable[int], roots: Iterable[int] = ()) -> dic
     return found
 
 
-def measured(text: str, found: Iterable[Found]) -> list[Candidate]:
-    """Each stored article with the exact measure of ``text`` as its copy."""
+def measured(text: str, found: Iterable[Found], known: ShingleHashes | None = None) -> list[Candidate]:
+    """Each stored article with the exact measure of ``text`` as its copy (``known``: ``text``'s
+    shingle hashes when the caller has them, e.g. from the extraction worker's fingerprint)."""
     # the page's own shingles go into the cache too: its original, often saved next, measures it
-    mine = set(_SHINGLES.hashes(text))
+    mine = set(_SHINGLES.hashes(text, known))
     return [Candidate(f.article, _SHINGLES.measure(mine, f.body)) for f in found]
 
 
@@ -175,7 +176,8 @@ def index_and_link(conn: Connection, record: Record, article_id: int, version: i
     page = found.pop(article_id, None)
     if page is None:
         return
-    candidates = measured(page.body, found.values())
+    known = fp.hashes if page.body == record.body_text else None
+    candidates = measured(page.body, found.values(), known)
     choice = link_page(conn, record, page, candidates)
     if choice is not None and choice.by_text:  # the page as it now stands: a copy of ``choice``'s article
         page = replace(page, article=replace(page.article, original_id=choice.original_id,
