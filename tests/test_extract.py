@@ -119,3 +119,27 @@ def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pyt
 
 def test_package_exports() -> None:
     assert set(extract_pkg.__all__) == {"extract", "Extracted", "ExtractError"}
+
+
+def test_a_readers_fault_on_a_page_is_an_extract_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever raises while a page is read (here the metadata reader, as a library's bug on odd markup
+    would) is one ExtractError naming the page and the fault: the run logs it and goes on."""
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("odd markup")
+
+    monkeypatch.setattr(extract_pkg, "read_metadata", broken)
+    with pytest.raises(ExtractError) as caught:
+        extract("<html><head><title>T</title></head><body><p>text</p></body></html>", "https://a.example/x")
+    assert str(caught.value) == "https://a.example/x: reading the page failed (ValueError: odd markup)"
+
+
+def test_wrappers_are_unwrapped_only_where_the_page_is_too_deep() -> None:
+    from repub.extract.repair import MAX_DEPTH, too_deep, unwrap_wrappers
+
+    page = ("<html><body><div><div><section><p>one</p><p>two <b>bold</b></p></section></div></div>"
+            "</body></html>")
+    assert not too_deep(page)
+    assert too_deep("<div>" * MAX_DEPTH + page) and not too_deep("<div>" * (MAX_DEPTH - 10) + page)
+    flat = LexborHTMLParser(unwrap_wrappers("<div>" * 5000 + page))
+    assert flat.body is not None
+    assert flat.body.html == "<body><section><p>one</p><p>two <b>bold</b></p></section></body>"

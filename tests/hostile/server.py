@@ -67,6 +67,11 @@ BROKEN_PAGE = (
 UNCLOSED_TITLE_PAGE = (
     b"<html><head><title>Unclosed title<body><p>" + BROKEN_TEXT.encode() + b"</p></body></html>"
 )
+# A broken template's or a hostile page's nesting: the article inside 3,000 <div> opened and never
+# closed (no real page of ../shared/bench nests past 51), and 3,000 unclosed <div> that each hold text.
+DEEP_PAGE = ARTICLE.replace(b"<body>", b"<body>" + b"<div>" * 3000)
+DEEP_SOUP = b"<html><head><title>Soup</title></head><body>" + b"".join(
+    b"<div>line %d " % i for i in range(3000)) + b"</body></html>"
 NO_ARTICLE_PAGE = b"<html><head><script>var a = 1;</script></head><body><div> </div><nav></nav></body></html>"
 GARBAGE = bytes((i * 37 + 11) % 256 for i in range(4096)).replace(b"<", b"\x00")
 
@@ -225,6 +230,8 @@ class HostileServer:
             "/broken": lambda _h: _html(BROKEN_PAGE),
             "/unclosed-title": lambda _h: _html(UNCLOSED_TITLE_PAGE),
             "/no-article": lambda _h: _html(NO_ARTICLE_PAGE),
+            "/deep": lambda _h: _html(DEEP_PAGE),
+            "/deep-soup": lambda _h: _html(DEEP_SOUP),
             "/garbage": lambda _h: _html(GARBAGE),
             "/bad-ipv6-link": lambda _h: _html(self._copy("canonical", BAD_IPV6_URL)),
             "/ssrf-redirect": self._redirect(f"{self.base}/secret"),

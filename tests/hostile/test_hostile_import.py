@@ -225,6 +225,37 @@ def test_page_without_an_article_is_one_extract_error_line(db: Path,
     assert_intact(db)
 
 
+def test_an_article_nested_thousands_deep_is_read_as_if_it_were_not(
+        db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """3,000 <div> opened around the article: past Python's recursion and libxml2's depth. The page is
+    read again without the elements that only wrap one other, and stored whole."""
+    url = f"{REAL}/deep"
+    code, out, err = run(capsys, "import", url)
+    assert (code, err) == (0, "")
+    stored = show(capsys, url)
+    assert fetch_log(db) == [(url, 200, None, None)]
+    assert run(capsys, "import", f"{REAL}/article")[0] == 0  # the same article, not nested
+    plain = show(capsys, f"{REAL}/article")
+    assert stored["title"] == plain["title"] == "Flood in the valley"
+    assert stored["body_text"] == plain["body_text"] == ARTICLE_TEXT  # its repeated paragraph once
+    assert stored["language"] == plain["language"] == "en"
+    assert_intact(db)
+
+
+def test_text_nested_thousands_deep_is_one_extract_error_line(db: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """3,000 unclosed <div> that each hold text: nothing to unwrap. One line and a fetch-log row, no
+    traceback, nothing stored."""
+    url = f"{REAL}/deep-soup"
+    code, out, err = run(capsys, "import", url)
+    assert (code, out) == (1, "")
+    assert err == f"repub: {url}: the page's elements are nested too deeply to read\n"
+    assert fetch_log(db) == [(url, 200, None, None),
+                             (url, 200, "extract", "the page's elements are nested too deeply to read")]
+    assert_nothing_stored(db)
+    assert_intact(db)
+
+
 @pytest.mark.parametrize(
     ("case", "original", "reason"),
     [

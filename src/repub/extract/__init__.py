@@ -7,6 +7,8 @@ original is looked for with the generic signals when the rule found none.
 
 from __future__ import annotations
 
+import logging
+
 from selectolax.lexbor import LexborHTMLParser
 
 from repub.errors import ExtractError
@@ -15,15 +17,54 @@ from repub.extract.generic import extract_generic, lead_image
 from repub.extract.language import page_language
 from repub.extract.metadata import PageMetadata, read_metadata
 from repub.extract.original import find_original
-from repub.extract.repair import close_unclosed_title
+from repub.extract.repair import close_unclosed_title, too_deep, unwrap_wrappers
 from repub.extract.rules import find_rule
 from repub.extract.types import Extracted, LeadImage
 
 __all__ = ["Extracted", "ExtractError", "extract"]
 
+log = logging.getLogger("repub.extract")
+
 
 def extract(html: str, url: str) -> Extracted:
-    """Read one article off one page; ExtractError when the page has neither a title nor a body."""
+    """Read one article off one page; ExtractError when the page has neither a title nor a body, or
+    when reading it fails.
+
+    A page that breaks a reader is one bad page, not a failed run: whatever raises while it is read
+    becomes an ExtractError naming the page and the fault (``_read``), which the caller logs as a page
+    without an article. A page nested past what the readers take (``repair.MAX_DEPTH``: thousands of
+    <div> opened around the article overflow the recursion of the tree walkers, ours and the
+    libraries', and libxml2 drops what lies past ~250 levels) is read again without the elements that
+    only wrap one other; that is asked only of a page that failed or gave no body.
+    """
+    try:
+        result = _read(html, url)
+        if result.body_text.strip() or not too_deep(html):
+            return result
+    except ExtractError:
+        if not too_deep(html):
+            raise
+    flat = unwrap_wrappers(html)
+    if too_deep(flat):
+        raise ExtractError(f"{url}: the page's elements are nested too deeply to read")
+    return _read(flat, url)
+
+
+def _read(html: str, url: str) -> Extracted:
+    """``_extract``; whatever raises inside it (a library's fault on odd markup, a recursion too deep)
+    as an ExtractError, its traceback in the debug log."""
+    try:
+        return _extract(html, url)
+    except ExtractError:
+        raise
+    except RecursionError as err:
+        raise ExtractError(f"{url}: the page's elements are nested too deeply to read") from err
+    except Exception as err:
+        log.debug("extracting %s", url, exc_info=True)
+        raise ExtractError(f"{url}: reading the page failed ({type(err).__name__}: {err})") from err
+
+
+def _extract(html: str, url: str) -> Extracted:
     html = close_unclosed_title(html)
     tree = LexborHTMLParser(html)
     rule = find_rule(url)
