@@ -143,3 +143,29 @@ def test_wrappers_are_unwrapped_only_where_the_page_is_too_deep() -> None:
     flat = LexborHTMLParser(unwrap_wrappers("<div>" * 5000 + page))
     assert flat.body is not None
     assert flat.body.html == "<body><section><p>one</p><p>two <b>bold</b></p></section></body>"
+
+
+def test_a_page_nesting_tens_of_thousands_deep_is_cut_before_it_is_parsed() -> None:
+    """Parsing n nested <div> costs ~n^2 (a 10 MB page of them: hours). Past 100 levels the wrappers
+    (a start tag right after another) go, past MAX_PARSE_DEPTH any start tag; scripts stay scripts."""
+    from repub.htmldepth import MAX_PARSE_DEPTH, cap_nesting
+
+    article = ("<html><head><title>Deep</title><script>var hidden = 1;</script></head><body><article>"
+               "<h1>Deep</h1><p>First paragraph of the article, long enough to be read as one.</p>"
+               "<p>Second paragraph of the article, long enough to be read as one too.</p></article>"
+               "</body></html>")
+    assert cap_nesting(article) is article  # under 20,000 tags: not even read
+    bomb = "<div>" * 30_000 + article
+    capped = cap_nesting(bomb)
+    # the wrappers past 100 go (the article's own <html><head><body><article> among them: each opens
+    # right after another); elements after text or an end tag stay
+    assert capped.count("<div>") == 100 and "<title>Deep</title><script>var hidden = 1;</script>" in capped
+    assert "<p>First paragraph" in capped and "</p><p>Second paragraph" in capped
+    record = extract(bomb, "https://deep.example/a")
+    assert record.title == "Deep"
+    assert record.body_text == ("First paragraph of the article, long enough to be read as one.\n\n"
+                                "Second paragraph of the article, long enough to be read as one too.")
+    soup = "".join(f"<section>line {i} " for i in range(30_000))
+    assert cap_nesting(soup).count("<section>") == MAX_PARSE_DEPTH  # text at every level: cut at the cap
+    scripts = "<div>" * 25_000 + "<script>var x = '<div>';</script>" + "</div>" * 25_000
+    assert "<script>var x = '<div>';</script>" in cap_nesting(scripts)

@@ -70,6 +70,9 @@ UNCLOSED_TITLE_PAGE = (
 # A broken template's or a hostile page's nesting: the article inside 3,000 <div> opened and never
 # closed (no real page of ../shared/bench nests past 51), and 3,000 unclosed <div> that each hold text.
 DEEP_PAGE = ARTICLE.replace(b"<body>", b"<body>" + b"<div>" * 3000)
+# ~300 KB of <div> opened around the article: 60,000 levels, which the parser alone would take ~8 s
+# over (its cost grows with the square of the depth; 10 MB of them, the most a fetch keeps: hours).
+NESTING_BOMB = ARTICLE.replace(b"<body>", b"<body>" + b"<div>" * 60_000)
 DEEP_SOUP = b"<html><head><title>Soup</title></head><body>" + b"".join(
     b"<div>line %d " % i for i in range(3000)) + b"</body></html>"
 NO_ARTICLE_PAGE = b"<html><head><script>var a = 1;</script></head><body><div> </div><nav></nav></body></html>"
@@ -232,6 +235,7 @@ class HostileServer:
             "/no-article": lambda _h: _html(NO_ARTICLE_PAGE),
             "/deep": lambda _h: _html(DEEP_PAGE),
             "/deep-soup": lambda _h: _html(DEEP_SOUP),
+            "/nesting-bomb": lambda _h: _html(NESTING_BOMB),
             "/garbage": lambda _h: _html(GARBAGE),
             "/bad-ipv6-link": lambda _h: _html(self._copy("canonical", BAD_IPV6_URL)),
             "/ssrf-redirect": self._redirect(f"{self.base}/secret"),

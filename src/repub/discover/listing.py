@@ -10,6 +10,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..hosts import bare_host
+from ..htmldepth import cap_nesting
 from .types import Discovered, DiscoveryResult
 
 # WordPress date permalinks: /YYYY/MM/slug/ or /YYYY/MM/DD/slug/ (TMS: /tms/2020/10/<slug>/)
@@ -56,7 +57,7 @@ def parse_listing(
     """
     result = DiscoveryResult()
     try:
-        tree = LexborHTMLParser(html)
+        tree = LexborHTMLParser(cap_nesting(html))  # a page nested absurdly deep: cut first
     except Exception as exc:  # selectolax is lenient, but a bad page must not stop a run
         result.errors.append(f"unreadable listing {base_url}: {type(exc).__name__}: {exc}")
         return result

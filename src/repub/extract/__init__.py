@@ -20,6 +20,7 @@ from repub.extract.original import find_original
 from repub.extract.repair import close_unclosed_title, too_deep, unwrap_wrappers
 from repub.extract.rules import find_rule
 from repub.extract.types import Extracted, LeadImage
+from repub.htmldepth import cap_nesting
 
 __all__ = ["Extracted", "ExtractError", "extract"]
 
@@ -35,8 +36,11 @@ def extract(html: str, url: str) -> Extracted:
     without an article. A page nested past what the readers take (``repair.MAX_DEPTH``: thousands of
     <div> opened around the article overflow the recursion of the tree walkers, ours and the
     libraries', and libxml2 drops what lies past ~250 levels) is read again without the elements that
-    only wrap one other; that is asked only of a page that failed or gave no body.
+    only wrap one other; that is asked only of a page that failed or gave no body. A page nesting
+    tens of thousands of elements is cut first (``repub.htmldepth.cap_nesting``): parsing it costs the
+    square of its depth.
     """
+    html = cap_nesting(html)
     try:
         result = _read(html, url)
         if result.body_text.strip() or not too_deep(html):
