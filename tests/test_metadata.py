@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from selectolax.lexbor import LexborHTMLParser
 
-from repub.extract.jsonld import find_article_object, load_jsonld_blocks
+from repub.extract import extract
+from repub.extract.jsonld import find_article_object, load_jsonld_blocks, too_nested
 from repub.extract.metadata import absolute_url, parse_page_date, read_metadata
 
 # RT 2022 shape (republishers.md §2.2): an Organization block with a trailing comma in sameAs (invalid
@@ -79,6 +81,25 @@ def test_lenient_json_comments_cdata_control_chars_and_several_objects() -> None
     assert blocks[1]["headline"] == "Line one\n    continues"
     assert find_article_object(blocks) == {"@type": "BlogPosting", "headline": "Line one\n    continues"}
     assert find_article_object(blocks[2:]) == {"@type": ["OpinionNewsArticle"], "headline": "Graph item"}
+
+
+def test_a_broken_or_hostile_jsonld_block_is_skipped_and_the_others_read() -> None:
+    """Blocks json cannot read or that nest past MAX_NESTING (100,000 brackets, an object 50,000 deep, a
+    5,000-digit number, a @graph 900 lists deep) are skipped like unreadable ones; the page's other
+    blocks and its article are read. Before: a RecursionError or ValueError lost the whole page."""
+    hostile = ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000,
+               '{"datePublished": ' + "9" * 5_000 + "}", '{"@graph": ' + "[" * 900 + "]" * 900 + "}",
+               '{"articleBody": "x", "a": ' + "[" * 900 + "]" * 900 + "}"]
+    good = '{"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": "Jane Roe"}}'
+    scripts = "".join(f'<script type="application/ld+json">{block}</script>' for block in [*hostile, good])
+    text = "Text of the article. " * 20
+    html = f"<html><head><title>H</title>{scripts}</head><body><p>{text}</p></body></html>"
+    blocks = load_jsonld_blocks(LexborHTMLParser(html))
+    assert blocks == [json.loads(good)]
+    assert too_nested([[[]]]) is False and too_nested(json.loads("[" * 40 + "]" * 40)) is True
+    record = extract(html, "https://a.example/x")
+    assert (record.title, record.authors) == ("H", ["Jane Roe"])
+    assert record.body_text == text.strip()
 
 
 def test_article_found_as_webpage_main_entity() -> None:

@@ -26,6 +26,8 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from repub.extract.jsonld import too_nested
+
 # Always dropped, wherever they are (JSON-LD scripts are kept: they are data, not layout).
 _DROP_TAGS = "script:not([type='application/ld+json']), style, noscript, template, svg, iframe, button, " \
     "link, object, embed, canvas, video, audio"
@@ -267,7 +269,9 @@ def jsonld_bodies(html: str, tree: LexborHTMLParser | None = None) -> list[str]:
             continue
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # unreadable, or nested past what json reads
+            continue
+        if too_nested(data):
             continue
         _walk_bodies(data, out)
     return [htmllib.unescape(_TAG.sub(" ", b)).strip() for b in out]
