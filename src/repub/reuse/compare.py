@@ -23,7 +23,7 @@ from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .fingerprint import PERMUTATIONS, ShingleHashes, shingles
+from .fingerprint import PERMUTATIONS, ShingleHashes, hashed, shingles
 
 COVERAGE = 0.5
 SHARE = 0.6
@@ -94,10 +94,7 @@ class ShingleCache:
             if found is not None:
                 self._entries.move_to_end(key)
                 return found
-        if known is not None and known.usable():
-            found = known.hashes
-        else:
-            found = array("q", {hash(shingle) for shingle in shingles(text)})
+        found = known.hashes if known is not None and known.usable() else hashed(shingles(text))
         size = len(found) * found.itemsize
         if size > self.max_bytes:
             return found

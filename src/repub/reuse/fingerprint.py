@@ -59,6 +59,12 @@ def shingles(text: str) -> set[str]:
     return set(map(" ".join, zip(*(w[i:] for i in range(SHINGLE)), strict=False)))
 
 
+def hashed(found: set[str]) -> array[int]:
+    """Shingles as the exact measure compares them: their distinct Python hashes, 8 bytes each
+    (``repub.reuse.compare.ShingleCache``; the seed of ``hash`` is the process's, see ``ShingleHashes``)."""
+    return array("q", {hash(shingle) for shingle in found})
+
+
 _PROBE = "repub shingle hash probe"
 
 
@@ -77,7 +83,7 @@ class ShingleHashes:
 
     @classmethod
     def of(cls, found: set[str]) -> ShingleHashes:
-        return cls(hash(_PROBE), array("q", {hash(s) for s in found}))
+        return cls(hash(_PROBE), hashed(found))
 
     def usable(self) -> bool:
         """Whether these hashes were made with this process's string hash."""
