@@ -212,15 +212,23 @@ def test_unclosed_title_is_closed_and_the_body_kept(db: Path, capsys: pytest.Cap
     assert_intact(db)
 
 
-def test_page_without_an_article_is_one_extract_error_line(db: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"{REAL}/no-article"
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("/no-article", "no article text found (no title and no body)"),
+        # 3,000 unclosed <div> that each hold text: nothing to unwrap, no traceback
+        ("/deep-soup", "the page's elements are nested too deeply to read"),
+    ],
+    ids=["no-article", "text-nested-thousands-deep"],
+)
+def test_a_page_without_a_readable_article_is_one_extract_error_line(
+        db: Path, capsys: pytest.CaptureFixture[str], case: str, reason: str) -> None:
+    url = REAL + case
     code, out, err = run(capsys, "import", url)
     assert (code, out) == (1, "")
-    assert err == f"repub: {url}: no article text found (no title and no body)\n"
+    assert err == f"repub: {url}: {reason}\n"
     # the fetch itself worked; the second line says what became of the page
-    assert fetch_log(db) == [(url, 200, None, None),
-                             (url, 200, "extract", "no article text found (no title and no body)")]
+    assert fetch_log(db) == [(url, 200, None, None), (url, 200, "extract", reason)]
     assert_nothing_stored(db)
     assert_intact(db)
 
@@ -246,20 +254,6 @@ def test_an_article_nested_thousands_deep_is_read_as_if_it_were_not(
     if case == "/deep":
         assert stored["body_text"] == plain["body_text"]
     assert stored["language"] == plain["language"] == "en"
-    assert_intact(db)
-
-
-def test_text_nested_thousands_deep_is_one_extract_error_line(db: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    """3,000 unclosed <div> that each hold text: nothing to unwrap. One line and a fetch-log row, no
-    traceback, nothing stored."""
-    url = f"{REAL}/deep-soup"
-    code, out, err = run(capsys, "import", url)
-    assert (code, out) == (1, "")
-    assert err == f"repub: {url}: the page's elements are nested too deeply to read\n"
-    assert fetch_log(db) == [(url, 200, None, None),
-                             (url, 200, "extract", "the page's elements are nested too deeply to read")]
-    assert_nothing_stored(db)
     assert_intact(db)
 
 
