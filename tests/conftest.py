@@ -11,7 +11,7 @@ from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pg import pg_server, pg_url  # noqa: E402, F401  (PostgreSQL fixtures, tests/pg.py)
+from pg import pg_server, pg_url, private_pg_server  # noqa: E402, F401  (PostgreSQL fixtures, tests/pg.py)
 
 # CI runs the property tests derandomized so a run is repeatable; developers keep the random search.
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -2,7 +2,8 @@
 
 ``pg_server`` (session fixture) runs initdb in a temporary directory and starts ``postgres`` on a
 free port of 127.0.0.1 (socket in the same directory), fsync off; ``pg_url`` gives each test a fresh
-database. initdb refuses to run as root, so as root the server runs as the ``postgres`` system user.
+database; ``private_pg_server`` is a server of one test's own, for a test that stops it. initdb
+refuses to run as root, so as root the server runs as the ``postgres`` system user.
 Without binaries (none on $PATH, none in /usr/lib/postgresql/*/bin) the tests skip saying so; CI
 (.ci/run) installs them, so there they always run.
 """
@@ -53,8 +54,16 @@ class PgServer:
     def stop(self, mode: str = "fast") -> None:
         """Stop the server as an administrator would (``fast``: every session is terminated)."""
         assert self.bindir is not None
-        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.directory / "data"),
-                                        "-m", mode, "-w", "stop"]), check=True, capture_output=True)
+        data = str(self.directory / "data")
+        done = subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", data, "-m", mode, "-w",
+                                               "-t", "120", "stop"]), capture_output=True, text=True)
+        if done.returncode != 0:  # what pg_ctl and the server said, to tell a slow stop from a dead server
+            raise RuntimeError(f"pg_ctl stop -m {mode} failed ({done.returncode}): {done.stdout} "
+                               f"{done.stderr}\nserver log:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        log = self.directory / "log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(none)"
 
     def start(self) -> None:
         assert self.bindir is not None
@@ -83,12 +92,25 @@ def _as_server_user(argv: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
+    with running_server(_bindir()) as server:
+        yield server
+
+
+@pytest.fixture
+def private_pg_server() -> Iterator[PgServer]:
+    """A server of the test's own, for a test that stops and starts it: the session's server, shared
+    by every other test, is never taken down (a stop that failed there once left the tests after it
+    without a server)."""
+    with running_server(_bindir()) as server:
+        yield server
+
+
+def _bindir() -> Path:
     bindir = find_bindir()
     if bindir is None:
         pytest.skip(NO_BINARIES)
     pytest.importorskip("psycopg", reason="PostgreSQL tests skipped: psycopg is not installed")
-    with running_server(bindir) as server:
-        yield server
+    return bindir
 
 
 @contextmanager

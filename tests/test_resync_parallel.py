@@ -144,7 +144,7 @@ def test_sigterm_stops_every_process_and_keeps_what_they_counted(
 
 
 def _children_when_started(pid: int) -> list[int]:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a hang guard, not a bound
     while time.monotonic() < deadline:
         if found := children(pid):
             return found
@@ -153,7 +153,7 @@ def _children_when_started(pid: int) -> list[int]:
 
 
 def _wait_for_rows(db: Path, query: str, at_least: int) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a hang guard, not a bound
     while time.monotonic() < deadline:
         try:
             with sqlite3.connect(db) as con:

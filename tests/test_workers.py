@@ -131,17 +131,26 @@ def test_a_killed_worker_loses_nothing(pg_url: str, synthetic: SyntheticWeb) -> 
         assert len(store.list_articles()) == 200
 
 
-def test_every_worker_survives_a_postgresql_restart(pg_server: PgServer, synthetic: SyntheticWeb) -> None:
-    url = pg_server.create_database()
+def test_every_worker_survives_a_postgresql_restart(private_pg_server: PgServer,
+                                                    synthetic: SyntheticWeb) -> None:
+    server = private_pg_server  # its own: the session's server stays up for the other tests
+    url = server.create_database()
     synthetic.delay = 0.05
     urls = synthetic.urls(200)
     _enqueue(url, urls)
     procs = _workers(3, url, synthetic)
-    while sum(synthetic.paths.values()) < 40:
-        time.sleep(0.05)
-    pg_server.stop("fast")  # "terminating connection due to administrator command" for every session
-    time.sleep(1.0)
-    pg_server.start()
+    try:
+        while sum(synthetic.paths.values()) < 40:
+            assert any(p.poll() is None for p in procs), "every worker ended before the restart"
+            time.sleep(0.05)
+        server.stop("fast")  # "terminating connection due to administrator command" for every session
+        time.sleep(1.0)
+        server.start()
+    except BaseException:
+        for proc in procs:  # none left behind, waiting for a server that is not coming back
+            proc.kill()
+            proc.communicate()
+        raise
     outs = _wait(procs)
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     # each met the outage (its engine reconnected, or its jobs waited for the database) and went on
