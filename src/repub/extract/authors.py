@@ -66,6 +66,12 @@ _BYLINE_SELECTOR = ", ".join(
        '[data-testid*="byline" i]']
     + [_LICENCE_SELECTOR]
 )
+# Selector lists are searched as :is(...): lexbor answers a list ("a, b") with an element once for each
+# selector it matches (an <a itemprop="name"> twice for 'a, [itemprop="name"]', a "byline author" box
+# three times above), :is() once, in document order, as fast.
+_BYLINES = f":is({_BYLINE_SELECTOR})"
+_HEADS_AND_BYLINES = f":is(h1, h2, h3, {_BYLINE_SELECTOR})"
+_NAME_PARTS = ':is(a, [itemprop="name"])'
 # Class and id words (whole, or between "-" and "_") of containers whose bylines are not the article's:
 # comments, teasers of other articles, navigation, sidebars.
 _ELSEWHERE_WORDS = frozenset(
@@ -88,6 +94,7 @@ _MEDIA_WORDS = frozenset(
 )
 _MEDIA_PARTS = ("image", "photo", "foto", "picture")  # also inside a word: "imagecredit", "fotoautor"
 _CLASS_WORDS = re.compile(r"[^\W_]+")
+_HEADS = frozenset({"h1", "h2", "h3"})
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button", "select", "time"})
 _AUTHOR_ATTR = re.compile(r"\bauthor\b|cc:attribution", re.I)
 _BYLINE_MARK = re.compile(r"author|byline|autor|auteur|verfasser|writer|byl", re.I)
@@ -137,10 +144,18 @@ class _Page:
     # parse_names' answers by (text, visible): half the texts come twice (an element and its innermost
     # marked child, a link in a byline both read alone and as a part).
     parsed: dict[tuple[str, bool], Names] = field(default_factory=dict)
+    bylines: list[LexborNode] | None = None  # heads_and_bylines(), once asked for
 
     def __post_init__(self) -> None:
         self.headline = _headline(self)
         self.article = _ancestor_ids(self.headline) if self.headline is not None else set()
+
+    def heads_and_bylines(self) -> list[LexborNode]:
+        """The h1-h3 and the byline-marked elements, in document order: one pass over the page (~0.8 ms)
+        for the visible byline and the author box."""
+        if self.bylines is None:
+            self.bylines = self.tree.css(_HEADS_AND_BYLINES)
+        return self.bylines
 
     def names(self, text: str, *, visible: bool = False) -> Names:
         """``parse_names`` of ``text`` on this page (a fresh copy: callers extend what they get)."""
@@ -493,7 +508,7 @@ def _visible_byline(page: _Page) -> tuple[tuple[str, Names], tuple[str, Names]]:
     title_seen = headline is None
     before: tuple[str, Names] | None = None
     weak: tuple[str, Names] | None = None
-    for node in page.tree.css(f"h1, h2, h3, {_BYLINE_SELECTOR}"):
+    for node in page.heads_and_bylines():
         if headline is not None and node == headline:
             title_seen = True
             continue
@@ -519,7 +534,7 @@ def _innermost(node: LexborNode, found: tuple[str, Names], page: _Page) -> tuple
     container's run of buttons and dates around it."""
     want = {p.casefold() for p in found[1].people}
     best = found
-    for inner in node.css(_BYLINE_SELECTOR)[1:]:
+    for inner in node.css(_BYLINES)[1:]:
         got = _read_byline_node(inner, page)
         if got is not None and {p.casefold() for p in got[1].people} == want and len(got[0]) <= len(best[0]):
             best = (got[0], Names(found[1].people, found[1].credits or got[1].credits, found[1].desks))
@@ -590,7 +605,7 @@ def _introduced(text: str, name: str) -> bool:
 def _named_parts(node: LexborNode, page: _Page) -> Names:
     """The names of a byline's links (or ``itemprop=name`` elements), one person each."""
     out = Names()
-    parts = node.css('a, [itemprop="name"]')
+    parts = node.css(_NAME_PARTS)
     if len(parts) < 2:
         return out
     for part in parts:
@@ -712,7 +727,9 @@ def _text_blocks(node: LexborNode) -> Iterator[str]:
 
 def _author_box(page: _Page) -> Names:
     """An author box ("About the author", "Über X"): the person it presents."""
-    for node in page.tree.css(_BYLINE_SELECTOR):
+    for node in page.heads_and_bylines():
+        if node.tag in _HEADS and not node.css_matches(_BYLINES):
+            continue
         if _elsewhere(node, page.article) or not _is_box(node):
             continue
         text = _text_of(node)
@@ -824,7 +841,7 @@ def _licence_author(page: _Page) -> Names:
     """The author a Creative Commons licence names, wherever it is printed ("Ein Hundetagebuch von
     <a rel="cc:attributionURL">Donald Townsend</a> steht unter einer Lizenz" in a blog's sidebar): the
     work's author by the licence's own markup, read when no other source names anyone."""
-    for node in page.tree.css(_LICENCE_SELECTOR):
+    for node in page.tree.css(f":is({_LICENCE_SELECTOR})"):
         text = _text_of(node)
         if text and len(text) <= _MAX_NAME:
             names = page.names(text)
@@ -850,7 +867,7 @@ def _labelled_line(page: _Page) -> Names:
     if not needles:
         return Names()
     seen: set[int] = set()
-    for node in page.tree.css(", ".join(f'*:lexbor-contains("{n}" i)' for n in needles)):
+    for node in page.tree.css(":is({})".format(", ".join(f'*:lexbor-contains("{n}" i)' for n in needles))):
         if node.tag in _NOT_TEXT or not _opens_with_label(node):
             continue
         block = _block_of(node)

@@ -193,14 +193,14 @@ def boilerplate_nodes(
     keep = _path(main)
     comments = main is not None and _direct_paragraph_chars(main) >= _WEAK_MAIN_CHARS
     doomed: list[LexborNode] = []
-    for node in tree.css(_BLOCK_TAGS):
+    for node in tree.css(f":is({_BLOCK_TAGS})"):  # each element once (see extract.authors._BYLINES)
         if node.tag not in _NEVER and node.mem_id not in keep:
             doomed.append(node)
     for node in tree.css(_PAGE_CHROME):
         # A header holding the h1 is the article's own header (title, byline), not the site's.
         if node.mem_id not in keep and not _inside_article(node) and node.css_first("h1") is None:
             doomed.append(node)
-    for node in tree.css("[class], [id]"):
+    for node in tree.css(":is([class], [id])"):
         if node.tag in _NEVER or node.tag in _INLINE or node.mem_id in keep:
             continue
         attrs = node.attributes
