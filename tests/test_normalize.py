@@ -107,6 +107,10 @@ def test_instant_orders_dates_written_with_other_offsets() -> None:
 def test_clean_text() -> None:
     assert clean_line("  Cafe\u0301\u00a0 au\tlait \u200b") == "Café au lait"
     assert clean_line(" \n ") is None
+    # ASCII lines (read by str.split): the same whitespace as any other line, no more
+    assert clean_line(" a \t\r\x0b\x0c b\n c ") == "a b c"
+    assert clean_line("a\x1cb \x1f c") == "a\x1cb \x1f c"  # file separators are not spaces
+    assert clean_line("\t\r ") is None
     assert clean_body("One\n  two.\n\n\n Three \n\n") == "One two.\n\nThree"
     assert clean_body("A\nB") == "A\n\nB"  # single newlines are paragraph breaks when no blank lines
 
