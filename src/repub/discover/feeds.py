@@ -6,9 +6,8 @@ import io
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
 
-from .safety import entity_declaration_error
+from .safety import entity_declaration_error, web_url
 from .types import Discovered, DiscoveryResult
 
 # feedparser is imported by the first feed parsed (~35 ms; a run of sitemap sources never needs it).
@@ -69,8 +68,7 @@ def _entry_url(entry: Any, base_url: str) -> str | None:
         link = entry.get("id")
     if not link:
         return None
-    url, _fragment = urldefrag(urljoin(base_url, link.strip()))
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return web_url(link, base_url)
 
 
 def _entry_date(entry: Any) -> datetime | None:

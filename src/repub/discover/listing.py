@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..hosts import bare_host
 from ..htmldepth import cap_nesting
+from .safety import web_url
 from .types import Discovered, DiscoveryResult
 
 # WordPress date permalinks: /YYYY/MM/slug/ or /YYYY/MM/DD/slug/ (TMS: /tms/2020/10/<slug>/)
@@ -93,9 +94,7 @@ def parse_listing(
 def _absolute(href: str | None, base_url: str) -> str | None:
     if not href or href.startswith(("#", "javascript:", "mailto:")):
         return None
-    url, _fragment = urldefrag(urljoin(base_url, href.strip()))
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
+    return web_url(href, base_url)
 
 
 def _on_site(url: str, site: str) -> bool:

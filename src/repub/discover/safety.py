@@ -1,8 +1,9 @@
-"""Shared defences for the XML that discovery parses (feeds and sitemaps come from the open web)."""
+"""Shared defences for what discovery reads from the open web (feeds, sitemaps, listing pages)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 # A DTD that declares entities is how "billion laughs" (exponential expansion) and external-entity
 # (XXE) attacks start. Real feeds and sitemaps never need one, so such a document is refused outright
@@ -18,3 +19,17 @@ def entity_declaration_error(content: bytes, what: str) -> str | None:
     if _ENTITY_DECL.search(content) or any(marker in content for marker in _ENTITY_DECL_UTF16):
         return f"refused {what}: the document declares XML entities (<!ENTITY), a possible entity bomb"
     return None
+
+
+def web_url(link: str, base_url: str) -> str | None:
+    """``link`` (a <loc>, an entry's link, an href) made absolute against ``base_url``, without its
+    fragment; None unless it is an http(s) URL with a host. A link urljoin cannot read (a bracketed
+    host that is not an IPv6 address, ``http://[::1/x``: ValueError) is treated as absent, so one bad
+    link costs only itself, not the document or the run."""
+    try:
+        url, _fragment = urldefrag(urljoin(base_url, link.strip()))
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and host else None

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
 from ..fetch.body import GZIP_MAGIC, BadGzip, TooLarge
 from ..fetch.body import gunzip_capped as _gunzip
-from .safety import entity_declaration_error
+from .safety import entity_declaration_error, web_url
 from .types import Discovered, DiscoveryResult
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
@@ -115,10 +114,7 @@ def _text(node: etree._Element | None, name: str) -> str | None:
 
 
 def _url(loc: str | None, base_url: str) -> str | None:
-    if not loc:
-        return None
-    url, _fragment = urldefrag(urljoin(base_url, loc))
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    return web_url(loc, base_url) if loc else None
 
 
 def _w3c_date(value: str | None) -> datetime | None:

@@ -1,0 +1,122 @@
+"""Discovery documents a hostile or broken site may serve: each costs at most its own bad entries.
+
+The parsers are fed directly, and ``repub ingest`` is run over the same documents served by a real
+HTTP server on 127.0.0.1 (hostnames mapped with REPUB_HOST_MAP): one readable line per problem, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from repub.cli import main
+from repub.discover import Discovered, parse_feed, parse_listing, parse_sitemap
+from webserver import TestWeb
+
+HOST = "news.example.org"
+SITE = f"https://{HOST}"
+GOOD = f"{SITE}/2026/01/bridge/"
+# links urljoin/urlsplit cannot read (ValueError: "Invalid IPv6 URL", "'not-ipv6' does not appear to be
+# an IPv4 or IPv6 address"), and links that are not web URLs with a host
+BAD_LINKS = ["http://[::1/x", "//[::1", "https://[not-ipv6]/2026/01/x/", "http:///2026/01/x/",
+             "javascript:x()"]
+ARTICLE = (b"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>The bridge is rebuilt</title>"
+           b"</head><body><article><h1>The bridge is rebuilt</h1><p>" + b"The council voted to rebuild the "
+           b"old bridge over the river after engineers found cracks in two of its piers. " * 6
+           + b"</p></article></body></html>")
+
+
+def urlset(*locs: str) -> bytes:
+    return ("<urlset>" + "".join(f"<url><loc>{loc}</loc></url>" for loc in locs) + "</urlset>").encode()
+
+
+# -- links that cannot be read --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", BAD_LINKS)
+def test_unreadable_link_in_a_sitemap_is_skipped(link: str) -> None:
+    result = parse_sitemap(urlset(link, GOOD), f"{SITE}/sitemap.xml")
+    assert (result.urls, result.errors) == ([Discovered(GOOD, source_url=f"{SITE}/sitemap.xml")], [])
+    index = f"<sitemapindex><sitemap><loc>{link}</loc></sitemap><sitemap><loc>{SITE}/posts.xml</loc>" \
+            "</sitemap></sitemapindex>"
+    result = parse_sitemap(index.encode(), f"{SITE}/sitemap.xml")
+    assert (result.sitemaps, result.errors) == ([f"{SITE}/posts.xml"], [])
+
+
+@pytest.mark.parametrize("link", [link for link in BAD_LINKS if not link.startswith("http:///")])
+def test_unreadable_link_in_a_feed_is_skipped(link: str) -> None:
+    # (feedparser itself reads "http:///2026/01/x/" as host "2026")
+    rss = (f'<rss version="2.0"><channel><item><title>Bad</title><link>{link}</link></item>'
+           f"<item><title>Good</title><link>{GOOD}</link></item></channel></rss>")
+    result = parse_feed(rss.encode(), f"{SITE}/feed/")
+    assert (result.urls, result.errors) == ([Discovered(GOOD, title="Good", source_url=f"{SITE}/feed/")], [])
+
+
+@pytest.mark.parametrize("link", BAD_LINKS)
+def test_unreadable_link_on_a_listing_page_is_skipped(link: str) -> None:
+    html = f'<ul><li><a href="{link}">Bad</a></li><li><a href="{GOOD}">Good</a></li></ul>' \
+           f'<a rel="next" href="{link}">Older posts</a>'
+    result = parse_listing(html, f"{SITE}/news/", f"{SITE}/")
+    assert (result.urls, result.next_page, result.errors) == (
+        [Discovered(GOOD, title="Good", source_url=f"{SITE}/news/")], None, [])
+
+
+# -- through `repub ingest` -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestWeb]:
+    with TestWeb() as web:
+        web.route(f"/{HOST}/robots.txt", lambda _h: (200, {"Content-Type": "text/plain"}, b"User-agent: *\n"))
+        web.route(f"/{HOST}/2026/01/bridge/", lambda _h: (200, {"Content-Type": "text/html"}, ARTICLE))
+        monkeypatch.setenv("REPUB_HOST_MAP", web.host_map(HOST))
+        monkeypatch.setenv("REPUB_DB", str(tmp_path / "repub.db"))
+        monkeypatch.delenv("REPUB_DATABASE_URL", raising=False)
+        monkeypatch.delenv("REPUB_USER_AGENT", raising=False)
+        yield web
+
+
+def ingest(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, start: str) -> tuple[int, str, str]:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[settings]\nuser_agent = "repub-test/0.1 (+https://example.org/repub-test)"\n\n'
+        f'[[source]]\nname = "news"\nsite = "{SITE}/"\n{kind} = [{json.dumps(SITE + start)}]\n'
+        "rate = 500\nmax_new = 50\nfollow_originals = false\n",
+        encoding="utf-8",
+    )
+    code = main(["ingest", "--sources", str(path)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def stored(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "repub.db") as conn:
+        return [url for (url,) in conn.execute("SELECT url FROM articles ORDER BY url")]
+
+
+def test_ingest_walks_past_a_sitemap_loc_with_a_broken_ipv6_host(
+    web: TestWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One `<loc>http://[::1/x</loc>` used to end the whole run with a ValueError traceback."""
+    body = urlset("http://[::1/x", GOOD)
+    web.route(f"/{HOST}/sitemap.xml", lambda _h: (200, {"Content-Type": "application/xml"}, body))
+    code, out, err = ingest(tmp_path, capsys, "sitemaps", "/sitemap.xml")
+    assert (code, err) == (0, "")
+    assert out.startswith("ingest run 1 ok: discovered 1, new 1, updated 0, failed 0, ")
+    assert stored(tmp_path) == [GOOD]
+
+
+def test_ingest_walks_past_a_listing_link_with_a_broken_ipv6_host(
+    web: TestWeb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = f'<li><a href="https://[not-ipv6]/">Bad</a></li><li><a href="{GOOD}">Good</a></li>'.encode()
+    web.route(f"/{HOST}/news/", lambda _h: (200, {"Content-Type": "text/html"}, body))
+    code, out, err = ingest(tmp_path, capsys, "listings", "/news/")
+    assert (code, err) == (0, "")
+    assert out.startswith("ingest run 1 ok: discovered 1, new 1, updated 0, failed 0, ")
+    assert stored(tmp_path) == [GOOD]
