@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -12,13 +13,55 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 # the same declaration in UTF-16, which XML parsers also accept (detected from the BOM)
 _ENTITY_DECL_UTF16 = ("<!ENTITY".encode("utf-16-le"), "<!ENTITY".encode("utf-16-be"))
+_ENTITY_DECL_TEXT = re.compile("<!ENTITY", re.IGNORECASE)
+# A parser reads the document in the encoding its first bytes show (XML 1.0 appendix F: UTF-32, UTF-16,
+# EBCDIC) or its XML declaration names, where the bytes of "<!ENTITY" are not these ASCII bytes: UTF-32,
+# EBCDIC ("Lo\xa7\x94" is "<?xm"), UTF-7 ("+ADw-!ENTITY"), ISO-2022 (an escape inside the word). So the
+# document is also scanned as the text the parser reads.
+_FIRST_BYTES = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"),
+    (b"Lo\xa7\x94", "cp037"),
+)
+_DECLARED = re.compile(r"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+# codecs Python knows that are not character sets: a transform, not a way to read a document (decoding
+# punycode takes time quadratic in its length: 15 s for 320 KB)
+NOT_CHARSETS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode-escape"})
 
 
 def entity_declaration_error(content: bytes, what: str) -> str | None:
     """An error message if ``content`` declares XML entities, else None."""
-    if _ENTITY_DECL.search(content) or any(marker in content for marker in _ENTITY_DECL_UTF16):
+    if (_ENTITY_DECL.search(content) or any(marker in content for marker in _ENTITY_DECL_UTF16)
+            or _ENTITY_DECL_TEXT.search(_as_read(content))):
         return f"refused {what}: the document declares XML entities (<!ENTITY), a possible entity bomb"
     return None
+
+
+def declared_encoding(content: bytes) -> tuple[str | None, str | None]:
+    """(the encoding the document's first bytes show, the one its XML declaration names), each if any."""
+    sniffed = next((name for start, name in _FIRST_BYTES if content.startswith(start)), None)
+    head = content.removeprefix(codecs.BOM_UTF8)[:1024].decode(sniffed or "latin-1", "replace")
+    declared = _DECLARED.match(head.lstrip("\ufeff"))
+    return sniffed, declared.group(1) if declared else None
+
+
+def _as_read(content: bytes) -> str:
+    """``content`` as the text an XML parser reads: in the encoding its first bytes show, else the one
+    its declaration names (both when EBCDIC: cp500 is not cp037), else UTF-8; undecodable bytes are
+    replaced."""
+    sniffed, declared = declared_encoding(content)
+    if sniffed is not None and sniffed.startswith("utf-"):
+        return content.decode(sniffed, "replace")  # the byte order is what the first bytes show
+    for name in (declared, sniffed):
+        try:
+            info = codecs.lookup(name) if name else None
+        except LookupError:  # a name Python does not know: nor does feedparser
+            continue
+        if info is not None and info._is_text_encoding and info.name not in NOT_CHARSETS:
+            return content.decode(info.name, "replace")
+    return content.decode("utf-8", "replace")
 
 
 def web_url(link: str, base_url: str) -> str | None:
