@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .safety import entity_declaration_error, web_url
+from .safety import encoding_error, entity_declaration_error, web_url
 from .types import Discovered, DiscoveryResult
 
 # feedparser is imported by the first feed parsed (~35 ms; a run of sitemap sources never needs it).
@@ -24,7 +24,7 @@ def parse_feed(content: bytes, base_url: str) -> DiscoveryResult:
     # not that entries were lost: they are not worth an error line.
     harmless = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
     result = DiscoveryResult()
-    refused = entity_declaration_error(content, "feed")
+    refused = entity_declaration_error(content, "feed") or encoding_error(content, "feed")
     if refused:
         result.errors.append(refused)
         return result

@@ -39,6 +39,21 @@ def entity_declaration_error(content: bytes, what: str) -> str | None:
     return None
 
 
+def encoding_error(content: bytes, what: str) -> str | None:
+    """An error message if ``content`` declares an encoding that is no character set, else None.
+    feedparser decodes with any codec Python knows by the declared name: ``encoding="punycode"``
+    before 10 MB of base-36 digits would hold a run for hours."""
+    declared = declared_encoding(content)[1]
+    try:
+        name = codecs.lookup(declared).name if declared else None
+    except LookupError:  # unknown: the parser falls back to UTF-8 and the like
+        return None
+    if name in NOT_CHARSETS:
+        return f"refused {what}: the document declares the encoding {declared!r}, " \
+            "which is not a character set"
+    return None
+
+
 def declared_encoding(content: bytes) -> tuple[str | None, str | None]:
     """(the encoding the document's first bytes show, the one its XML declaration names), each if any."""
     sniffed = next((name for start, name in _FIRST_BYTES if content.startswith(start)), None)
