@@ -101,6 +101,12 @@ def test_a_link_takes_the_first_stamp_of_its_nearest_dated_ancestor() -> None:
     ]
 
 
+def test_an_include_pattern_re_cannot_compile_is_one_error() -> None:
+    # OverflowError, not re.error: it escaped parse_listing, which never raises
+    result = parse_listing(f'<a href="{GOOD}">Good</a>', f"{SITE}/news/", f"{SITE}/", ["a{99999999999}"])
+    assert (result.urls, result.errors) == ([], ["bad include pattern: the repetition number is too large"])
+
+
 # -- entity declarations in encodings whose bytes hide "<!ENTITY" --------------------------------------
 
 # ten levels of ten: 10^9 "lol"s if expanded. Before the scan read the document as its parser does, a

@@ -201,6 +201,31 @@ def test_example_message_shape(tmp_path: Path) -> None:
             '[settings]\ncontact = "nobody"\n[[source]]\nname = "a"\nsite = "https://e.org/"\nfeeds = ["https://e.org/f"]\n',
             Problem(2, "contact must be a URL or an email address"),
         ),
+        # each of these raised out of check_sources (a traceback from `repub sources check` and `ingest`)
+        (
+            '[[source]]\nname = "a"\nsite = "https://e.org/"\nfeeds = ["http://[::1"]\n',
+            Problem(4, "feeds of source 'a': 'http://[::1' is not an http(s) URL"),
+        ),
+        (
+            '[[source]]\nname = "a"\nsite = "https://[not-ipv6]/"\nfeeds = ["https://e.org/f"]\n',
+            Problem(3, "site of source 'a' must be an http(s) URL, not 'https://[not-ipv6]/'"),
+        ),
+        (
+            '[[source]]\nname = "a"\nsite = "https://e.org/"\nfeeds = ["https://e.org/f"]\n'
+            'include = ["a{99999999999}"]\n',
+            Problem(5, "bad regex 'a{99999999999}' in include of source 'a': "
+                       "the repetition number is too large"),
+        ),
+        (
+            '[[source]]\nname = "a"\nsite = "https://e.org/"\nfeeds = ["https://e.org/f"]\n'
+            f'exclude = ["{"(" * 2000}x{")" * 2000}"]\n',
+            Problem(5, f"bad regex '{'(' * 2000}x{')' * 2000}' in exclude of source 'a': "
+                       "maximum recursion depth exceeded"),
+        ),
+        (
+            '[[source]]\nname = "a"\nsite = "https://e.org/"\nfeeds = ' + "[" * 5000 + "]" * 5000 + "\n",
+            Problem(None, "TOML syntax error: arrays or tables nested too deeply"),
+        ),
     ],
 )
 def test_single_problems(tmp_path: Path, text: str, problem: Problem) -> None:

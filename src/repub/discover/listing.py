@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ..hosts import bare_host
 from ..htmldepth import cap_nesting
 from .safety import web_url
+from .sources import REGEX_ERRORS
 from .types import Discovered, DiscoveryResult
 
 # WordPress date permalinks: /YYYY/MM/slug/ or /YYYY/MM/DD/slug/ (TMS: /tms/2020/10/<slug>/)
@@ -65,7 +66,7 @@ def parse_listing(
     site = site_hint or base_url
     try:
         patterns = [re.compile(p) for p in include]
-    except re.error as exc:
+    except REGEX_ERRORS as exc:
         result.errors.append(f"bad include pattern: {exc}")
         return result
 

@@ -56,6 +56,9 @@ SETTINGS_KEYS = ("user_agent", "contact")
 TOP_KEYS = ("settings", "crawl", "schedule", "source")
 SCHEDULE_KEYS = ("ingest", "resync", "resync_older_than", "resync_limit")
 _START_KEYS = ("feeds", "sitemaps", "listings")
+# what re.compile raises for a pattern it cannot take: besides re.error, a repeat count past 2**32 - 2
+# (a{99999999999}) and parentheses nested a thousand deep
+REGEX_ERRORS = (re.error, OverflowError, RecursionError)
 _CONTACT = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -157,6 +160,8 @@ def _check(path: Path) -> tuple[SourcesConfig | None, list[Problem]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return None, [_syntax_problem(exc, text)]
+    except RecursionError:  # tomllib recurses into each nested array or inline table
+        return None, [Problem(None, "TOML syntax error: arrays or tables nested too deeply")]
     checker = _Checker(data, _Lines(text))
     config = checker.run(path)
     problems = sorted(checker.problems, key=lambda p: (p.line is None, p.line or 0))
@@ -390,7 +395,7 @@ class _Checker:
             for pattern in lists[key]:
                 try:
                     re.compile(pattern)
-                except re.error as exc:
+                except REGEX_ERRORS as exc:
                     line = self.lines.value_line(keys.get(key), pattern) or keys.get(key, anchor)
                     self.add(line, f"bad regex {pattern!r} in {key} of {label}: {exc}")
 
@@ -453,8 +458,12 @@ class _Checker:
 
 
 def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # "http://[::1": a bracketed host that is not an IPv6 address
+        return False
+    return parts.scheme in ("http", "https") and bool(host)
 
 
 def _suggest(key: str, known: tuple[str, ...]) -> str:
