@@ -28,6 +28,16 @@ def test_named_group_matches_the_product_token() -> None:
     assert policy.crawl_delay is None  # the BadBot group sets no delay
 
 
+def test_an_agent_without_a_product_name_obeys_the_star_group() -> None:
+    """"/bot (+https://…)" raised IndexError from the product token, a traceback from `repub ingest`."""
+    text = "User-agent: bot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\nCrawl-delay: 3\n"
+    for agent in ("/bot (+https://example.org/bot)", " /0.1", "", "   "):
+        policy = RobotsPolicy.from_text(text, agent)
+        assert policy.allowed("https://example.org/2026/01/x/")
+        assert not policy.allowed("https://example.org/private/x")
+        assert policy.crawl_delay == 3.0
+
+
 def test_missing_robots_allows_all_and_served_robots_parses() -> None:
     policy = RobotsPolicy.allow_all(UA)
     assert policy.allowed("https://www.transcend.org/tms/private/x")

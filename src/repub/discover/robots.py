@@ -46,8 +46,10 @@ class RobotsPolicy:
     @property
     def _token(self) -> str:
         # robots.txt groups name a product token ("repub"), not a whole User-Agent header:
-        # "repub/0.1 (+https://...)" must match "User-agent: repub"
-        return self.user_agent.split("/", 1)[0].split()[0] if self.user_agent.strip() else "*"
+        # "repub/0.1 (+https://...)" must match "User-agent: repub"; an agent with no name before its
+        # "/" ("/0.1 (+https://...)", which the sources check lets through) answers to "*" only
+        product = self.user_agent.split("/", 1)[0].split()
+        return product[0] if product else "*"
 
     def allowed(self, url: str) -> bool:
         return True if self._parser is None else self._parser.can_fetch(url, self._token)
