@@ -249,3 +249,53 @@ def test_a_refused_child_sitemap_is_a_failure_said_on_stderr(
     if log_file:
         assert f" WARNING {line}\n" in log.read_text(encoding="utf-8")
     assert stored(tmp_path) == sorted(DECEMBER)
+
+
+# -- indexes that list themselves, loop, or fan out ----------------------------------------------------
+
+
+def test_an_index_that_lists_itself_is_walked_once_and_its_children_are_not_lost(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the index was fetched 4 times (to MAX_SITEMAP_DEPTH), the walk ended "nested too deep"
+    and its real child was never asked for: the run was ok with nothing discovered."""
+    site.document("sitemap_index.xml", index(("posts-1.xml", None), ("sitemap_index.xml", None)))
+    site.document("posts-1.xml", urlset(*MARCH))
+    site.articles(*MARCH)
+    code, out, err = ingest(capsys, sources(tmp_path, "sitemap_index.xml"))
+    assert (code, err) == (0, "")
+    assert out.startswith("ingest run 1 ok: discovered 2, new 2, updated 0, failed 0, ")
+    assert [p for p in site.asked() if p.endswith(".xml")] == ["/sitemap_index.xml", "/posts-1.xml"]
+    assert stored(tmp_path) == sorted(MARCH)
+
+
+def test_indexes_that_list_each_other_are_each_walked_once(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.document("a.xml", index(("b.xml", None)))
+    site.document("b.xml", index(("posts-1.xml", None), ("a.xml", None)))
+    site.document("posts-1.xml", urlset(*MARCH))
+    site.articles(*MARCH)
+    code, out, err = ingest(capsys, sources(tmp_path, "a.xml"))
+    assert (code, err) == (0, "")
+    assert [p for p in site.asked() if p.endswith(".xml")] == ["/a.xml", "/b.xml", "/posts-1.xml"]
+    assert stored(tmp_path) == sorted(MARCH)
+
+
+def test_a_fan_of_indexes_stops_at_max_pages_sitemaps_per_start_point(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """200 children per index at each of three levels was up to 8 million documents of one start point;
+    MAX_PAGES (200) now bounds the start point's sitemaps, as its comment always said."""
+    site.document("sitemap_index.xml", index(("fan-1.xml", None), ("fan-2.xml", None)))
+    for fan in (1, 2):
+        site.document(f"fan-{fan}.xml", index(*((f"fan-{fan}-{i}.xml", None) for i in range(150))))
+        for i in range(150):
+            site.document(f"fan-{fan}-{i}.xml", urlset())
+    code, out, err = ingest(capsys, sources(tmp_path, "sitemap_index.xml"))
+    assert code == 0
+    assert out.startswith("ingest run 1 ok: discovered 0, new 0, updated 0, failed 0, ")
+    # the index, fan-2 (the last listed goes first) and its 150 children, fan-1 and 47 of its children
+    line = f"sitemap walk stopped at 200 sitemaps: {SITE}/fan-1-102.xml not fetched"
+    assert err == f"repub: discovery: {line}\n"
+    assert len([p for p in site.asked() if p.endswith(".xml")]) == 200

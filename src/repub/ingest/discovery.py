@@ -33,7 +33,7 @@ FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "applicat
                         "application/xml", "text/xml", "application/x-rss+xml"})
 SITEMAP_TYPES = frozenset({"application/xml", "text/xml", "application/gzip", "application/x-gzip",
                            "application/octet-stream"})
-MAX_PAGES = 200  # listing pages / child sitemaps per start point, even when walking deep
+MAX_PAGES = 200  # listing pages / sitemaps per start point, even when walking deep
 MAX_SITEMAP_DEPTH = 3  # index -> index -> urlset is already unusual
 
 FetchDoc = Callable[[str, Collection[str]], Awaitable[Page]]
@@ -101,8 +101,13 @@ class _Walker:
         if page is not None:
             await self.take(self.read(parse_feed(page.body, page.final_url)))
 
-    async def sitemap(self, url: str, depth: int = 0) -> bool:
-        """Walk one sitemap (an index: its children, newest first); False when the walk should stop."""
+    async def sitemap(self, url: str, depth: int = 0, walked: set[str] | None = None) -> bool:
+        """Walk one sitemap (an index: its children, newest first); False when the walk should stop.
+        ``walked``: the sitemaps of this start point fetched so far. Each is fetched once (an index that
+        lists itself or an ancestor is not walked again: that used to end the walk as "nested too deep"
+        before its other children), and at most MAX_PAGES of them (indexes of 200 indexes of 200...)."""
+        walked = set() if walked is None else walked
+        walked.add(url)
         page = await self.document(url, SITEMAP_TYPES)
         if page is None:
             return True
@@ -112,8 +117,13 @@ class _Walker:
         if depth >= MAX_SITEMAP_DEPTH:
             self.walk.errors.append(f"sitemap index nested too deep at {url}")
             return False
-        for child in self._children(result)[:MAX_PAGES]:
-            if not await self.sitemap(child, depth + 1):
+        for child in self._children(result):
+            if child in walked:
+                continue
+            if len(walked) >= MAX_PAGES:
+                self.walk.errors.append(f"sitemap walk stopped at {MAX_PAGES} sitemaps: {child} not fetched")
+                return False
+            if not await self.sitemap(child, depth + 1, walked):
                 return False
         return True
 
