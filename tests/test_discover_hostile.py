@@ -158,6 +158,19 @@ def test_a_feed_declaring_a_codec_that_is_no_charset_is_refused(codec: str) -> N
         [], [f"refused feed: the document declares the encoding {codec!r}, which is not a character set"])
 
 
+@pytest.mark.parametrize("codec", ["base64", "zlib", "rot13"])
+def test_a_feed_declaring_a_codec_that_reads_no_bytes_is_scanned_as_utf8(codec: str) -> None:
+    """A codec that turns bytes into bytes (or text into text) reads no document: the scan falls back
+    to UTF-8 and still finds the declaration; without one, the feed's entries are read."""
+    laughs = f'<?xml version="1.0" encoding="{codec}"?>{LAUGHS}<rss/>'.encode()
+    assert parse_feed(laughs, f"{SITE}/feed/").errors == [
+        "refused feed: the document declares XML entities (<!ENTITY), a possible entity bomb"]
+    rss = (f'<?xml version="1.0" encoding="{codec}"?><rss version="2.0"><channel><item><title>Bridge</title>'
+           f"<link>{GOOD}</link></item></channel></rss>").encode()
+    found = parse_feed(rss, f"{SITE}/feed/")
+    assert (found.urls, found.errors) == ([Discovered(GOOD, title="Bridge", source_url=f"{SITE}/feed/")], [])
+
+
 # -- through `repub ingest` -----------------------------------------------------------------------------
 
 

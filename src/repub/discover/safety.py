@@ -74,8 +74,12 @@ def _as_read(content: bytes) -> str:
             info = codecs.lookup(name) if name else None
         except LookupError:  # a name Python does not know: nor does feedparser
             continue
-        if info is not None and info._is_text_encoding and info.name not in NOT_CHARSETS:
+        if info is None or info.name in NOT_CHARSETS:
+            continue
+        try:
             return content.decode(info.name, "replace")
+        except LookupError:  # a bytes-to-bytes codec ("base64", "zlib"): not a way to read text
+            continue
     return content.decode("utf-8", "replace")
 
 
