@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,16 @@ def test_good_file_loads_with_defaults(tmp_path: Path) -> None:
     assert isinstance(config.get("rt-opinion").rate, float)
     with pytest.raises(ConfigError, match="no source named 'nope'"):
         config.get("nope")
+
+
+def test_a_file_saved_with_a_byte_order_mark_loads_the_same(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a BOM, which tomllib takes for a bad statement on line 1."""
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert check_sources(path) == []
+    (tmp_path / "plain").mkdir()
+    plain = load_sources(_write(tmp_path / "plain", GOOD))
+    assert load_sources(path) == dataclasses.replace(plain, path=path)
 
 
 def test_repo_sample_is_valid() -> None:

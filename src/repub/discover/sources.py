@@ -153,7 +153,7 @@ def _check(path: Path) -> tuple[SourcesConfig | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(None, f"cannot read sources file: {exc.strerror or exc}")]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # the byte order mark Windows editors write is not TOML
     except UnicodeDecodeError as exc:
         return None, [Problem(None, f"not UTF-8 text: {exc}")]
     try:
