@@ -171,6 +171,36 @@ def test_a_feed_declaring_a_codec_that_reads_no_bytes_is_scanned_as_utf8(codec: 
     assert (found.urls, found.errors) == ([Discovered(GOOD, title="Bridge", source_url=f"{SITE}/feed/")], [])
 
 
+# -- stamps in the future --------------------------------------------------------------------------------
+
+
+def test_a_stamp_more_than_a_day_ahead_is_no_date() -> None:
+    """Walked newest first, an entry dated in 2999 (or next week) would come before every real one and
+    take the run's max_new; a few hours ahead (a zone, a clock) is still today somewhere."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon, week, far = now + timedelta(hours=6), now + timedelta(days=7), datetime(2999, 1, 1, tzinfo=UTC)
+    past = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    stamps = [soon, week, far, past]
+    links = [f"{SITE}/2026/01/{n}/" for n in ("soon", "week", "far", "past")]
+    wanted = [soon, None, None, past]
+
+    def rfc822(when: datetime) -> str:
+        return when.strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+    rss = ('<rss version="2.0"><channel>' + "".join(
+        f"<item><title>{n}</title><link>{u}</link><pubDate>{rfc822(w)}</pubDate></item>"
+        for n, (u, w) in enumerate(zip(links, stamps, strict=True))) + "</channel></rss>").encode()
+    assert [d.published for d in parse_feed(rss, f"{SITE}/feed/").urls] == wanted
+    sitemap = ("<urlset>" + "".join(f"<url><loc>{u}</loc><lastmod>{w.isoformat()}</lastmod></url>"
+                                    for u, w in zip(links, stamps, strict=True)) + "</urlset>").encode()
+    assert [d.published for d in parse_sitemap(sitemap, f"{SITE}/sitemap.xml").urls] == wanted
+    day_only = f"<urlset><url><loc>{links[2]}</loc><lastmod>2999-01-01</lastmod></url></urlset>".encode()
+    assert [d.published for d in parse_sitemap(day_only, f"{SITE}/sitemap.xml").urls] == [None]
+    listing = "".join(f'<div><a href="{u}">Story {n}</a><time datetime="{w.isoformat()}">x</time></div>'
+                      for n, (u, w) in enumerate(zip(links, stamps, strict=True)))
+    assert [d.published for d in parse_listing(listing, f"{SITE}/news/", f"{SITE}/").urls] == wanted
+
+
 # -- through `repub ingest` -----------------------------------------------------------------------------
 
 

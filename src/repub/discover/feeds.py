@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .safety import encoding_error, entity_declaration_error, web_url
+from .safety import encoding_error, entity_declaration_error, plausible_stamp, web_url
 from .types import Discovered, DiscoveryResult
 
 # feedparser is imported by the first feed parsed (~35 ms; a run of sitemap sources never needs it).
@@ -77,7 +77,7 @@ def _entry_date(entry: Any) -> datetime | None:
         value: time.struct_time | None = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=UTC)
+                return plausible_stamp(datetime(*value[:6], tzinfo=UTC))
             except ValueError:
                 continue
     return None

@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..hosts import bare_host
 from ..htmldepth import cap_nesting
-from .safety import web_url
+from .safety import plausible_stamp, web_url
 from .sources import REGEX_ERRORS
 from .types import Discovered, DiscoveryResult
 
@@ -158,7 +158,7 @@ def _iso(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return plausible_stamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
 def _next_page(tree: LexborHTMLParser, base_url: str, site: str) -> str | None:

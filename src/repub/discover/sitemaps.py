@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..fetch.body import GZIP_MAGIC, BadGzip, TooLarge
 from ..fetch.body import gunzip_capped as _gunzip
-from .safety import entity_declaration_error, web_url
+from .safety import entity_declaration_error, plausible_stamp, web_url
 from .types import Discovered, DiscoveryResult
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file
@@ -128,6 +128,6 @@ def _w3c_date(value: str | None) -> datetime | None:
             day = date.fromisoformat(value[:10])
         except ValueError:
             return None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return plausible_stamp(datetime(day.year, day.month, day.day, tzinfo=UTC))
     # a time without a zone breaks the W3C format; reading it as UTC keeps all dates comparable
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return plausible_stamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
