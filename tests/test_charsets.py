@@ -67,6 +67,24 @@ def test_fetched_page_is_decoded_with_the_charset_its_bytes_are_in(web: TestWeb,
         assert page.text == served(page_id).decode("cp1252")
 
 
+@pytest.mark.parametrize("label", ["punycode", "idna", "unicode_escape", "raw-unicode-escape", "undefined",
+                                   "base64", "zlib", "rot13", "hex"])
+def test_a_codec_that_is_no_charset_is_no_label(label: str) -> None:
+    """Python knows these names, but they read no page: punycode raised UnicodeError out of the
+    fetcher (a traceback from `repub import`) and decodes in time quadratic in its input; "undefined"
+    refuses everything; base64 and the like turn bytes into bytes. Such a label is ignored, as an
+    unknown one is, in the header and in the page."""
+    page = "<html><head>{}<title>Zürich</title></head><body><p>Grüße aus Zürich</p></body></html>"
+    plain = page.format("").encode()
+    assert decode_html(plain, f"text/html; charset={label}") == (plain.decode(), "utf-8")
+    meta = page.format(f'<meta charset="{label}">').encode()
+    assert decode_html(meta, "text/html") == (meta.decode(), "utf-8")
+    latin = page.format("").encode("cp1252")
+    assert decode_html(latin, f"text/html; charset={label}")[0] == latin.decode("cp1252")
+    ascii_page = b"<html><head><title>Bridge</title></head><body><p>The bridge is rebuilt.</p></body></html>"
+    assert decode_html(ascii_page, f"text/html; charset={label}") == (ascii_page.decode(), "utf-8")
+
+
 def test_the_declared_language_is_read_from_the_page() -> None:
     assert page_language(served("6cf7bfa51146732c")) == "es"
     assert page_language(served("2e6962414656d780")) == "da"

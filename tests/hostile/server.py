@@ -230,6 +230,7 @@ class HostileServer:
             "/empty": lambda _h: _html(b""),
             "/cp1251": lambda _h: _html(CYRILLIC_PAGE.encode("cp1251")),
             "/nocharset": lambda _h: _html(NOCHARSET_PAGE, "text/html"),
+            "/punycode": lambda _h: _html(ARTICLE, "text/html; charset=punycode"),
             "/broken": lambda _h: _html(BROKEN_PAGE),
             "/unclosed-title": lambda _h: _html(UNCLOSED_TITLE_PAGE),
             "/no-article": lambda _h: _html(NO_ARTICLE_PAGE),

@@ -174,8 +174,10 @@ def test_bomb_is_stopped_by_its_decoded_size(db: Path, capsys: pytest.CaptureFix
         ("/nocharset", NOCHARSET_TITLE, NOCHARSET_TEXT),
         ("/broken", "Ships collide in fog", BROKEN_TEXT),
         ("/cf-fronted", "Flood in the valley", ARTICLE_TEXT),
+        ("/punycode", "Flood in the valley", ARTICLE_TEXT),
     ],
-    ids=["cp1251-labelled-utf8", "no-charset", "broken-html", "behind-cloudflare-no-wall"],
+    ids=["cp1251-labelled-utf8", "no-charset", "broken-html", "behind-cloudflare-no-wall",
+         "labelled-punycode"],
 )
 def test_stored_and_decoded_right(db: Path, capsys: pytest.CaptureFixture[str], connections: list[object],
                                   srv: HostileServer, case: str, title: str, text: str) -> None:

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from ..fetch.charset import NOT_CHARSETS
+
 # A DTD that declares entities is how "billion laughs" (exponential expansion) and external-entity
 # (XXE) attacks start. Real feeds and sitemaps never need one, so such a document is refused outright
 # rather than trusting each parser's limits. Only the head of the document can hold a DTD, but the
@@ -27,9 +29,6 @@ _FIRST_BYTES = (
     (b"Lo\xa7\x94", "cp037"),
 )
 _DECLARED = re.compile(r"""<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-# codecs Python knows that are not character sets: a transform, not a way to read a document (decoding
-# punycode takes time quadratic in its length: 15 s for 320 KB)
-NOT_CHARSETS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode-escape"})
 
 
 def entity_declaration_error(content: bytes, what: str) -> str | None:

@@ -83,12 +83,22 @@ def page_language(body: bytes) -> str | None:
     return match.group(1).decode("ascii").lower().replace("_", "-") if match else None
 
 
+# Codecs Python knows by a name a page may declare that read no page: text transforms (punycode, idna,
+# the escape codecs; punycode's decoder takes time quadratic in its input) and "undefined", which refuses
+# everything. Codecs of bytes to bytes or text to text ("base64", "rot13") fail codec_name's text check.
+NOT_CHARSETS = frozenset({"punycode", "idna", "unicode-escape", "raw-unicode-escape", "undefined"})
+
+
 def codec_name(label: str | None) -> str | None:
-    """Python's canonical codec name for a charset label, or None when the label is unknown."""
+    """Python's canonical codec name for a charset label, or None when the label is unknown or names
+    a codec that is no character set (``NOT_CHARSETS``, "base64")."""
     if not label:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'")).name
+        if name in NOT_CHARSETS:
+            return None
+        "".encode(name)  # LookupError: "'base64' is not a text encoding"
     except LookupError:
         return None
     return _WEB_ALIASES.get(name, name)
@@ -161,7 +171,7 @@ def _best_legacy(body: bytes, candidates: list[str]) -> tuple[str, str] | None:
     for name in dict.fromkeys(candidates):
         try:
             text = body.decode(name)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: a codec that refuses, not only bad bytes
             continue
         signs = _wrong_signs(text)
         if best is None or (signs <= best[0] // 2 and best[0] - signs >= CLEARLY_FEWER):
@@ -181,7 +191,7 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     if declared and not _ascii_compatible(declared[0]):  # UTF-16/32 without a BOM: nothing else fits
         try:
             return body.decode(declared[0]), declared[0]
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: a codec that refuses, not only bad bytes
             pass
     try:
         text = body.decode("utf-8")
@@ -201,7 +211,7 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
         if guess is not None and guess not in _LATIN_GUESSES and guess != "utf-8":
             try:
                 return body.decode(guess), guess
-            except (UnicodeDecodeError, LookupError):
+            except (UnicodeError, LookupError):  # UnicodeError: a codec that refuses, not only bad bytes
                 pass
     found = _best_legacy(body, [*legacy, *language_charsets(language), *fallback])
     if found is not None:
