@@ -19,6 +19,7 @@ from webserver import send
 
 HOST = "hostile.example"
 REAL = f"https://{HOST}"
+EMOJI_HOST = "xn--ls8h.example"
 MAX_BYTES = 10 * 1024 * 1024  # FetchSettings.max_bytes default
 
 ARTICLE_TEXT = (
@@ -240,6 +241,9 @@ class HostileServer:
             "/garbage": lambda _h: _html(GARBAGE),
             "/bad-ipv6-link": lambda _h: _html(self._copy("canonical", BAD_IPV6_URL)),
             "/ssrf-redirect": self._redirect(f"{self.base}/secret"),
+            # 💩.example: an emoji host (💩.la is real), whose A-label IDNA 2008 refuses
+            "/emoji-redirect": self._redirect(f"https://{EMOJI_HOST}/article"),
+            "/tab-redirect": self._redirect(f"/{HOST}/art\ticle"),
             "/secret": lambda _h: _html(b"<html><body><p>internal secret</p></body></html>"),
             "/to-metadata": lambda _h: _html(self._copy("Go to Original", METADATA_URL)),
             "/to-private": lambda _h: _html(self._copy("canonical", PRIVATE_URL)),

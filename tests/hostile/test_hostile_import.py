@@ -20,6 +20,7 @@ from hostile.server import (
     BROKEN_TEXT,
     CYRILLIC_TEXT,
     CYRILLIC_TITLE,
+    EMOJI_HOST,
     MAX_BYTES,
     METADATA_URL,
     NOCHARSET_TEXT,
@@ -113,6 +114,8 @@ REFUSED = [
     ("/empty", (), 200, "empty", "empty body"),
     ("/garbage", (), 200, "not-html", "not HTML: the body is binary data"),
     ("/ssrf-redirect", (), None, "blocked", "refused: 127.0.0.1 is a loopback address"),
+    ("/tab-redirect", (), 302, "bad-url",
+     r"bad redirect target: control character in '/hostile.example/art\ticle'"),
     ("/500", (), 500, "http", "HTTP 500 Internal Server Error"),
     ("/404", (), 404, "http", "HTTP 404 Not Found"),
     *((case, (), status, "bot-wall", f"bot wall: {vendor} answered with a challenge or block page "
@@ -153,6 +156,23 @@ def test_ssrf_redirect_never_reaches_the_target(srv: HostileServer, db: Path,
     assert run(capsys, "import", f"{REAL}/ssrf-redirect")[0] == 1
     assert srv.hits == ["/hostile.example/ssrf-redirect"]  # /secret was never asked for
     assert query(db, "SELECT final_url FROM fetch_log") == [(f"{srv.base}/secret",)]
+
+
+def test_a_redirect_to_a_host_idna_2008_refuses_is_followed(
+    srv: HostileServer, db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx read every Location's host itself (``idna.decode``) and raised on an emoji A-label: a
+    traceback. The fetcher follows it like any other redirect (here to the hostile server again)."""
+    monkeypatch.setenv("REPUB_HOST_MAP", f"{srv.host_map()},{EMOJI_HOST}={srv.base}/hostile.example")
+    url = f"{REAL}/emoji-redirect"
+    code, out, err = run(capsys, "import", url)
+    assert (code, err) == (0, "")
+    assert f"  url:        https://{EMOJI_HOST}/article\n" in out
+    assert fetch_log(db) == [(url, 200, None, None)]
+    assert query(db, "SELECT final_url FROM fetch_log") == [(f"https://{EMOJI_HOST}/article",)]
+    assert show(capsys, url)["title"] == "Flood in the valley"
+    assert srv.hits == ["/hostile.example/emoji-redirect", "/hostile.example/article"]
+    assert_intact(db)
 
 
 def test_big_body_is_cut_off_near_the_limit(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

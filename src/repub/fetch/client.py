@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import socket
 import ssl
 import time
@@ -44,6 +45,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CONDITIONAL = frozenset({"if-none-match", "if-modified-since"})
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<div", b"<p>")
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PEEK_SECONDS = 2.0  # at most, reading the head of an error answer for a bot wall's signs
 
 
@@ -94,6 +96,16 @@ class _Cookies(httpx.Cookies):
             super().extract_cookies(response)
 
 
+class _Client(httpx.AsyncClient):
+    """httpx's client, made never to read a redirect's Location itself. The fetcher follows redirects
+    by hand (mapped, guarded, checked by ``validate_url``), but httpx parses every Location anyway to
+    offer ``response.next_request``, with errors of its own before the fetcher sees the response: a
+    host that is no valid IDNA (``https://xn--/``) raised ``idna.IDNAError``, a traceback."""
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        return request  # ``next_request``, which nothing reads
+
+
 class Fetcher:
     """Fetches HTML pages under ``FetchSettings``; use as an async context manager (one shared client)."""
 
@@ -103,7 +115,7 @@ class Fetcher:
 
     def _make_client(self) -> httpx.AsyncClient:
         s = self.settings
-        client = httpx.AsyncClient(
+        client = _Client(
             http2=True,  # used when the server offers it over TLS (ALPN)
             follow_redirects=False,  # by hand: each hop is mapped, guarded and recorded
             timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout,
@@ -187,9 +199,7 @@ class Fetcher:
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECT_STATUSES or not location:
                     return await self._finish(url, response, headers, progress)
-                scheme = urlsplit(current).scheme.lower()
-                target = to_real(location, s.host_map, base=progress.wire, scheme=scheme)
-                validate_url(target, what="redirect target")
+                target = self._redirect_target(url, current, location, progress)
                 passed.append(current)
                 if response.status_code in _PERMANENT_STATUSES:
                     progress.permanent = current
@@ -204,6 +214,20 @@ class Fetcher:
                 headers = {k: v for k, v in headers.items() if k.lower() not in _CONDITIONAL}
             finally:
                 await release(response, progress.deadline)
+
+    def _redirect_target(self, url: str, current: str, location: str, progress: _Progress) -> str:
+        """The real URL a Location names (relative to the wire URL that answered); FetchError
+        "bad-url" when it is no absolute http(s) URL with a host (``http://[::1``: urljoin raises)."""
+        if _CONTROL.search(location):  # urlsplit drops a tab silently: it would stay in the URL kept
+            message = f"bad redirect target: control character in {location[:200]!r}"
+            raise progress.error("bad-url", message, url)
+        scheme = urlsplit(current).scheme.lower()
+        try:
+            target = to_real(location, self.settings.host_map, base=progress.wire, scheme=scheme)
+        except ValueError as exc:
+            raise progress.error("bad-url", f"bad redirect target: {exc}", url) from None
+        validate_url(target, what="redirect target")
+        return target
 
     async def _finish(self, url: str, response: httpx.Response, sent: Mapping[str, str],
                       progress: _Progress) -> Page:
