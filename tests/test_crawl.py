@@ -212,3 +212,31 @@ def test_one_namespace_from_the_sources_file(tmp_path: Path) -> None:
     assert config.get("b").crawl == base
     assert config.crawl_for("https://a.example/x/") == config.get("a").crawl
     assert config.crawl_for("https://elsewhere.example/x/") == base
+
+
+def test_a_retry_after_in_digits_that_are_no_number_is_no_wait(tmp_path: Path) -> None:
+    """``Retry-After: ²`` (a latin-1 byte): str.isdigit() took it and float() raised ValueError out of
+    the polite fetcher, a traceback from ``repub ingest``. It is a Retry-After that cannot be read: the
+    usual backoff, then the failure."""
+    import asyncio
+
+    from repub.crawl.polite import PoliteFetcher
+    from repub.fetch.hostmap import parse_host_map
+    from repub.fetch.types import FetchSettings
+
+    with TestWeb() as web:
+        web.route(f"/{HOST}/busy/", lambda _h: (503, {"Content-Type": "text/plain", "Retry-After": "\u00b2"},
+                                                 b"busy"))
+        settings = FetchSettings(host_map=parse_host_map(web.host_map(HOST)), total_timeout=10)
+        crawl = CrawlSettings(robots=False, retries=1, backoff=0.01)
+
+        async def fetch() -> FetchError:
+            async with PoliteFetcher(settings, crawl) as fetcher:
+                with pytest.raises(FetchError) as info:
+                    await fetcher.fetch(f"{SITE}/busy/")
+            return info.value
+
+        err = asyncio.run(fetch())
+        assert (err.kind, err.status, err.message, err.retry_after) == (
+            "http", 503, "HTTP 503 Service Unavailable", "\u00b2")
+        assert web.hits == [f"/{HOST}/busy/", f"/{HOST}/busy/"]  # tried again once, as a 503 is

@@ -98,3 +98,10 @@ def test_class_names_split_into_words():
     assert name_words("article-header__leadText tb-article-intro") == [
         "article", "header", "lead", "text", "tb", "article", "intro",
     ]
+
+
+def test_a_srcset_width_in_superscript_digits_is_no_width() -> None:
+    """``1²w``: str.isdigit() took it and float() raised ValueError, losing the page's extraction."""
+    from repub.extract.textutil import largest_in_srcset
+
+    assert largest_in_srcset("a.jpg 1\u00b2w, b.jpg 300w") == "b.jpg"

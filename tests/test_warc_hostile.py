@@ -245,3 +245,43 @@ def test_records_read_from_a_resume_offset_carry_the_files_offsets(name: str, tm
             records = read_records(fh, name, start=offset, size=size)
             resumed = [(r.offset, r.next_offset, r.uri) for r in records]
         assert resumed == whole[index:]
+
+
+# -- digits that are no number ---------------------------------------------------------------------------
+
+LONG_TEXT = ("The ferry service resumed on Thursday after the harbour was cleared of the wreck that had "
+             "blocked it for a week, and the first boats left on time. ") * 4
+
+
+def superscript_digits(path: Path) -> Path:
+    """A status code and a Content-Length written with a superscript (latin-1 0xB2, "²"), between two
+    good pages: str.isdigit() says yes to "²", int() says no."""
+    page = f"<html><head><title>Ferry back</title></head><body><p>{LONG_TEXT}</p></body></html>".encode()
+    write_warc(path, [Rec(RU_URL, RU_DATE, RUSSIAN.encode("cp1251"), headers=CP1251),
+                      Rec(f"{SITE}/status/", RT_DATE, page), Rec(f"{SITE}/length/", RT_DATE, page),
+                      Rec(RT_URL, RT_DATE, fixture_page(RT_URL))], gz=False)
+    data = path.read_bytes()
+    at = data.index(b"HTTP/1.1 200 OK", data.index(f"{SITE}/status/".encode()))
+    data = data[:at] + b"HTTP/1.1 \xb200 OK" + data[at + 15:]
+    length = f"Content-Length: {len(page)}\r\n".encode()
+    at = data.index(length, data.index(f"{SITE}/length/".encode())) + len("Content-Length: ")
+    data = data[:at] + b"\xb2" + data[at + 1:]
+    return _write(path, data)
+
+
+@pytest.mark.usefixtures("env")
+def test_digits_that_are_no_number_are_a_broken_record_or_ignored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: ValueError from int("²00") stopped the import with a traceback, the file unread."""
+    path = superscript_digits(tmp_path / "superscript.warc")
+    db = tmp_path / "repub.db"
+    code, out, err = run(capsys, "import", "--warc", str(path), "--db", str(db))
+    assert (code, err) == (0, "")
+    assert sorted(views(db)) == sorted([RU_URL, f"{SITE}/length/", RT_URL])
+    assert views(db)[f"{SITE}/length/"]["title"] == "Ferry back"
+    with sqlite3.connect(db) as conn:
+        logged = conn.execute("SELECT url, status, error_kind, error FROM fetch_log"
+                              " WHERE error_kind IS NOT NULL").fetchall()
+    at = _record_start(path.read_bytes(), f"{SITE}/status/", False)
+    assert logged == [(f"{SITE}/status/", None, "broken", "no HTTP response status line in the record: "
+                       f"'HTTP/1.1 \u00b200 OK' (WARC {path} at byte {at})")]

@@ -257,7 +257,8 @@ def largest_in_srcset(srcset: str) -> str | None:
         if not bits or bits[0].startswith("data:"):
             continue
         size = 0.0
-        if len(bits) > 1 and bits[1][:-1].replace(".", "", 1).isdigit():
+        number = bits[1][:-1].replace(".", "", 1) if len(bits) > 1 else ""
+        if number.isascii() and number.isdigit():  # not "²", which float() refuses
             size = float(bits[1][:-1])
         if best is None or size > best[0]:
             best = (size, bits[0])

@@ -267,7 +267,7 @@ class Fetcher:
                 raise progress.error("not-html", f"not HTML: {mime}", url)
             raise progress.error("wrong-type", f"unexpected Content-Type: {mime}", url)
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > s.max_bytes:
+        if length.isascii() and length.isdigit() and int(length) > s.max_bytes:
             message = f"Content-Length {length} exceeds the limit of {s.max_bytes} bytes"
             raise progress.error("too-large", message, url)
         body = await self._read(url, response, headers.get("content-encoding", ""), progress)

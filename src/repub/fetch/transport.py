@@ -62,4 +62,4 @@ def _drainable(response: httpx.Response) -> bool:
     if response.status_code in _NO_BODY_STATUSES or response.request.method == "HEAD":
         return True
     length = response.headers.get("content-length", "")
-    return length.isdigit() and int(length) <= _DRAIN_MAX_BYTES
+    return length.isascii() and length.isdigit() and int(length) <= _DRAIN_MAX_BYTES

@@ -128,7 +128,8 @@ def _response(record: WarcRecord, uri: str, date: datetime, max_bytes: int) -> P
 
         payload = dechunk(payload)
     declared = record.http_header("content-length").strip()
-    if not chunked and declared.isdigit() and len(payload) < int(declared):
+    # ASCII digits only: str.isdigit() takes "²", which int() refuses (a ValueError stopped the import)
+    if not chunked and declared.isascii() and declared.isdigit() and len(payload) < int(declared):
         return Skip("truncated", f"body of {len(payload)} bytes, shorter than its Content-Length {declared}")
     body = _decoded(payload, record.http_header("content-encoding"), max_bytes)
     if isinstance(body, Skip):

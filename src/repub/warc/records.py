@@ -75,7 +75,7 @@ class WarcRecord:
         if not self.status_line:
             return None
         parts = self.status_line.split()
-        return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        return int(parts[1]) if len(parts) > 1 and parts[1].isascii() and parts[1].isdigit() else None
 
     def http_header(self, name: str) -> str:
         name = name.lower()
