@@ -285,3 +285,25 @@ def test_digits_that_are_no_number_are_a_broken_record_or_ignored(
     at = _record_start(path.read_bytes(), f"{SITE}/status/", False)
     assert logged == [(f"{SITE}/status/", None, "broken", "no HTTP response status line in the record: "
                        f"'HTTP/1.1 \u00b200 OK' (WARC {path} at byte {at})")]
+
+
+@pytest.mark.usefixtures("env")
+def test_a_gzip_body_cut_short_is_truncated_not_stored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A record whose gzip body stops before its end (its own Content-Length agreeing) was inflated as
+    far as it went and stored as the page: an article cut short, stored as if whole."""
+    page = f"<html><head><title>Ferry back</title></head><body><p>{LONG_TEXT}</p></body></html>".encode()
+    path = write_warc(tmp_path / "cut.warc", [
+        Rec(f"{SITE}/cut/", RT_DATE, gzip.compress(page)[:-40],
+            headers=(("Content-Type", "text/html"), ("Content-Encoding", "gzip"))),
+        Rec(RT_URL, RT_DATE, fixture_page(RT_URL))])
+    db = tmp_path / "repub.db"
+    code, out, err = run(capsys, "import", "--warc", str(path), "--db", str(db))
+    assert (code, err) == (0, "")
+    assert sorted(views(db)) == [RT_URL]
+    at = _record_start(path.read_bytes(), f"{SITE}/cut/", False)
+    with sqlite3.connect(db) as conn:
+        logged = conn.execute("SELECT url, status, error_kind, error FROM fetch_log"
+                              " WHERE error_kind IS NOT NULL").fetchall()
+    assert logged == [(f"{SITE}/cut/", 200, "truncated",
+                       f"truncated gzip body: the compressed data ends early (WARC {path} at byte {at})")]

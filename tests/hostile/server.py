@@ -221,6 +221,8 @@ class HostileServer:
             "/article": lambda _h: _html(ARTICLE),
             "/big": self._big,
             "/bomb": lambda _h: _html(gzip_bomb(), **{"Content-Encoding": "gzip"}),
+            # the article gzipped and cut short (Content-Length says the cut length: HTTP sees no fault)
+            "/cut-gzip": lambda _h: _html(gzip.compress(ARTICLE)[:-40], **{"Content-Encoding": "gzip"}),
             "/trickle": self._trickle,
             "/loop-a": self._redirect(f"/{HOST}/loop-b"),
             "/loop-b": self._redirect(f"{REAL}/loop-a", 301),

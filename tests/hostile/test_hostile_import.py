@@ -104,6 +104,7 @@ def show(capsys: pytest.CaptureFixture[str], url: str) -> dict:
 REFUSED = [
     ("/big", (), 200, "too-large", f"body exceeds the limit of {MAX_BYTES} bytes"),
     ("/bomb", (), 200, "too-large", f"decompressed body exceeds the limit of {MAX_BYTES} bytes"),
+    ("/cut-gzip", (), 200, "encoding", "truncated gzip body: the compressed data ends early"),
     ("/trickle", ("--timeout", "2"), 200, "timeout", "timed out: total deadline of 2 s exceeded"),
     ("/loop-a", (), 301, "redirects",
      f"redirect loop: {REAL}/loop-a -> {REAL}/loop-b -> {REAL}/loop-a"),

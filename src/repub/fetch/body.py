@@ -20,6 +20,10 @@ class TooLarge(Exception):
     """Inflating would go past the limit."""
 
 
+class Truncated(Exception):
+    """The compressed stream stops before its end (a body cut short); ``str()`` is the encoding."""
+
+
 class BadGzip(Exception):
     """Corrupt or cut-short gzip data; ``str()`` says which."""
 
@@ -53,10 +57,12 @@ class _Inflater:
         self._raw_fallback = encoding == "deflate"  # servers send "deflate" both zlib-wrapped and raw
         wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self._obj = zlib.decompressobj(wbits)
+        self._fed = False  # an empty body under a Content-Encoding header is empty, not cut short
 
     def feed(self, data: bytes, room: int) -> bytes:
         """Inflate ``data``, producing at most ``room + 1`` bytes (one past means: over the limit)."""
         room = max(room, 0)
+        self._fed = self._fed or bool(data)
         out = bytearray()
         while data:
             try:
@@ -74,11 +80,15 @@ class _Inflater:
         return bytes(out)
 
     def flush(self) -> bytes:
-        return self._obj.flush()
+        tail = self._obj.flush()
+        if self._fed and not self._obj.eof:  # a connection closed early, a crawler's cut: not the whole page
+            raise Truncated(self.encoding)
+        return tail
 
 
 class BodyDecoder:
-    """Decodes a Content-Encoding chain (e.g. ``gzip``) chunk by chunk, never past ``limit`` + 1 bytes."""
+    """Decodes a Content-Encoding chain (e.g. ``gzip``) chunk by chunk, never past ``limit`` + 1 bytes.
+    ``flush`` raises Truncated when a stream stops before its end, zlib.error where it is corrupt."""
 
     def __init__(self, content_encoding: str, limit: int) -> None:
         names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]

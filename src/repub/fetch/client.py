@@ -29,6 +29,7 @@ from repub.fetch.body import (
     BadGzip,
     BodyDecoder,
     TooLarge,
+    Truncated,
     UnsupportedEncoding,
     gunzip_capped,
 )
@@ -347,6 +348,9 @@ class Fetcher:
                 parts.append(decoder.flush())
         except zlib.error:
             raise progress.error("encoding", f"corrupt {encoding} body", url) from None
+        except Truncated as exc:
+            raise progress.error("encoding", f"truncated {exc} body: the compressed data ends early",
+                                 url) from None
         if decoder.over:
             raise progress.error("too-large", f"decompressed body exceeds the limit of {limit} bytes", url)
         return b"".join(parts)

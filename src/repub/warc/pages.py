@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import RepubError
-from ..fetch.body import BodyDecoder, UnsupportedEncoding
+from ..fetch.body import BodyDecoder, Truncated, UnsupportedEncoding
 from ..fetch.botwall import wall_by_headers
 from ..fetch.client import HTML_TYPES, looks_like_html
 from ..fetch.types import Page
@@ -165,6 +165,8 @@ def _decoded(payload: bytes, encoding: str, max_bytes: int) -> bytes | Skip:
         if looks_like_html(payload):
             return payload
         return Skip("broken", f"corrupt {encoding.strip()[:40]} body")
+    except Truncated as err:
+        return Skip("truncated", f"truncated {err} body: the compressed data ends early")
     if decoder.over:
         return Skip("too-large", f"decompressed body exceeds the limit of {max_bytes} bytes")
     return body
