@@ -481,3 +481,28 @@ def test_redirect_into_unmapped_loopback_is_blocked(web: TestWeb) -> None:
     assert (err.kind, err.message) == ("blocked", "refused: 127.0.0.1 is a loopback address")
     assert (err.url, err.final_url, err.status) == (f"{REAL}/evil", f"{web.base}/secret", None)
     assert web.hits == [f"/{HOST}/evil"]  # never requested
+
+
+def test_the_client_overrides_the_method_httpx_reads_a_location_with() -> None:
+    """repub.fetch.client._Client leans on httpx's private ``_build_redirect_request`` (its docstring
+    says why: httpx parses every Location, raising on hosts IDNA 2008 refuses, before the fetcher
+    sees the answer). An httpx that renames it or stops calling it fails here first."""
+    import inspect
+
+    import httpx
+
+    from repub.fetch.client import _Client
+
+    sending = inspect.getsource(httpx.AsyncClient._send_handling_redirects)
+    assert "self._build_redirect_request(request, response)" in sending
+    request = httpx.Request("GET", "https://example.org/a")
+    response = httpx.Response(302, headers={"Location": "https://xn--/"}, request=request)
+
+    async def built() -> httpx.Request:
+        async with httpx.AsyncClient() as plain:
+            with pytest.raises(Exception, match="(?i)idna|label"):
+                plain._build_redirect_request(request, response)
+        async with _Client() as ours:
+            return ours._build_redirect_request(request, response)
+
+    assert asyncio.run(built()) is request
