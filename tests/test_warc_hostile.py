@@ -307,3 +307,66 @@ def test_a_gzip_body_cut_short_is_truncated_not_stored(
                               " WHERE error_kind IS NOT NULL").fetchall()
     assert logged == [(f"{SITE}/cut/", 200, "truncated",
                        f"truncated gzip body: the compressed data ends early (WARC {path} at byte {at})")]
+
+
+def without_target_uri(tmp_path: Path, gz: bool) -> tuple[Path, int]:
+    """Three responses, the middle one's WARC-Target-URI line deleted (its Content-Length, which counts
+    the block only, still holds); gzip per record when ``gz``."""
+    page = f"<html><head><title>Ferry back</title></head><body><p>{LONG_TEXT}</p></body></html>".encode()
+    middle = f"{SITE}/no-uri/"
+    recs = [Rec(RU_URL, RU_DATE, RUSSIAN.encode("cp1251"), headers=CP1251), Rec(middle, RT_DATE, page),
+            Rec(RT_URL, RT_DATE, fixture_page(RT_URL))]
+    plain = write_warc(tmp_path / "three.warc", recs, gz=False).read_bytes()
+    starts = [0, *(_record_start(plain, uri, False) for uri in (RU_URL, middle, RT_URL))]  # warcinfo first
+    records = [plain[a:b] for a, b in zip(starts, [*starts[1:], len(plain)], strict=True)]
+    line = f"WARC-Target-URI: {middle}\r\n".encode()
+    assert records[2].count(line) == 1
+    records[2] = records[2].replace(line, b"")
+    if gz:
+        members = [gzip.compress(r) for r in records]
+        return _write(tmp_path / "no-uri.warc.gz", b"".join(members)), len(members[0]) + len(members[1])
+    return _write(tmp_path / "no-uri.warc", b"".join(records)), starts[2]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip-per-record"])
+def test_a_response_without_a_target_uri_is_broken_and_the_file_read_on(
+        gz: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """warcio called startswith on the missing URI (AttributeError): 'not a readable WARC record', the
+    file failed there and the records after it were never read."""
+    path, at = without_target_uri(tmp_path, gz)
+    db = tmp_path / "repub.db"
+    code, out, err = run(capsys, "import", "--warc", str(path), "--db", str(db))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith(f"{path}: done, 4 records: 2 pages stored (2 new), 1 broken, "
+                                          "1 other-records, ")  # the warcinfo record
+    assert sorted(views(db)) == sorted([RU_URL, RT_URL])
+    with sqlite3.connect(db) as conn:
+        logged = conn.execute("SELECT url, status, error_kind, error FROM fetch_log"
+                              " WHERE error_kind IS NOT NULL").fetchall()
+    assert logged == [(f"(no URI: {path} at byte {at})", None, "broken",
+                       f"no WARC-Target-URI in a response record (WARC {path} at byte {at})")]
+
+
+def test_the_loader_repub_gives_warcio_is_the_one_it_reads_records_with() -> None:
+    """repub.warc.records._Loader replaces ArchiveIterator.loader (warcio's internals: see its
+    docstring). A warcio that builds its loader elsewhere, or no longer calls load_http_headers with
+    the URI, fails here first."""
+    import inspect
+
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.recordloader import ArcWarcRecordLoader
+
+    from repub.warc.records import _Loader
+
+    theirs, ours = ArchiveIterator(io.BytesIO(b"")).loader, _Loader(verify_http=False, arc2warc=False)
+    assert type(theirs) is ArcWarcRecordLoader
+    # built as warcio builds its own: the same parsers, HTTP status lines not verified
+    assert type(ours.arc_parser) is type(theirs.arc_parser)
+    assert ours.http_parser.verify is theirs.http_parser.verify is False
+    assert "self.loader.parse_record_stream(" in inspect.getsource(ArchiveIterator)
+    assert "self.load_http_headers(rec_type, uri, stream, length)" in inspect.getsource(
+        ArcWarcRecordLoader.parse_record_stream)
+    assert list(inspect.signature(ArcWarcRecordLoader.load_http_headers).parameters) == [
+        "self", "rec_type", "uri", "stream", "length"]
+    assert ours.load_http_headers("response", None, io.BytesIO(b""), 0) is None

@@ -62,6 +62,8 @@ def classify(record: WarcRecord, max_bytes: int) -> Page | Revisit | Skip:
     if truncated is not None:
         return Skip("truncated", f"WARC-Truncated: {truncated.strip() or 'unspecified'}")
     uri = record.uri
+    if not uri and record.warc_type in ("response", "revisit"):
+        return Skip("broken", f"no WARC-Target-URI in a {record.warc_type} record")
     if not uri.lower().startswith(("http://", "https://")):
         return Skip("other-records", f"not an HTTP record: {uri[:80] or '(no WARC-Target-URI)'}", log=False)
     date = record.date

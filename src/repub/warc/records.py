@@ -24,6 +24,7 @@ from typing import IO, Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecordLoader
 
 from ..errors import RepubError
 
@@ -98,11 +99,25 @@ def warc_date(text: str) -> datetime | None:
         return None
 
 
+class _Loader(ArcWarcRecordLoader):  # type: ignore[misc]  # warcio has no type hints
+    """warcio's record loader, for a record that has no WARC-Target-URI.
+
+    Why (leaning on warcio's internals: ``ArchiveIterator.loader`` and this method, pinned by
+    tests/test_warc_hostile.py): warcio calls ``uri.startswith`` on the missing URI of a response,
+    revisit or request record (AttributeError) before handing the record on, and the file could not
+    be read past it. Given "" the loader reads no HTTP headers, the record is handed on and
+    ``classify`` skips it as broken; the records after it are read."""
+
+    def load_http_headers(self, rec_type: Any, uri: Any, stream: Any, length: Any) -> Any:
+        return super().load_http_headers(rec_type, "" if uri is None else uri, stream, length)
+
+
 def read_records(stream: IO[bytes], name: str, *, start: int = 0, size: int | None = None,
                  max_bytes: int = 10 * 1024 * 1024) -> Iterator[WarcRecord]:
     """The records of ``stream`` (a file positioned at ``start``, a record's offset), in order.
     ``size``: the file's size, to find bytes after the last record that are not one."""
     iterator = ArchiveIterator(stream, block_size=READ_BLOCK)
+    iterator.loader = _Loader(verify_http=False, arc2warc=False)  # what ArchiveIterator gives its own
     # warcio counts offsets from the stream's tell() when it was given (the file's own offsets for a
     # file seeked to ``start``); ``base`` turns them into the file's for a stream counted from 0 too
     base = start - int(iterator.offset)
