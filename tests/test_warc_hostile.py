@@ -54,6 +54,7 @@ def hostile(path: Path) -> Path:
     records = [
         Rec(RU_URL, RU_DATE, RUSSIAN.encode("cp1251"), headers=CP1251),
         Rec(f"{SITE}/bad-date/", "yesterday at noon", _page("bad date")),
+        Rec(f"{SITE}/future-date/", "2999-01-01T00:00:00Z", _page("future date")),
         Rec(f"{SITE}/huge/", RT_DATE, b"<html><body>" + b"x" * HUGE + b"</body></html>"),
         Rec(f"{SITE}/bomb/", RT_DATE, bomb,
             headers=(("Content-Type", "text/html"), ("Content-Encoding", "gzip"))),
@@ -99,6 +100,7 @@ def recompress(plain: Path, out: Path) -> Path:
 EXPECTED_LOG = {  # url -> (error kind, HTTP status, the reason's start)
     RU_URL: (None, 200, None),
     f"{SITE}/bad-date/": ("broken", 200, "bad WARC-Date 'yesterday at noon'"),
+    f"{SITE}/future-date/": ("broken", 200, "WARC-Date in the future: '2999-01-01T00:00:00Z'"),
     f"{SITE}/huge/": ("too-large", 200, "body exceeds the limit of 10485760 bytes"),
     f"{SITE}/bomb/": ("too-large", 200, "decompressed body exceeds the limit of 10485760 bytes"),
     f"{SITE}/corrupt-gzip/": ("broken", 200, "corrupt gzip body"),
@@ -123,8 +125,8 @@ def test_records_a_crawl_holds_besides_pages_are_counted_and_logged_never_fatal(
     code, out, err = run(capsys, "import", "--warc", str(warc), "--db", str(db))
     assert (code, err) == (0, "")
     first = out.splitlines()[0]
-    # other-records: warcinfo, dns:, metadata, the resource; broken: the six above
-    assert first.startswith(f"{warc}: done, 15 records: 2 pages stored (2 new), 6 broken, 2 too-large, "
+    # other-records: warcinfo, dns:, metadata, the resource; broken: the seven above
+    assert first.startswith(f"{warc}: done, 16 records: 2 pages stored (2 new), 7 broken, 2 too-large, "
                             "1 revisit-unresolved, 4 other-records, "), first
     with Store.open(f"sqlite:///{db}") as store:
         log = {e.url: e for e in store.fetch_log(limit=100)}
