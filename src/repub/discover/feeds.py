@@ -7,7 +7,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from .safety import encoding_error, entity_declaration_error, plausible_stamp, web_url
+from ..stamps import plausible_stamp
+from .safety import encoding_error, entity_declaration_error, web_url
 from .types import Discovered, DiscoveryResult
 
 # feedparser is imported by the first feed parsed (~35 ms; a run of sitemap sources never needs it).

@@ -11,7 +11,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..hosts import bare_host
 from ..htmldepth import cap_nesting
-from .safety import plausible_stamp, web_url
+from ..stamps import plausible_stamp
+from .safety import web_url
 from .sources import REGEX_ERRORS
 from .types import Discovered, DiscoveryResult
 

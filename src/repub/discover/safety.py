@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from ..fetch.charset import NOT_CHARSETS
@@ -96,17 +95,3 @@ def web_url(link: str, base_url: str) -> str | None:
         return None
     return url if parts.scheme in ("http", "https") and host else None
 
-
-# A stamp this far ahead of the clock may still be today somewhere (time zones, a server's clock).
-MAX_AHEAD = timedelta(days=1)
-
-
-def plausible_stamp(when: datetime | None) -> datetime | None:
-    """``when`` (aware), unless it lies more than ``MAX_AHEAD`` in the future: then None, as if the
-    document gave no date. A feed, sitemap or listing that dates an article ahead has a broken stamp
-    (a CMS placeholder, a misread zone, feedparser turning "-2024-01-01" into a day months ahead), and
-    discovery walks newest first: the stamp would put the entry before every real one, into the run's
-    ``max_new``, and past any ``--since``."""
-    if when is None or when - datetime.now(UTC) > MAX_AHEAD:
-        return None
-    return when

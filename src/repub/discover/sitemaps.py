@@ -14,7 +14,8 @@ from lxml import etree
 
 from ..fetch.body import GZIP_MAGIC, BadGzip, TooLarge
 from ..fetch.body import gunzip_capped as _gunzip
-from .safety import entity_declaration_error, plausible_stamp, web_url
+from ..stamps import plausible_stamp
+from .safety import entity_declaration_error, web_url
 from .types import Discovered, DiscoveryResult
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one uncompressed file

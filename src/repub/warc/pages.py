@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import RepubError
@@ -21,14 +21,12 @@ from ..fetch.body import BodyDecoder, Truncated, UnsupportedEncoding
 from ..fetch.botwall import wall_by_headers
 from ..fetch.client import HTML_TYPES, looks_like_html
 from ..fetch.types import Page
+from ..stamps import in_the_future
 
 if TYPE_CHECKING:
     from ..ingest.extraction import Prepared
     from ..store.history import RawBody
     from .records import WarcRecord
-
-# A WARC-Date this far ahead of the clock may still be a capture's (a crawler's clock, time zones).
-MAX_AHEAD = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def classify(record: WarcRecord, max_bytes: int) -> Page | Revisit | Skip:
     date = record.date
     if date is None:
         return Skip("broken", f"bad WARC-Date {record.headers.get('warc-date', '')[:40]!r}")
-    if date - datetime.now(UTC) > MAX_AHEAD:  # a capture is not made in the future: a broken clock or field
+    if in_the_future(date):  # a capture is not made in the future: a broken clock or field
         return Skip("broken", f"WARC-Date in the future: {record.headers.get('warc-date', '')[:40]!r}")
     if not record.status_line or record.status is None or not record.status_line.upper().startswith("HTTP/"):
         # warcio's reader takes any first line for one ("NOTHTTP! 200 OK"): a response needs HTTP's
