@@ -210,14 +210,14 @@ class Store:
             with conn.begin_nested():
                 return save_item(conn, item, digest)
         except (SQLAlchemyError, StoreError, ValueError) as exc:
-            return exc if isinstance(exc, StoreError) else StoreError(f"{item.record.url}: {exc}")
+            return _page_error(item, exc)
 
     def _save_alone(self, item: SaveItem, digest: str) -> SaveResult | StoreError:
         try:
             with self._begin() as conn:
                 return save_item(conn, item, digest)
         except (StoreError, ValueError) as exc:
-            return exc if isinstance(exc, StoreError) else StoreError(f"{item.record.url}: {exc}")
+            return _page_error(item, exc)
 
     def ensure_original(self, url: str, outlet: str | None, published_at: str | None) -> int:
         """The id of the article at ``url``; a "pending" stub is made when there is none.
@@ -421,3 +421,14 @@ def _view_of(a: Any, linked: Any, copies: list[dict[str, Any]]) -> ArticleView:
         first_seen_at=iso_utc(a.first_seen_at), last_checked_at=iso_utc(a.last_checked_at),
         diverged_since=iso_utc(a.diverged_since), version=a.version,
     )
+
+
+def _page_error(item: SaveItem, exc: Exception) -> StoreError:
+    """The StoreError a page's save is answered with. Returned, not raised, so the cause is set by
+    hand: a caller must still tell a lost connection (a PostgreSQL restart, which a worker waits out
+    and writes again) from a fault of the page; without it the page's job failed for good."""
+    if isinstance(exc, StoreError):
+        return exc
+    error = StoreError(f"{item.record.url}: {exc}")
+    error.__cause__ = exc
+    return error
