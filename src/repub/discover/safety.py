@@ -6,7 +6,7 @@ import codecs
 import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from ..fetch.charset import NOT_CHARSETS
+from ..fetch.charset import NOT_CHARSETS, codec_name
 
 # A DTD that declares entities is how "billion laughs" (exponential expansion) and external-entity
 # (XXE) attacks start. Real feeds and sitemaps never need one, so such a document is refused outright
@@ -69,16 +69,9 @@ def _as_read(content: bytes) -> str:
     if sniffed is not None and sniffed.startswith("utf-"):
         return content.decode(sniffed, "replace")  # the byte order is what the first bytes show
     for name in (declared, sniffed):
-        try:
-            info = codecs.lookup(name) if name else None
-        except LookupError:  # a name Python does not know: nor does feedparser
-            continue
-        if info is None or info.name in NOT_CHARSETS:
-            continue
-        try:
-            return content.decode(info.name, "replace")
-        except LookupError:  # a bytes-to-bytes codec ("base64", "zlib"): not a way to read text
-            continue
+        codec = codec_name(name)  # None: unknown, or no character set ("punycode", "base64")
+        if codec is not None:
+            return content.decode(codec, "replace")
     return content.decode("utf-8", "replace")
 
 
