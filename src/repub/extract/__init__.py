@@ -25,6 +25,7 @@ from repub.htmldepth import cap_nesting
 __all__ = ["Extracted", "ExtractError", "extract"]
 
 log = logging.getLogger("repub.extract")
+_TOO_DEEP = "the page's elements are nested too deeply to read"  # past what unwrapping or recursion takes
 
 
 def extract(html: str, url: str) -> Extracted:
@@ -50,7 +51,7 @@ def extract(html: str, url: str) -> Extracted:
             raise
     flat = unwrap_wrappers(html)
     if too_deep(flat):
-        raise ExtractError(f"{url}: the page's elements are nested too deeply to read")
+        raise ExtractError(f"{url}: {_TOO_DEEP}")
     return _read(flat, url)
 
 
@@ -62,7 +63,7 @@ def _read(html: str, url: str) -> Extracted:
     except ExtractError:
         raise
     except RecursionError as err:
-        raise ExtractError(f"{url}: the page's elements are nested too deeply to read") from err
+        raise ExtractError(f"{url}: {_TOO_DEEP}") from err
     except Exception as err:
         log.debug("extracting %s", url, exc_info=True)
         raise ExtractError(f"{url}: reading the page failed ({type(err).__name__}: {err})") from err
