@@ -24,6 +24,24 @@ def test_jsonld_people_come_first_and_an_organization_author_is_a_credit() -> No
     assert (meta.authors, meta.credits, meta.byline) == (["Jane Doe"], ["AFP"], "By Jane Doe")
 
 
+def test_without_people_only_the_credits_and_the_printed_byline_are_read() -> None:
+    # what a site rule that read the byline itself asks for (repub.extract._extract): the same credits
+    # and byline, no person, desk or site signature
+    head = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
+      "author": [{"@type": "Person", "name": "Jane Doe"},
+                 {"@type": "Organization", "name": "AFP"}]}</script>"""
+    body = "<h1>Council votes</h1><p class='byline'>By Jane Doe</p>"
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    meta = read_metadata(LexborHTMLParser(html), URL, guess_date=False, people=False)
+    assert (meta.authors, meta.credits, meta.byline) == ([], ["AFP"], "By Jane Doe")
+    signed = "<h1>Council votes</h1><p>Text.</p><p class='author'>Redaktion Gelbe Liste</p>"
+    html = f"<html><head></head><body>{signed}</body></html>"
+    full = read_metadata(LexborHTMLParser(html), URL, guess_date=False)
+    bare = read_metadata(LexborHTMLParser(html), URL, guess_date=False, people=False)
+    assert (full.org_authors, bare.org_authors, bare.site_signs, bare.authors) == (
+        ["Redaktion Gelbe Liste"], [], False, [])
+
+
 def test_the_byline_after_the_headline_not_in_comments_teasers_or_an_author_box() -> None:
     body = """<div class="teaser"><span class="author">By Teaser Writer</span></div>
       <article><h1>Council votes</h1><div class="post-meta"><span class="author vcard">

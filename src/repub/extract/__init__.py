@@ -75,8 +75,11 @@ def _extract(html: str, url: str) -> Extracted:
     rule = find_rule(url)
     if rule is not None:
         result = rule.extract(tree, url)  # reads the tree, never changes it
-        # the page's own metadata fills what the rule left empty; no date guess when it found the date
-        meta = read_metadata(tree, url, guess_date=result.published is None, html=html)
+        # the page's own metadata fills what the rule left empty; no date guess when it found the date,
+        # no search for people when its byline says who signs (the metadata's people, desks and site
+        # signature would go unused: _fill_from_metadata and the site_signs check below)
+        people = not (result.authors or result.byline) or bool(result.org_authors)
+        meta = read_metadata(tree, url, guess_date=result.published is None, html=html, people=people)
         _fill_from_metadata(result, tree, url, meta)
     else:
         meta = read_metadata(tree, url, html=html)

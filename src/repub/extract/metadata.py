@@ -81,14 +81,17 @@ _MODIFIED_META = (
 
 
 def read_metadata(
-    tree: LexborHTMLParser, url: str, *, guess_date: bool = True, html: str | None = None
+    tree: LexborHTMLParser, url: str, *, guess_date: bool = True, html: str | None = None,
+    people: bool = True,
 ) -> PageMetadata:
     """Everything the page declares about itself, combined in the trust order of the module docstring.
 
     ``guess_date=False`` takes the first stated date as it is, without weighing it against the rest
     of the page nor running htmldate's search (~5 ms a page, more than a site rule's whole
     extraction): for callers that have the date from elsewhere (a site rule). ``html`` is the page's
-    text as fetched, read for the time zones it writes; without it the tree is serialized."""
+    text as fetched, read for the time zones it writes; without it the tree is serialized.
+    ``people=False`` leaves ``authors``, ``org_authors`` and ``site_signs`` empty (``read_authorship``):
+    for callers that have the page's people from elsewhere (a site rule)."""
     blocks = load_jsonld_blocks(tree)
     art = find_article_object(blocks) or {}
     ids = {b["@id"]: b for b in blocks if isinstance(b.get("@id"), str)}
@@ -131,7 +134,7 @@ def read_metadata(
         modified = in_page_zone(modified_stated[0], zones_of(page_html, stated + modified_stated))
     authorship = read_authorship(
         tree, art, blocks, ids, meta, site=_site(site_name, art, ids, url), language=language,
-        title=title,
+        title=title, people=people,
     )
     return PageMetadata(
         title=title,
