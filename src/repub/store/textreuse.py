@@ -25,6 +25,7 @@ from repub.reuse.compare import ShingleCache, is_copy, may_be_copy
 from repub.reuse.dating import dating
 from repub.reuse.decide import Candidate, Choice, Stored, choose, copies_of, explicit, text_match_item
 from repub.reuse.fingerprint import Fingerprint, ShingleHashes, fingerprint
+from repub.store.driversql import DriverStatement
 from repub.store.models import Article, ArticleEvent, FingerprintBand, UrlAlias
 from repub.store.models import Fingerprint as FingerprintRow
 
@@ -46,6 +47,11 @@ _HITS = (
     .limit(sa.bindparam("b_limit"))
 )
 _KNOWN_KEYS = sa.select(B.c.band_key).where(B.c.band_key.in_(_KEYS), B.c.article_id == sa.bindparam("b_id"))
+# the index's statements of every page, as driver SQL (repub.store.driversql: integers only)
+_DRIVER_HITS = DriverStatement(_HITS, ["keys"])
+_DRIVER_KNOWN_KEYS = DriverStatement(_KNOWN_KEYS, ["keys"])
+_DRIVER_ADD_BANDS = DriverStatement(
+    B.insert().values(band_key=sa.bindparam("band_key"), article_id=sa.bindparam("article_id")))
 _HAS_FINGERPRINT = sa.select(F.c.id).where(F.c.article_id == sa.bindparam("b_id"),
                                            F.c.version == sa.bindparam("b_version"))
 _COLUMNS = (A.c.id, A.c.url, A.c.published_at, A.c.first_seen_at, A.c.outlet, A.c.original_id,
@@ -97,9 +103,10 @@ def write_fingerprint(conn: Connection, article_id: int, version: int, fp: Finge
                               "shingles": fp.shingles, "signature": fp.signature, "at": at})
     keys = set(fp.bands)
     if keys and not new_article:  # an earlier version's keys are indexed already
-        keys -= set(conn.execute(_KNOWN_KEYS, {"keys": list(keys), "b_id": article_id}).scalars())
+        keys -= set(_DRIVER_KNOWN_KEYS.execute(conn, {"keys": list(keys), "b_id": article_id}).scalars())
     if keys:
-        conn.execute(B.insert(), [{"band_key": k, "article_id": article_id} for k in sorted(keys)])
+        rows = [{"band_key": k, "article_id": article_id} for k in sorted(keys)]
+        _DRIVER_ADD_BANDS.execute_many(conn, rows)
 
 
 def has_fingerprint(conn: Connection, article_id: int, version: int) -> bool:
@@ -111,8 +118,8 @@ def candidate_ids(conn: Connection, bands: Sequence[int], exclude: int | None = 
     """The stored articles sharing a band key with ``bands``, most shared keys first."""
     if not bands:
         return []
-    rows = conn.execute(_HITS, {"keys": list(bands), "b_id": -1 if exclude is None else exclude,
-                                "b_limit": limit})
+    rows = _DRIVER_HITS.execute(conn, {"keys": list(bands), "b_id": -1 if exclude is None else exclude,
+                                       "b_limit": limit})
     return [row.article_id for row in rows]
 
 
