@@ -15,6 +15,7 @@ import pytest
 
 from repub.errors import FetchError
 from repub.fetch import Fetcher, FetchSettings, Page, fetch_page, parse_host_map
+from repub.fetch.body import BodyDecoder, Truncated
 from repub.ingest.discovery import SITEMAP_TYPES
 from webserver import TestWeb
 
@@ -320,6 +321,28 @@ def test_gzipped_document_is_inflated_under_the_same_cap(web: TestWeb) -> None:
     assert err.nbytes == len(bomb)
     err = fetch_error(f"{REAL}/cut.xml.gz", settings(web), accept=SITEMAP_TYPES)
     assert (err.kind, err.message) == ("encoding", "truncated gzip data")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 17, 4096])
+def test_gzip_members_are_inflated_one_after_the_other_across_any_chunking(chunk: int) -> None:
+    """The decoder itself (tests/hostile has the page served so): a member's end and the next one's
+    magic bytes may fall anywhere in the network's chunks; padding after the last member is ignored,
+    a second member cut short is a truncated body, and the cap counts every member."""
+    page = b"<html><body>" + b"".join(b"<p>paragraph %d</p>" % n for n in range(400)) + b"</body></html>"
+    members = gzip.compress(page[:1000]) + gzip.compress(page[1000:5000]) + gzip.compress(page[5000:])
+
+    def decoded(data: bytes) -> bytes:
+        decoder = BodyDecoder("gzip", 100_000)
+        out = b"".join(decoder.feed(data[i:i + chunk]) for i in range(0, len(data), chunk))
+        return out + decoder.flush()
+
+    assert decoded(members) == page
+    assert decoded(members + b"\x00\x00\x00\x00") == page
+    assert decoded(members + b"\x1f") == page
+    with pytest.raises(Truncated):
+        decoded(members[:-10])
+    capped = BodyDecoder("gzip", 3000)  # the fetcher stops reading once a feed goes past the cap
+    assert (len(capped.feed(members)), capped.size) == (3001, 3001)
 
 
 def test_document_of_an_unexpected_type_is_not_called_html(web: TestWeb) -> None:

@@ -223,6 +223,9 @@ class HostileServer:
             "/bomb": lambda _h: _html(gzip_bomb(), **{"Content-Encoding": "gzip"}),
             # the article gzipped and cut short (Content-Length says the cut length: HTTP sees no fault)
             "/cut-gzip": lambda _h: _html(gzip.compress(ARTICLE)[:-40], **{"Content-Encoding": "gzip"}),
+            # the article as two gzip members one after the other (a server gzipping each chunk it writes)
+            "/two-gzip-members": lambda _h: _html(
+                gzip.compress(ARTICLE[:300]) + gzip.compress(ARTICLE[300:]), **{"Content-Encoding": "gzip"}),
             "/trickle": self._trickle,
             "/loop-a": self._redirect(f"/{HOST}/loop-b"),
             "/loop-b": self._redirect(f"{REAL}/loop-a", 301),

@@ -216,6 +216,18 @@ def test_stored_and_decoded_right(db: Path, capsys: pytest.CaptureFixture[str], 
     assert set(connections) == {("127.0.0.1", srv.port)}
 
 
+def test_every_gzip_member_of_a_body_is_read(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A gzip body of two members (the page cut after 300 bytes: the first member ends inside its first
+    paragraph) is the page whole, as gzip(1) and urllib3 read it: it was once cut after the first
+    member without a word. (The page repeats its paragraph; the text keeps it once.)"""
+    url = f"{REAL}/two-gzip-members"
+    assert run(capsys, "import", url)[0::2] == (0, "")
+    article = show(capsys, url)
+    assert (article["title"], article["body_text"]) == ("Flood in the valley", ARTICLE_TEXT)
+    assert fetch_log(db) == [(url, 200, None, None)]
+    assert_intact(db)
+
+
 def test_broken_html_garbage_bytes_do_not_leak_into_the_text(db: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "import", f"{REAL}/broken")

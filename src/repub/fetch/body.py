@@ -52,12 +52,19 @@ def gunzip_capped(data: bytes, limit: int) -> bytes:
 
 
 class _Inflater:
+    """One Content-Encoding undone. A gzip stream may hold several members one after the other (RFC 1952
+    2.2; what ``cat a.gz b.gz`` makes): each is inflated in turn, as gzip(1) and urllib3 read them, where
+    one zlib object stops after the first and the rest of the page would be lost without a word. Bytes
+    after a member that start no other are padding, ignored (``gunzip_capped`` does the same)."""
+
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self._raw_fallback = encoding == "deflate"  # servers send "deflate" both zlib-wrapped and raw
-        wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        self._obj = zlib.decompressobj(wbits)
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
         self._fed = False  # an empty body under a Content-Encoding header is empty, not cut short
+        self._between = b""  # the start of what follows a gzip member, too short to tell yet
+        self._padding = False  # what followed the last member was no member: the rest is ignored
 
     def feed(self, data: bytes, room: int) -> bytes:
         """Inflate ``data``, producing at most ``room + 1`` bytes (one past means: over the limit)."""
@@ -65,6 +72,10 @@ class _Inflater:
         self._fed = self._fed or bool(data)
         out = bytearray()
         while data:
+            if self._obj.eof:
+                data = self._next_member(data)
+                if not data:
+                    break
             try:
                 out += self._obj.decompress(data, room + 1 - len(out))
             except zlib.error:
@@ -76,8 +87,24 @@ class _Inflater:
             self._raw_fallback = False
             if len(out) > room:
                 break
-            data = self._obj.unconsumed_tail
+            data = self._obj.unconsumed_tail or (self._obj.unused_data if self._obj.eof else b"")
         return bytes(out)
+
+    def _next_member(self, data: bytes) -> bytes:
+        """``data`` after a finished stream: a further gzip member, with a fresh inflater for it, or
+        nothing (padding, or too few bytes yet to tell)."""
+        if not self._gzip or self._padding:
+            return b""
+        data = self._between + data
+        if len(data) < len(GZIP_MAGIC) and GZIP_MAGIC.startswith(data):
+            self._between = data
+            return b""
+        self._between = b""
+        if not data.startswith(GZIP_MAGIC):
+            self._padding = True
+            return b""
+        self._obj = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        return data
 
     def flush(self) -> bytes:
         tail = self._obj.flush()
