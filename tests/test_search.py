@@ -56,6 +56,7 @@ def test_queries_are_read_into_a_tree(query: str, tree: Any) -> None:
     ("nato OR -summit", "an excluded word (-word) cannot be one side of an OR"),
     ("mil*it", "* at column 1 goes at the end of a word (milit*)"),
     ("x" * 1001, "the query is longer than 1000 characters"),
+    ("(" * 21 + "nato" + ")" * 21, "parentheses nested deeper than 20 at column 21"),  # was a RecursionError
 ])
 def test_a_query_that_cannot_be_read_says_why(query: str, message: str) -> None:
     with pytest.raises(QuerySyntaxError) as err:

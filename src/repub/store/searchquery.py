@@ -58,6 +58,9 @@ Node = Term | And | Or | Not
 # Tokens: a phrase (closed or not), a parenthesis, a minus before something, or a word.
 _TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*"?)|(?P<paren>[()])|(?P<minus>-(?=\S))|(?P<word>[^\s"()]+))')
 MAX_LENGTH = 1000  # characters: a query longer than this is a mistake, not a search
+# Parentheses inside parentheses: deeper is a mistake too, and the parser (recursive), SQLite's FTS5
+# query parser (a fixed stack) and the tree's walkers all have a depth they overflow.
+MAX_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ def _searchable(text: str) -> bool:
 class _Parser:
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens, self.i = tokens, 0
+        self.depth = 0  # the parentheses open where the parser is
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -155,7 +159,12 @@ class _Parser:
             item = self.unary()
             return None if item is None else Not(item)
         if token.kind == "(":
-            return self.sequence(token)
+            if self.depth == MAX_DEPTH:
+                raise QuerySyntaxError(f"parentheses nested deeper than {MAX_DEPTH} at column {token.at}")
+            self.depth += 1
+            group = self.sequence(token)
+            self.depth -= 1
+            return group
         if token.kind in ("OR", "AND"):
             raise QuerySyntaxError(f"{token.text} at column {token.at} needs a word on each side")
         if token.kind == ")":

@@ -1,0 +1,81 @@
+"""What a visitor of ``repub serve`` types: hostile query strings sent over real HTTP to the installed
+``repub serve`` (tests/webworld.py) over a real SQLite file of a few articles. Every answer is a 4xx
+with one readable line, or a sane result; never a 500, a traceback (in the answer or the server's log)
+or a reflected script (docs/web.md, "Hostile requests")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from repub.normalize.types import Record
+from repub.store import Store
+from webworld import Served
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+HARBOUR = "https://example.org/harbour/"
+UNDATED = "https://example.org/undated/"
+COPY = "https://copy.example/harbour/"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("hostile-web") / "repub.db"
+    url = f"sqlite:///{path}"
+    with Store.open(url) as store:
+        store.save_article(Record(url=HARBOUR, site="example.org", extractor="test", title="Harbour and city",
+                                  published_at="2019-05-02", body_text="The harbour grows.\n\nNato summit."),
+                           fetched_at=T0, http_status=200)
+        store.save_article(Record(url=UNDATED, site="example.org", extractor="test", title="Undated",
+                                  body_text="A page about nato."), fetched_at=T0 + timedelta(days=1),
+                           http_status=200)
+        store.save_article(Record(url=COPY, site="copy.example", extractor="test", title="Copy",
+                                  published_at="2019-05-03",
+                                  body_text="The harbour grows.\n\nNato summit alliance."),
+                           fetched_at=T0 + timedelta(days=2), http_status=200)
+        store.link_original(COPY, HARBOUR)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def client(db: str) -> Iterator[httpx.Client]:
+    env = {**os.environ, "REPUB_DB": db}
+    env.pop("REPUB_DATABASE_URL", None)
+    server = Served(env)
+    yield server.client
+    code, log = server.stop()
+    assert code == 0 and "Traceback" not in log, log
+
+
+def error_of(page: object) -> str:
+    """The one-line message of an HTML page's error (the search form's, or the error page's)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(page.text)  # type: ignore[attr-defined]
+    node = tree.css_first("p.error") or tree.css_first("main p")
+    assert node is not None, page.text  # type: ignore[attr-defined]
+    return " ".join(node.text(deep=True).split())
+
+
+def refused(client: httpx.Client, params: dict[str, str], message: str) -> None:
+    """The search page and the API both answer 400 with ``message``; so does the export."""
+    api = client.get("/api/search", params=params)
+    assert (api.status_code, api.json()) == (400, {"error": message})
+    page = client.get("/", params=params)
+    assert page.status_code == 400 and error_of(page) == message
+    export = client.get("/api/export", params={**params, "format": "jsonl"})
+    assert (export.status_code, export.json()) == (400, {"error": message})
+
+
+# -- the search words -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["(" * 400 + "nato" + ")" * 400, "nato " + "-(" * 300 + "x" + ")" * 300])
+def test_parentheses_nested_past_the_limit_are_a_400(client: httpx.Client, query: str) -> None:
+    # a RecursionError of the parser: a 500 from the pages and the API
+    column = 21 if query.startswith("(") else 47
+    refused(client, {"q": query}, f"parentheses nested deeper than 20 at column {column}")
