@@ -79,3 +79,18 @@ def test_parentheses_nested_past_the_limit_are_a_400(client: httpx.Client, query
     # a RecursionError of the parser: a 500 from the pages and the API
     column = 21 if query.startswith("(") else 47
     refused(client, {"q": query}, f"parentheses nested deeper than 20 at column {column}")
+
+
+def found(client: httpx.Client, query: str) -> set[str]:
+    answer = client.get("/api/search", params={"q": query, "per_page": "200"})
+    assert answer.status_code == 200, answer.text
+    return {record["url"] for record in answer.json()["results"]}
+
+
+def test_many_excluded_words_are_read(client: httpx.Client) -> None:
+    # each exclusion opened a parenthesis of the FTS5 query: from about 80 on, "fts5: parser stack overflow"
+    many = " ".join(f"-x{i}" for i in range(150))
+    assert found(client, f"nato {many}") == {HARBOUR, UNDATED, COPY}
+    assert found(client, f"nato {many} -summit") == {UNDATED}
+    assert found(client, f"nato -summit {many} -page") == set()
+    assert found(client, "nato -page -alliance") == {HARBOUR}

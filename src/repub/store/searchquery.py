@@ -215,9 +215,9 @@ def fts5(node: Node) -> str:
     positive = [fts5(item) for item in node.items if not isinstance(item, Not)]
     negative = [fts5(item) for item in node.items if isinstance(item, Not)]
     text = "(" + " AND ".join(positive) + ")"
-    for item in negative:  # FTS5's NOT is binary: "a NOT b"
-        text = f"({text} NOT {item})"
-    return text
+    # FTS5's NOT is binary and left-associative: "(a) NOT b NOT c" is "((a) NOT b) NOT c", written flat
+    # because FTS5's parser stack holds only so many open parentheses (100 exclusions overflowed it)
+    return "(" + " NOT ".join([text, *negative]) + ")" if negative else text
 
 
 # -- PostgreSQL tsquery ------------------------------------------------------------------------------
