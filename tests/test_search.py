@@ -35,6 +35,8 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
     ("russia OR china nato", And((Or((Term("russia"), Term("china"))), Term("nato")))),
     ("nato -summit", And((Term("nato"), Not(Term("summit"))))),
     ("nato NOT summit", And((Term("nato"), Not(Term("summit"))))),
+    ("nato -(-summit)", And((Term("nato"), Term("summit")))),  # was read as "nato NOT summit" on SQLite
+    ("nato NOT (NOT summit)", And((Term("nato"), Term("summit")))),
     ("milit*", Term("milit", prefix=True)),
     ("(russia OR china) AND nato", And((Or((Term("russia"), Term("china"))), Term("nato")))),
     ("Russia-China", Term("Russia-China")),

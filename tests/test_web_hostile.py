@@ -94,3 +94,9 @@ def test_many_excluded_words_are_read(client: httpx.Client) -> None:
     assert found(client, f"nato {many} -summit") == {UNDATED}
     assert found(client, f"nato -summit {many} -page") == set()
     assert found(client, "nato -page -alliance") == {HARBOUR}
+
+
+def test_an_exclusion_excluded_is_the_word(client: httpx.Client) -> None:
+    # SQLite read "nato -(-summit)" as "nato NOT summit" (PostgreSQL as "nato summit")
+    assert found(client, "nato -(-summit)") == found(client, "nato summit") == {HARBOUR, COPY}
+    assert found(client, "nato NOT (NOT (alliance))") == {COPY}

@@ -157,6 +157,8 @@ class _Parser:
             if following is None or following.kind in (")", "OR", "AND", "NOT", "-"):
                 raise QuerySyntaxError(f"{token.text} at column {token.at} needs a word after it")
             item = self.unary()
+            if isinstance(item, Not):  # -(-word): the word (fts5() could only drop one of the two)
+                return item.item
             return None if item is None else Not(item)
         if token.kind == "(":
             if self.depth == MAX_DEPTH:
