@@ -11,15 +11,24 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from repub.normalize.types import Record
 from repub.store import Store
+from repub.store.searchquery import And, Node, Not, Or, QuerySyntaxError, Term, parse
 from webworld import Served
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 HARBOUR = "https://example.org/harbour/"
 UNDATED = "https://example.org/undated/"
 COPY = "https://copy.example/harbour/"
+# every word of each article (title and body), as FTS5 and tsvector index them
+WORDS = {
+    HARBOUR: {"harbour", "and", "city", "the", "grows", "nato", "summit"},
+    UNDATED: {"undated", "a", "page", "about", "nato"},
+    COPY: {"copy", "the", "harbour", "grows", "nato", "summit", "alliance"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +109,46 @@ def test_an_exclusion_excluded_is_the_word(client: httpx.Client) -> None:
     # SQLite read "nato -(-summit)" as "nato NOT summit" (PostgreSQL as "nato summit")
     assert found(client, "nato -(-summit)") == found(client, "nato summit") == {HARBOUR, COPY}
     assert found(client, "nato NOT (NOT (alliance))") == {COPY}
+
+
+def test_a_group_of_exclusions_is_read(client: httpx.Client) -> None:
+    # FTS5 was given "()" for the group's words: "fts5: syntax error near ")"" (400, exit 2)
+    assert found(client, "(-summit -alliance) nato") == {UNDATED}
+    assert found(client, "nato -(-page -alliance)") == {UNDATED, COPY}  # -(-a -b) is a OR b
+    refused(client, {"q": "nato ((-summit -alliance) OR page)"},
+            "an excluded word (-word) cannot be one side of an OR")
+
+
+def holds(node: Node, words: set[str]) -> bool:
+    """Whether an article of these words matches ``node``: what the query means, evaluated here."""
+    if isinstance(node, Term):
+        word = node.text.casefold()
+        return any(w.startswith(word) for w in words) if node.prefix else word in words
+    if isinstance(node, Not):
+        return not holds(node.item, words)
+    if isinstance(node, And):
+        return all(holds(item, words) for item in node.items)
+    assert isinstance(node, Or)
+    return any(holds(item, words) for item in node.items)
+
+
+PIECES = ["nato", "summit", "alliance", "page", "harbour", "zebra", "sum*", "al*",
+          "(", ")", "(", ")", "-", "-", "OR", "AND", "NOT"]
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14))
+@example(["(", "-", "summit", "-", "page", ")", "nato"])
+@example(["nato", "-", "(", "-", "summit", ")"])
+def test_every_query_the_grammar_reads_finds_what_it_means(client: httpx.Client, pieces: list[str]) -> None:
+    """A query is refused with its one line, or finds exactly the articles its words mean: none that
+    the parser accepts is refused by FTS5 or read otherwise."""
+    query = " ".join(pieces).replace("- ", "-")
+    try:
+        tree = parse(query)
+    except QuerySyntaxError as err:
+        answer = client.get("/api/search", params={"q": query})
+        assert (answer.status_code, answer.json()) == (400, {"error": str(err)})
+        return
+    expected = {url for url, words in WORDS.items() if tree is None or holds(tree, words)}
+    assert found(client, query) == expected, query

@@ -121,7 +121,9 @@ class _Parser:
                 self.take()
                 continue
             item = self.either()
-            if item is not None:
+            if isinstance(item, And):  # a group of words all found: its words, one And for FTS5's NOTs
+                items.extend(item.items)
+            elif item is not None:
                 items.append(item)
         if closing is not None:
             if self.peek() is None:
@@ -144,7 +146,7 @@ class _Parser:
             item = self.unary()
             if item is not None:
                 items.append(item)
-        if any(isinstance(item, Not) for item in items) and len(items) > 1:
+        if len(items) > 1 and not all(_positive(item) for item in items):  # "-a OR b", "(-a -b) OR c"
             raise QuerySyntaxError("an excluded word (-word) cannot be one side of an OR")
         if not items:
             return None
@@ -159,6 +161,8 @@ class _Parser:
             item = self.unary()
             if isinstance(item, Not):  # -(-word): the word (fts5() could only drop one of the two)
                 return item.item
+            if isinstance(item, And) and all(isinstance(i, Not) for i in item.items):
+                return Or(tuple(i.item for i in item.items if isinstance(i, Not)))  # -(-a -b): a OR b
             return None if item is None else Not(item)
         if token.kind == "(":
             if self.depth == MAX_DEPTH:
