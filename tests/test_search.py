@@ -139,6 +139,21 @@ def test_words_find_what_they_say_in_every_searched_field(world: tuple[Store, di
     assert set(_urls(store, text="milit*")) == prefix and prefix
 
 
+def test_long_queries_run_on_both_backends(world: tuple[Store, dict]) -> None:
+    # PostgreSQL's tsquery was one nested call per word: from about 100 words SQLAlchemy's compiler
+    # overflowed Python's recursion (a 500 from repub serve, a traceback from repub search)
+    store, records = world
+    nato = set(_urls(store, text="nato"))
+    assert nato
+    assert set(_urls(store, text=" ".join(["nato"] * 199))) == nato  # 995 characters
+    assert set(_urls(store, text=" OR ".join(["nato"] * 120))) == nato
+    assert set(_urls(store, text="nato " + " ".join(f"-x{i}" for i in range(150)))) == nato
+    words = sorted({w for r in records.values() for w in _words(r) if w.isalpha() and 3 < len(w) < 6})[:110]
+    assert len(" OR ".join(words)) <= 1000
+    either = {u for u, r in records.items() if set(words) & _words(r)}
+    assert set(_urls(store, text=" OR ".join(words))) == either
+
+
 def test_diacritics_fold_on_sqlite_only(world: tuple[Store, dict], any_db_url: str) -> None:
     store, _ = world
     folded = _urls(store, text="muller")

@@ -20,6 +20,7 @@ and where.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,10 +246,17 @@ def tsquery(node: Node) -> sa.ColumnElement[Any]:
     if isinstance(node, Not):
         return sa.func.tsquery_not(tsquery(node.item))
     combine = sa.func.tsquery_or if isinstance(node, Or) else sa.func.tsquery_and
-    out = tsquery(node.items[0])
-    for item in node.items[1:]:
-        out = combine(out, tsquery(item))
-    return out
+    return _balanced(combine, [tsquery(item) for item in node.items])
+
+
+def _balanced(combine: Callable[..., sa.ColumnElement[Any]], parts: list[sa.ColumnElement[Any]]
+              ) -> sa.ColumnElement[Any]:
+    """``parts`` joined two by two as a balanced tree: SQLAlchemy compiles nested calls recursively, and
+    a chain of one call per word (100 words) overflowed Python's recursion."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return combine(_balanced(combine, parts[:middle]), _balanced(combine, parts[middle:]))
 
 
 def terms(node: Node | None) -> list[Term]:
