@@ -90,6 +90,24 @@ def test_parentheses_nested_past_the_limit_are_a_400(client: httpx.Client, query
     refused(client, {"q": query}, f"parentheses nested deeper than 20 at column {column}")
 
 
+NUL = "a query parameter holds a NUL character (%00), which no stored text can"
+
+
+@pytest.mark.parametrize("query", ["q=nato%00summit", "site=example.org%00", "status=%00", "url=%00",
+                                   "q=nato&sort=newest%00", "format=csv&q=%00"])
+@pytest.mark.parametrize("path", ["/", "/article", "/compare", "/history", "/runs", "/export", "/api/search",
+                                  "/api/article", "/api/export"])
+def test_a_nul_character_in_the_query_string_is_a_400(client: httpx.Client, path: str, query: str) -> None:
+    # FTS5 read the NUL as the end of its query: "database read failed: unterminated string", a 503
+    # (on PostgreSQL every NUL was: "PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    answer = client.get(f"{path}?{query}")
+    assert answer.status_code == 400
+    if path.startswith("/api/"):
+        assert answer.json() == {"error": NUL}
+    else:
+        assert error_of(answer) == NUL
+
+
 def found(client: httpx.Client, query: str) -> set[str]:
     answer = client.get("/api/search", params={"q": query, "per_page": "200"})
     assert answer.status_code == 200, answer.text

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,6 +51,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+NUL_MESSAGE = "a query parameter holds a NUL character (%00), which no stored text can"
+
+
+class NulCheck:
+    """A query string holding a NUL character (``%00``) is a 400: no stored text holds one, FTS5 reads
+    it as the end of its query and PostgreSQL refuses it in any text (a 503 "database read failed")."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or b"%00" not in scope.get("query_string", b""):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items()):
+            await self.app(scope, receive, send)
+            return
+        api = request.url.path.startswith("/api/")
+        response: Response = (JSONResponse({"error": NUL_MESSAGE}, 400) if api
+                              else pages.problem(request, 400, "Bad request", NUL_MESSAGE))
+        await response(scope, receive, send)
 
 
 class TokenCheck:
@@ -126,6 +151,7 @@ def create_app(store: Store, *, token: str | None = None, allowed_hosts: Sequenc
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     if token:
         middleware.append(Middleware(TokenCheck, token=token))
+    middleware.append(Middleware(NulCheck))
     handlers = {404: pages.not_found, 405: pages.not_allowed, 500: pages.server_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.store = store
