@@ -90,6 +90,27 @@ def test_parentheses_nested_past_the_limit_are_a_400(client: httpx.Client, query
     refused(client, {"q": query}, f"parentheses nested deeper than 20 at column {column}")
 
 
+PAGES = "page must be from 1 to 1000000000, and per page from 1 to 200"
+
+
+@pytest.mark.parametrize("page", ["1000000001", "9223372036854775807", "9223372036854775808", str(10**30)])
+def test_a_page_beyond_what_the_database_counts_is_a_400(client: httpx.Client, page: str) -> None:
+    # the offset went to SQL as is: "Python int too large to convert to SQLite INTEGER", a 500
+    # (PostgreSQL: "bigint out of range", a 503)
+    refused(client, {"page": page}, PAGES)
+    refused(client, {"q": "nato", "page": page, "per_page": "200"}, PAGES)
+
+
+@pytest.mark.parametrize("params", [{"page": "0"}, {"page": "-1"}, {"per_page": "0"}, {"per_page": "201"}])
+def test_pages_and_page_sizes_out_of_range_are_a_400(client: httpx.Client, params: dict[str, str]) -> None:
+    refused(client, params, PAGES)
+
+
+def test_the_last_page_there_can_be_is_empty(client: httpx.Client) -> None:
+    answer = client.get("/api/search", params={"q": "nato", "page": "1000000000", "per_page": "200"})
+    assert (answer.status_code, answer.json()) == (200, {"total": 3, "results": []})
+
+
 NUL = "a query parameter holds a NUL character (%00), which no stored text can"
 
 

@@ -34,6 +34,7 @@ A = ARTICLE.table
 KINDS = ("copy", "original")
 SORTS = ("relevance", "newest", "oldest", "seen", "title")
 PER_PAGE_MAX = 200
+PAGE_MAX = 10**9  # beyond, a typo: and the offset, page x per page, must fit the database's 64-bit integer
 EXPORT_BATCH = 500
 __all__ = ["MARK_END", "MARK_START", "FilterError", "Hit", "SearchQuery", "SearchResult", "iter_views",
            "search"]
@@ -70,8 +71,8 @@ class SearchQuery:
             value = getattr(self, name)
             if value is not None and not _valid_day(value):
                 raise FilterError(f"{label}: not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
-        if self.page < 1 or not 1 <= self.per_page <= PER_PAGE_MAX:
-            raise FilterError(f"page must be 1 or more, and per page from 1 to {PER_PAGE_MAX}")
+        if not 1 <= self.page <= PAGE_MAX or not 1 <= self.per_page <= PER_PAGE_MAX:
+            raise FilterError(f"page must be from 1 to {PAGE_MAX}, and per page from 1 to {PER_PAGE_MAX}")
         if self.seen_since is not None and self.seen_since.tzinfo is None:
             raise FilterError("seen_since must be an aware datetime")
         parse(self.text)
