@@ -154,6 +154,14 @@ def test_long_queries_run_on_both_backends(world: tuple[Store, dict]) -> None:
     assert set(_urls(store, text=" OR ".join(words))) == either
 
 
+def test_a_period_ending_with_the_calendar_holds_every_dated_article(world: tuple[Store, dict]) -> None:
+    store, records = world
+    dated = {u for u, r in records.items() if r["published_at"]}
+    assert dated and dated != set(records)
+    for to in ("9999", "9999-12", "9999-12-31"):  # a ValueError, or nothing found (before "10000")
+        assert set(_urls(store, published_to=to)) == dated
+
+
 def test_diacritics_fold_on_sqlite_only(world: tuple[Store, dict], any_db_url: str) -> None:
     store, _ = world
     folded = _urls(store, text="muller")

@@ -111,6 +111,16 @@ def test_the_last_page_there_can_be_is_empty(client: httpx.Client) -> None:
     assert (answer.status_code, answer.json()) == (200, {"total": 3, "results": []})
 
 
+@pytest.mark.parametrize("to", ["9999", "9999-12", "9999-12-31"])
+def test_a_period_ending_with_the_calendar_holds_every_dated_article(client: httpx.Client, to: str) -> None:
+    # 9999-12-31's next day raised ValueError (a 500); "9999" and "9999-12" ended before "10000"
+    # and "10000-01", which sort before every real date: nothing was found
+    assert found(client, "nato", to=to) == found(client, "", to=to) == {HARBOUR, COPY}
+    assert client.get("/", params={"to": to}).status_code == 200
+    assert found(client, "nato", to=to, **{"from": "2019-05-03"}) == {COPY}
+    assert found(client, "nato", **{"from": to}) == set()
+
+
 NUL = "a query parameter holds a NUL character (%00), which no stored text can"
 
 
@@ -129,8 +139,8 @@ def test_a_nul_character_in_the_query_string_is_a_400(client: httpx.Client, path
         assert error_of(answer) == NUL
 
 
-def found(client: httpx.Client, query: str) -> set[str]:
-    answer = client.get("/api/search", params={"q": query, "per_page": "200"})
+def found(client: httpx.Client, query: str, **filters: str) -> set[str]:
+    answer = client.get("/api/search", params={"q": query, "per_page": "200", **filters})
     assert answer.status_code == 200, answer.text
     return {record["url"] for record in answer.json()["results"]}
 

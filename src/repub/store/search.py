@@ -121,9 +121,16 @@ def _valid_day(text: str) -> bool:
     return True
 
 
+# After every date and time of 9999-12-31, in a byte order and in a locale's: the end of a period that
+# ends with the calendar (year 10000 has no date, and "10000" sorts before "2020")
+CALENDAR_END = "9999-12-31T99"
+
+
 def _after(text: str) -> str:
     """The first date string after the period ``text`` names (YYYY, YYYY-MM or YYYY-MM-DD)."""
     parts = [int(p) for p in text.split("-")]
+    if parts[0] == 9999 and parts[1:] in ([], [12], [12, 31]):
+        return CALENDAR_END
     if len(parts) == 1:
         return f"{parts[0] + 1:04d}"
     if len(parts) == 2:
