@@ -259,3 +259,26 @@ def test_a_warc_export_names_the_filters_it_cannot_take(tmp_path: Path, monkeypa
     assert main(["export", "--warc", str(out), "--from", "2020-01-01", "--kind", "copy"]) == 2
     assert capsys.readouterr().err == "repub: --warc selects by --site and --since only, not --kind, --from\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv", [
+    [b"show", b"\xff"], [b"history", b"https://example.org/\xff"], [b"diff", b"\xff"], [b"copies", b"\xff"],
+    [b"trace", b"\xff"], [b"list", b"--site", b"\xff"], [b"changes", b"--site", b"\xff"],
+    [b"diverged", b"--site", b"\xff"], [b"search", b"nato\xff"], [b"search", b"x", b"--status", b"\xff"],
+    [b"export", b"--format", b"csv", b"--site", b"\xff"],
+    [b"export", b"--format", b"csv", b"--query", b"\xff"],
+])
+def test_an_argument_that_is_not_utf8_is_a_usage_error(env: dict[str, str], argv: list[bytes]) -> None:
+    # undecodable bytes reach Python as lone surrogates, which SQLite cannot take: a UnicodeEncodeError
+    # traceback (exit 1)
+    proc = subprocess.run([str(REPUB).encode(), *argv], env=env, capture_output=True, text=True)
+    assert proc.returncode == 2
+    bad = next(a for a in argv if b"\xff" in a)
+    assert one_line(proc) == f"repub: not UTF-8 text: {bad!r} (only file names may hold other bytes)"
+
+
+def test_a_database_file_name_may_hold_any_bytes(env: dict[str, str], tmp_path: Path) -> None:
+    db = os.fsencode(tmp_path) + b"/caf\xe9.db"
+    proc = subprocess.run([os.fsencode(REPUB), b"list", b"--db", db], env=env, capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert os.path.exists(db)

@@ -24,6 +24,7 @@ from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_PIPE,
+    EXIT_USAGE,
     check_database_directory,
     error,
     exit_codes_help,
@@ -73,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the whole parser, so help and usage errors list every command.
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     _fast_exit()
+    undecodable = _not_text(args)
+    if undecodable is not None:
+        error(f"not UTF-8 text: {os.fsencode(undecodable)!r} (only file names may hold other bytes)")
+        return EXIT_USAGE
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         with sigterm_as_interrupt():
@@ -98,6 +103,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         error("interrupted")  # the SIGTERM's KeyboardInterrupt, hidden by a library's failing cleanup
         return EXIT_INTERRUPTED
+
+
+# Options that name files, kept as str (the others that do are Paths): any bytes the system allows.
+_FILE_NAMES = ("db",)
+
+
+def _not_text(args: argparse.Namespace) -> str | None:
+    """The first argument that is not UTF-8: Python reads undecodable argv bytes as lone surrogates
+    (``\\udcff``), which a database, a URL or a terminal cannot take (a UnicodeEncodeError traceback)."""
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and name not in _FILE_NAMES:
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return item
+    return None
 
 
 def _discard_stdout() -> None:
