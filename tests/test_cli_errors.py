@@ -282,3 +282,19 @@ def test_a_database_file_name_may_hold_any_bytes(env: dict[str, str], tmp_path: 
     proc = subprocess.run([os.fsencode(REPUB), b"list", b"--db", db], env=env, capture_output=True, text=True)
     assert (proc.returncode, proc.stderr) == (0, "")
     assert os.path.exists(db)
+
+
+@pytest.mark.parametrize("value", ["", ".", "/"])
+@pytest.mark.parametrize("option", [["--format", "csv", "-o"], ["--warc"]])
+def test_an_output_that_names_no_file_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], option: list[str],
+    value: str
+) -> None:
+    # Path("").with_name("….part"): "ValueError: PosixPath('.') has an empty name", a traceback
+    monkeypatch.setenv("REPUB_DB", str(tmp_path / "repub.db"))
+    with pytest.raises(SystemExit) as done:
+        main(["export", *option, value])
+    assert done.value.code == 2
+    flag = "-o/--output" if option[0] == "--format" else "--warc"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"repub export: error: argument {flag}: not a file name: {value!r}")

@@ -11,6 +11,7 @@ import json
 import math
 import sys
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, RepubError
@@ -144,6 +145,15 @@ def positive_seconds(text: str) -> float:
     if not (math.isfinite(value) and 0 < value <= 86400):
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most 86400: {text!r}")
     return value
+
+
+def output_file(text: str) -> Path:
+    """``-o FILE``, ``--warc OUT``: a path ending with a file name (an argparse type): "" and "." name
+    none, so there is no FILE.part to write first."""
+    path = Path(text)
+    if not path.name:
+        raise argparse.ArgumentTypeError(f"not a file name: {text!r}")
+    return path
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from .common import (
     EXIT_FAILED,
@@ -21,6 +20,7 @@ from .common import (
     add_db_option,
     error,
     open_store,
+    output_file,
     settings_from,
 )
 from .ingest import _since as since_time  # the one date rule of the command line
@@ -38,12 +38,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "per page holding its record as JSON; filters --site and --since only (docs/warc.md)."))
     out = exp.add_mutually_exclusive_group(required=True)
     out.add_argument("--format", choices=("jsonl", "csv"), help="JSON Lines or CSV of the --json record")
-    out.add_argument("--warc", type=Path, metavar="OUT",
+    out.add_argument("--warc", type=output_file, metavar="OUT",
                      help="a WARC file of the kept raw pages (OUT.warc.gz: gzip per record; OUT.warc: plain)")
     exp.add_argument("--with-records", action="store_true",
                      help="with --warc: a metadata record (application/json) after each response: the "
                           "article's record")
-    exp.add_argument("-o", "--output", type=Path, metavar="FILE",
+    exp.add_argument("-o", "--output", type=output_file, metavar="FILE",
                      help="write to FILE (whole or not at all: a failed export leaves none); default stdout")
     exp.add_argument("--query", "-q", default="", metavar="Q", help="only the articles this search finds")
     exp.add_argument("--since", type=since_time, metavar="DATE",
