@@ -298,3 +298,18 @@ def test_an_output_that_names_no_file_is_a_usage_error(
     flag = "-o/--output" if option[0] == "--format" else "--warc"
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"repub export: error: argument {flag}: not a file name: {value!r}")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_since_outside_the_calendar_in_utc_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    # it went to SQL as given: exit 3, "database read failed: date value out of range" (with the
+    # statement, for a WARC export)
+    monkeypatch.setenv("REPUB_DB", str(tmp_path / "repub.db"))
+    for argv in (["export", "--format", "csv"], ["export", "--warc", str(tmp_path / "out.warc")]):
+        with pytest.raises(SystemExit) as done:
+            main([*argv, "--since", value])
+        assert done.value.code == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"repub export: error: argument --since: outside the calendar in UTC: {value!r}")

@@ -77,7 +77,12 @@ def _since(text: str) -> datetime:
             value = datetime(day.year, day.month, day.day)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD or ISO date-time): {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:  # in UTC now: 0001-01-01T00:00+14:00 has no UTC time (it went to SQL, "date value out of range")
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"outside the calendar in UTC: {text!r}") from None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
