@@ -242,11 +242,17 @@ def test_export_iterates_every_match_in_id_order(world: tuple[Store, dict]) -> N
     assert len(list(iter_views(store, SearchQuery()))) == len(records)
 
 
+ARABIC_YEAR = "\u0662\u0660\u0662\u0660"  # 2020 in Arabic-Indic digits
+
+
 def test_bad_filters_are_refused(world: tuple[Store, dict]) -> None:
     store, _ = world
     for query, message in [(SearchQuery(kind="other"), "unknown kind 'other' (one of: copy, original)"),
                            (SearchQuery(published_from="2020-13"), "from: not a date (YYYY, YYYY-MM or "
                                                                    "YYYY-MM-DD): '2020-13'"),
+                           # other scripts' digits: a date compared as text must be in ASCII digits
+                           (SearchQuery(published_to=ARABIC_YEAR),
+                            f"to: not a date (YYYY, YYYY-MM or YYYY-MM-DD): '{ARABIC_YEAR}'"),
                            (SearchQuery(sort="random"), "unknown sort 'random' (one of: relevance, newest, "
                                                         "oldest, seen, title)")]:
         with pytest.raises(FilterError) as err:

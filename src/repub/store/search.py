@@ -38,7 +38,7 @@ PAGE_MAX = 10**9  # beyond, a typo: and the offset, page x per page, must fit th
 EXPORT_BATCH = 500
 __all__ = ["MARK_END", "MARK_START", "FilterError", "Hit", "SearchQuery", "SearchResult", "iter_views",
            "search"]
-_DAY = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_DAY = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$", re.ASCII)  # "٢٠٢٠" is no date here: dates compare as text
 
 
 class FilterError(RepubError):
