@@ -1,6 +1,6 @@
-"""The text-reuse index's statements as driver SQL (repub.store.driversql) answer what SQLAlchemy's
-own execution of the same statements answers, on SQLite and PostgreSQL, with IN lists of every length
-and SQLAlchemy's own parameters (SQLite's ``OFFSET 0``)."""
+"""The store's statements as driver SQL (repub.store.driversql) answer what SQLAlchemy's own execution
+of the same statements answers, on SQLite and PostgreSQL: queries, inserts and an UPDATE, with IN lists
+of every length, a parameter used twice and SQLAlchemy's own parameters (SQLite's ``OFFSET 0``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from repub.store import Store
 from repub.store.driversql import DriverStatement
 from repub.store.models import Article
+from repub.store.save import _DRIVER_WAITING, _WAITING
 from repub.store.textreuse import _DRIVER_ADD_BANDS, _HITS, _KNOWN_KEYS, B
 
 
@@ -65,3 +66,24 @@ def test_driver_sql_is_compiled_once_per_dialect_and_list_length(any_db_url: str
     sql = hits._compiled[(name, driver, (2,))].sql
     assert "fingerprint_bands.band_key IN (" in sql and "POSTCOMPILE" not in sql
 
+
+
+def test_an_update_with_a_list_and_a_parameter_used_twice(any_db_url: str) -> None:
+    # the copies waiting for a page (they name one of its URLs, unlinked) link to it: by SQLAlchemy,
+    # then the same as driver SQL, each on its own URLs
+    A = Article.__table__
+    with Store.open(any_db_url) as store, store.engine.begin() as conn:
+        page, *copies = _articles(conn, 6)
+        named = ["https://a.example/x", "https://a.example/x", "https://b.example/y", "https://c.example/z",
+                 "https://d.example/w"]
+        for copy, url in zip(copies, named, strict=True):
+            conn.execute(A.update().where(A.c.id == copy).values(original_url=url))
+        conn.execute(A.update().where(A.c.id == copies[1]).values(original_id=copies[0]))  # linked already
+        by_sqlalchemy = conn.execute(_WAITING, {"urls": ["https://a.example/x"], "b_id": page}).rowcount
+        by_driver = _DRIVER_WAITING.execute(
+            conn, {"urls": ["https://b.example/y", "https://c.example/z", "https://nowhere.example/"],
+                   "b_id": page}).rowcount
+        linked = dict(conn.execute(sa.select(A.c.id, A.c.original_id).where(A.c.id.in_(copies))).all())
+    assert (by_sqlalchemy, by_driver) == (1, 2)
+    first, second, third, fourth, fifth = copies
+    assert linked == {first: page, second: first, third: page, fourth: page, fifth: None}

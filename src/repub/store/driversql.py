@@ -1,17 +1,18 @@
 """Hot statements run as driver SQL: a Core statement compiled by SQLAlchemy once per dialect (and
 length of each IN list), then executed with ``Connection.exec_driver_sql``.
 
-Why: for the text-reuse index, SQLAlchemy's work per execution (the cache key, processing each
-parameter set, expanding the IN lists) cost more than the database's own. Measured on SQLite with a
-page's 64 band keys: inserting them 0.53 ms through ``Connection.execute`` against 0.31 ms as driver
-SQL, looking up the articles sharing them 0.30 against 0.16 ms, ~2 % of an import's CPU a page.
+Why: for the statements every saved page runs, SQLAlchemy's work per execution (the cache key,
+processing each parameter set, expanding the IN lists) cost more than the database's own. Measured on
+SQLite: inserting a page's 64 band keys 0.53 ms through ``Connection.execute`` against 0.31 ms as driver
+SQL, looking up the articles sharing them 0.30 against 0.16 ms, linking the copies waiting for a page
+70 against 24 us, inserting two aliases 52 against 24 us: ~2.5 % of an import's CPU a page.
 ``exec_driver_sql`` is SQLAlchemy's own API for this: the statement still runs in the connection's
 transaction, its errors are wrapped as SQLAlchemy's (a lost PostgreSQL connection is still seen as
 one), and the SQL is SQLAlchemy's, rendered for the dialect, so table and column names stay defined
 once (``repub.store.models``).
 
 Only for statements whose parameters and columns need no type processing (integers, text):
-driver SQL skips SQLAlchemy's bind and result processors.
+driver SQL skips SQLAlchemy's bind and result processors (JSON, dates as SQLite stores them).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import replacement_traverse
 
 # the positional parameters of a dialect whose SQL has them (SQLite's "?"), from a dict of them by name
 Positional = Callable[[Mapping[str, Any]], tuple[Any, ...]]
@@ -73,11 +76,23 @@ class DriverStatement:
         given = statement.compile(dialect=dialect).params
         fixed = {name: value for name, value in given.items() if value is not None}
         if self.lists:
-            # render_postcompile writes each IN list out as NAME_1 .. NAME_n, sized by placeholder values;
-            # it asks for a value of every parameter (placeholders, never part of the SQL)
-            values = {name: [0] * n for name, n in zip(self.lists, lengths, strict=True)}
-            wanted = {name: 0 for name in given if name not in fixed and name not in values}
-            statement = statement.params(wanted, **values)
+            # render_postcompile writes each IN list out as NAME_1 .. NAME_n, sized by the values its
+            # parameter holds, and asks for a value of every other: placeholders, never part of the SQL
+            # (a copy of the statement with them, made the public way: INSERT, UPDATE and DELETE have no
+            # .params())
+            sizes = dict(zip(self.lists, lengths, strict=True))
+            made: dict[str, BindParameter[Any]] = {}
+
+            def placeholder(element: Any, **_: Any) -> Any:
+                if not isinstance(element, BindParameter) or element.key in fixed:
+                    return None
+                if element.key not in made:
+                    value = [0] * sizes[element.key] if element.key in sizes else 0
+                    made[element.key] = bindparam(element.key, value, type_=element.type,
+                                                  expanding=element.expanding)
+                return made[element.key]
+
+            statement = cast(ClauseElement, replacement_traverse(cast(Any, statement), {}, placeholder))
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         assert isinstance(compiled, SQLCompiler)
         order = _positional(list(compiled.positiontup or ())) if compiled.positional else None

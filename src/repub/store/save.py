@@ -23,6 +23,7 @@ from repub.hosts import bare_host
 from repub.normalize.types import Record
 from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import original_values, record_values, stub_values
+from repub.store.driversql import DriverStatement
 from repub.store.history import (
     PreparedRaw,
     RawBody,
@@ -70,6 +71,10 @@ _COPY_OUTLET = (
 _INSERT = A.insert()
 _UPDATE = A.update().where(A.c.id == sa.bindparam("b_id"))
 _ALIASES_KNOWN = sa.select(ALIAS.c.url).where(ALIAS.c.url.in_(_URLS))
+# statements of every page whose values need no type processing, as driver SQL (repub.store.driversql)
+_DRIVER_WAITING = DriverStatement(_WAITING, ["urls"])
+_DRIVER_ADD_ALIASES = DriverStatement(
+    ALIAS.insert().values(url=sa.bindparam("url"), article_id=sa.bindparam("article_id")))
 _SEEN_AGAIN = (
     V.update().where(V.c.article_id == sa.bindparam("b_id"), V.c.version == sa.bindparam("b_version"),
                      V.c.last_seen_at < sa.bindparam("b_at", type_=V.c.last_seen_at.type))
@@ -258,14 +263,14 @@ def add_aliases(conn: Connection, article_id: int, urls: list[str], *, known_abs
     known = set() if known_absent else set(conn.execute(_ALIASES_KNOWN, {"urls": urls}).scalars())
     fresh = [{"url": u, "article_id": article_id} for u in urls if u not in known]
     if fresh:
-        conn.execute(ALIAS.insert(), fresh)
+        _DRIVER_ADD_ALIASES.execute_many(conn, fresh)
 
 
 def _link_waiting(conn: Connection, article_id: int, urls: list[str], outlet: str | None, *,
                   new: bool = False) -> int:
     """Point the copies that name one of ``urls`` (unlinked) at the article; how many there were.
     ``new``: the row was just made, so only those copies can point at it."""
-    waiting = conn.execute(_WAITING, {"urls": urls, "b_id": article_id}).rowcount
+    waiting = _DRIVER_WAITING.execute(conn, {"urls": urls, "b_id": article_id}).rowcount
     if outlet is None and (waiting or not new):  # an original without an outlet takes its copies' one
         printed = conn.execute(_COPY_OUTLET, {"b_id": article_id}).scalar()
         if printed is not None:
