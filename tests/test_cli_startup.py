@@ -170,6 +170,28 @@ def test_the_fork_server_starts_before_the_run_opens_its_database(
     assert "new 13," in capsys.readouterr().out or "--enqueue" in args
 
 
+def test_the_fork_server_starts_before_the_run_imports_its_store(env: dict[str, str], tmp_path: Path) -> None:
+    # the store's imports (SQLAlchemy, ~0.7 s) come after the warm-up, so they overlap the fork
+    # server's: the database's directory is checked (repub.cli.main) after the command's early start
+    code = textwrap.dedent(f"""
+        import sys
+        from repub.ingest import extraction
+        warm_up = extraction.warm_up
+        def spy():
+            print("store imported at the warm-up:", "repub.store" in sys.modules, "sqlalchemy" in sys.modules)
+            warm_up()
+        extraction.warm_up = spy
+        from repub.cli import main
+        sys.exit(main(["ingest", "--sources", {str(sources_file(tmp_path))!r}]))
+    """)
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "store imported at the warm-up: False False"
+    assert lines[-1].startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+
+
 def test_the_head_read_off_the_scripts_is_alembics() -> None:
     assert script_head() == head_revision() == "0013"
 

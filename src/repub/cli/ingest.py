@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..discover import DEFAULT_SOURCES_PATH, SourcesConfig, check_sources, load_sources
+from ..discover import DEFAULT_SOURCES_PATH, check_sources, load_sources
 from ..errors import ConfigError
 from .common import (
     EXIT_BUSY,
@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     ing.add_argument("--log-file", type=Path, metavar="PATH", help="append a line per fetch and failure")
     add_db_option(ing)
     add_network_options(ing)
-    ing.set_defaults(run=cmd_ingest)
+    ing.set_defaults(run=cmd_ingest, early=_warm_up_workers)
 
     runs = add_command(commands, "runs", "list past ingest/resync runs and their figures")
     runs.add_argument("--json", action="store_true", help="one JSON object per line per run")
@@ -88,9 +88,8 @@ def _since(text: str) -> datetime:
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)  # ConfigError -> exit 3 with file:line: message
     _check_log_file(args.log_file)  # one that cannot be opened: exit 3 before anything is done
-    _warm_up_workers(config, args)
-    # Imported after the warm-up: the run's own imports (~0.3 s: store, HTTP client) then overlap the
-    # fork server's (repub.ingest.extraction).
+    # Imported after the warm-up (_warm_up_workers, run by repub.cli.main first): the run's own imports
+    # (~0.7 s: store, HTTP client) then overlap the fork server's (repub.ingest.extraction).
     from ..config import build_settings
     from ..ingest import Ingest, IngestOptions
     from ..store.runs import RunLocked
@@ -115,16 +114,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return STATUS_EXIT.get(result.status, EXIT_FAILED)
 
 
-def _warm_up_workers(config: SourcesConfig, args: argparse.Namespace) -> None:
-    """Start the extraction workers' fork server first thing when the run will likely want them
-    (the test ``Ingest.run`` makes again, which starts it otherwise): it then imports the extraction
-    code while this process imports the rest and opens the database, instead of after."""
+def _warm_up_workers(args: argparse.Namespace) -> None:
+    """Start the extraction workers' fork server first thing (before ``repub.cli.main`` checks the
+    database's directory, which imports the store) when the run will likely want them (the test
+    ``Ingest.run`` makes again, which starts it otherwise): it then imports the extraction code and
+    loads its models while this process imports the rest and opens the database, instead of after.
+    A sources file that cannot be read starts nothing: the command reports it."""
     from ..ingest.extraction import pool_min_urls, warm_up
 
     try:
+        config = load_sources(args.sources)
         sources = [config.get(args.source)] if args.source else list(config.sources)
     except ConfigError:
-        return  # an unknown --source: the run reports it
+        return  # an unreadable file or an unknown --source: the run reports it
     if not args.enqueue and sum(args.max_new or s.max_new for s in sources) > pool_min_urls():
         warm_up()
 
