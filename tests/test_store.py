@@ -461,3 +461,25 @@ def test_two_stores_write_concurrently(any_db_url: str) -> None:
         assert len(store.list_articles()) == 45
         assert len(store.list_articles(site="b")) == 15
         assert len(store.fetch_log(limit=1000)) == 45
+
+
+def test_a_database_error_is_one_line_of_the_databases_own_words(any_db_url: str) -> None:
+    """SQLAlchemy's text of an error quotes the statement and its parameters (the article's whole body
+    on a failed save) over several lines: the store's errors keep the driver's message only."""
+    with Store.open(any_db_url) as store, store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE url_aliases")
+    body = "A secret body that no error message may quote."
+    with Store.open(any_db_url) as store:
+        with pytest.raises(StoreError) as read:
+            store.get("https://example.org/a")
+        with pytest.raises(StoreError) as write:
+            store.save_article(Record(url="https://example.org/a", site="example.org", extractor="test",
+                                      title="A", body_text=body), fetched_at=T1, http_status=200)
+    for err, verb in ((read.value, "read"), (write.value, "write")):
+        message = str(err)
+        assert "\n" not in message and "SELECT" not in message and "[SQL" not in message
+        assert body not in message and "sqlalche.me" not in message
+        if any_db_url.startswith("sqlite"):
+            assert message == f"database {verb} failed: no such table: url_aliases"
+        else:
+            assert message == f'database {verb} failed: relation "url_aliases" does not exist'

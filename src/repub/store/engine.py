@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,18 @@ SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
 # JSON columns hold text as written ("Jürgen", not "J\u00fcrgen"): the full-text index reads the names in
 # ``authors`` and ``credits`` off their JSON text (repub.store.searchindex), and the text is shorter.
 json_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+def driver_message(exc: BaseException) -> str:
+    """What the database said, on one line, for an error message: the driver's own words ("no such
+    table: url_aliases", "connection refused Is the server running on that host…"), without what
+    SQLAlchemy adds to them: the statement and its parameters (which may hold an article's whole text,
+    and went into error lines and the web app's answers) and a link to its docs."""
+    # SQLAlchemy's statement and all after it; PostgreSQL's "LINE 3: ...the statement... ^" pointer
+    text = re.split(r"\[SQL: |\nLINE \d+: ", str(getattr(exc, "orig", None) or exc), maxsplit=1)[0]
+    lines = (line.strip() for line in text.splitlines())
+    kept = [line for line in lines if line and not line.startswith("(Background on this error at:")]
+    return " ".join(kept) or type(exc).__name__
+
 
 # Execution option that marks an engine whose transactions will write (see ``write_engine``).
 WRITE_OPTION = "repub_write"

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from repub.errors import StoreError
-from repub.store.engine import create_engine, serialize_migrations, write_engine
+from repub.store.engine import create_engine, driver_message, serialize_migrations, write_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -111,7 +111,7 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> bool:
             command.upgrade(cfg, revision)
             return True
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+        raise StoreError(f"cannot migrate database {engine.url!r}: {driver_message(exc)}") from exc
 
 
 def create_at_head(engine: Engine, head: str) -> bool:
@@ -141,7 +141,8 @@ def create_at_head(engine: Engine, head: str) -> bool:
             conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
             return True
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot create the tables of database {engine.url!r}: {exc}") from exc
+        why = driver_message(exc)
+        raise StoreError(f"cannot create the tables of database {engine.url!r}: {why}") from exc
 
 
 def downgrade_engine(engine: Engine, revision: str) -> None:
@@ -155,7 +156,7 @@ def downgrade_engine(engine: Engine, revision: str) -> None:
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+        raise StoreError(f"cannot migrate database {engine.url!r}: {driver_message(exc)}") from exc
     except CommandError as exc:  # a revision the scripts do not know, or not below the current one
         why = str(exc)
         if why.startswith("Can't locate revision"):

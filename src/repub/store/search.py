@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from repub.errors import RepubError, StoreError
 from repub.store import facets as counting
 from repub.store.columns_of import ARTICLE, BARE, Columns
+from repub.store.engine import driver_message
 from repub.store.fulltext import FACTS, MARK_END, MARK_START, Text
 from repub.store.searchquery import QuerySyntaxError, parse
 from repub.store.views import ArticleView
@@ -248,7 +249,7 @@ def iter_views(store: Store, query: SearchQuery) -> Iterator[ArticleView]:
 
 def _search_error(exc: SQLAlchemyError) -> RepubError:
     """A query the database refused: a search-syntax problem said plainly, anything else a StoreError."""
-    message = str(getattr(exc, "orig", exc)).splitlines()[0]
+    message = driver_message(exc)
     if "fts5" in message or "tsquery" in message:
         return QuerySyntaxError(f"the search could not be run: {message}")
     return StoreError(f"database read failed: {message}")

@@ -21,7 +21,7 @@ from repub.normalize.dates import instant
 from repub.normalize.types import Record
 from repub.reuse.fingerprint import Fingerprint
 from repub.store.columns import record_json_of
-from repub.store.engine import create_engine, sqlite_file, write_engine
+from repub.store.engine import create_engine, driver_message, sqlite_file, write_engine
 from repub.store.history import PreparedRaw, RawBody
 from repub.store.migrate import upgrade_engine
 from repub.store.models import Article, ArticleVersion, FetchLog
@@ -119,7 +119,7 @@ class Store:
             with Session(self._engine) as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise StoreError(f"database read failed: {exc}") from exc
+            raise StoreError(f"database read failed: {driver_message(exc)}") from exc
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -127,7 +127,7 @@ class Store:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise StoreError(f"database write failed: {exc}") from exc
+            raise StoreError(f"database write failed: {driver_message(exc)}") from exc
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -138,7 +138,7 @@ class Store:
             with self._writer.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"database write failed: {exc}") from exc
+            raise StoreError(f"database write failed: {driver_message(exc)}") from exc
 
     def save_article(
         self,
@@ -429,6 +429,6 @@ def _page_error(item: SaveItem, exc: Exception) -> StoreError:
     and writes again) from a fault of the page; without it the page's job failed for good."""
     if isinstance(exc, StoreError):
         return exc
-    error = StoreError(f"{item.record.url}: {exc}")
+    error = StoreError(f"{item.record.url}: {driver_message(exc)}")
     error.__cause__ = exc
     return error
