@@ -192,6 +192,22 @@ def test_the_fork_server_starts_before_the_run_imports_its_store(env: dict[str, 
     assert lines[-1].startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
 
 
+def test_a_sources_file_read_from_a_pipe_is_read_once(env: dict[str, str], tmp_path: Path) -> None:
+    # the early start and the command share one read: a pipe (--sources /dev/stdin, <(...)) gives its
+    # text once, and a second read found "no [[source]] tables: nothing to ingest"
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    text = sources_file(tmp_path).read_text()
+    done = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", "/dev/stdin"], input=text,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    broken = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", "/dev/stdin"],
+                            input="[[source]\n", env=env, capture_output=True, text=True, timeout=120)
+    assert (broken.returncode, broken.stdout) == (3, "")
+    assert broken.stderr.startswith("repub: /dev/stdin:1: TOML syntax error")
+    assert broken.stderr.count("\n") == 1  # said once
+
+
 def test_the_head_read_off_the_scripts_is_alembics() -> None:
     assert script_head() == head_revision() == "0013"
 

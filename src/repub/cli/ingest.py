@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..discover import DEFAULT_SOURCES_PATH, check_sources, load_sources
+from ..discover import DEFAULT_SOURCES_PATH, SourcesConfig, check_sources, load_sources
 from ..errors import ConfigError
 from .common import (
     EXIT_BUSY,
@@ -86,7 +86,7 @@ def _since(text: str) -> datetime:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    config = load_sources(args.sources)  # ConfigError -> exit 3 with file:line: message
+    config = _sources_file(args)  # ConfigError -> exit 3 with file:line: message
     _check_log_file(args.log_file)  # one that cannot be opened: exit 3 before anything is done
     # Imported after the warm-up (_warm_up_workers, run by repub.cli.main first): the run's own imports
     # (~0.7 s: store, HTTP client) then overlap the fork server's (repub.ingest.extraction).
@@ -123,12 +123,27 @@ def _warm_up_workers(args: argparse.Namespace) -> None:
     from ..ingest.extraction import pool_min_urls, warm_up
 
     try:
-        config = load_sources(args.sources)
+        config = _sources_file(args)
         sources = [config.get(args.source)] if args.source else list(config.sources)
     except ConfigError:
         return  # an unreadable file or an unknown --source: the run reports it
     if not args.enqueue and sum(args.max_new or s.max_new for s in sources) > pool_min_urls():
         warm_up()
+
+
+def _sources_file(args: argparse.Namespace) -> SourcesConfig:
+    """``load_sources(args.sources)``, read once for the early start and the command (a pipe, as
+    ``--sources /dev/stdin`` or ``<(...)``, can be read only once): its config, or its ConfigError again."""
+    loaded: SourcesConfig | ConfigError | None = getattr(args, "loaded_sources", None)
+    if loaded is None:
+        try:
+            loaded = load_sources(args.sources)
+        except ConfigError as err:
+            loaded = err
+        args.loaded_sources = loaded
+    if isinstance(loaded, ConfigError):
+        raise loaded
+    return loaded
 
 
 def _check_log_file(path: Path | None) -> None:
