@@ -186,8 +186,8 @@ def read_authorship(
     for (the fallbacks after the byline cost ~1 ms a page where nothing names anyone, as on TMS)."""
     page = _Page(tree, art, blocks, ids, meta, site or Site(), language, title)
     sources = Sources(page)
+    credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
     if not people:
-        credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
         return Authorship([], dedupe(credits), sources.byline_text or None)
     byline = sources["byline"]
     chosen = next((names for names in map(sources.__getitem__, TRUST) if names.people), Names())
@@ -201,7 +201,6 @@ def read_authorship(
             if [_key(p) for p in other.people] == keys and not any(p.isupper() for p in other.people):
                 chosen = Names(other.people, chosen.credits)
                 break
-    credits = [c for name in CREDIT_SOURCES for c in sources[name].credits]
     desks: list[str] = []
     if not chosen.people:
         # No person signs the page: the first source (same order of trust) that names a desk or team
