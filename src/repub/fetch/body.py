@@ -31,31 +31,27 @@ class BadGzip(Exception):
 def gunzip_capped(data: bytes, limit: int) -> bytes:
     """Inflate a gzip file (possibly several members), never past ``limit`` bytes: TooLarge beyond it,
     BadGzip when the data is corrupt or cut short. For files served as they are on disk (an
-    ``.xml.gz`` sent as application/gzip), which no Content-Encoding announces."""
-    out = bytearray()
-    while data:
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        try:
-            out += inflater.decompress(data, limit + 1 - len(out))
-            if len(out) <= limit:
-                out += inflater.flush()
-        except zlib.error as exc:
-            raise BadGzip(f"corrupt gzip data: {exc}") from None
-        if len(out) > limit:
-            raise TooLarge(f"decompressed size exceeds {limit} bytes")
-        if not inflater.eof:
-            raise BadGzip("truncated gzip data")
-        data = inflater.unused_data
-        if not data.startswith(GZIP_MAGIC):
-            break  # trailing padding after the last member, as some servers write
-    return bytes(out)
+    ``.xml.gz`` sent as application/gzip), which no Content-Encoding announces. Read by the
+    Content-Encoding decoder, so both agree on what a member, padding and a cut stream are."""
+    decoder = BodyDecoder("gzip", limit)
+    try:
+        out = decoder.feed(data)
+        if len(out) <= limit:
+            out += decoder.flush()
+    except zlib.error as exc:
+        raise BadGzip(f"corrupt gzip data: {exc}") from None
+    except Truncated:
+        raise BadGzip("truncated gzip data") from None
+    if len(out) > limit:
+        raise TooLarge(f"decompressed size exceeds {limit} bytes")
+    return out
 
 
 class _Inflater:
     """One Content-Encoding undone. A gzip stream may hold several members one after the other (RFC 1952
     2.2; what ``cat a.gz b.gz`` makes): each is inflated in turn, as gzip(1) and urllib3 read them, where
     one zlib object stops after the first and the rest of the page would be lost without a word. Bytes
-    after a member that start no other are padding, ignored (``gunzip_capped`` does the same)."""
+    after a member that start no other are padding, ignored."""
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
