@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,12 @@ from hypothesis import settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pg import pg_server, pg_url, private_pg_server  # noqa: E402, F401  (PostgreSQL fixtures, tests/pg.py)
+
+# The language model's cache (repub.extract.langmodel) goes to a folder of this test run, not the user's
+# ~/.cache: written once by the first test that detects a language, inherited by every command a test runs.
+if not os.environ.get("REPUB_CACHE_DIR"):
+    os.environ["REPUB_CACHE_DIR"] = tempfile.mkdtemp(prefix="repub-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["REPUB_CACHE_DIR"], True)
 
 # CI runs the property tests derandomized so a run is repeatable; developers keep the random search.
 settings.register_profile("ci", derandomize=True, print_blob=True)

@@ -4,9 +4,15 @@ Saved real pages with their expected language are in fixtures/real/language-* (t
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import pytest
 
-from repub.extract import extract
+from repub.extract import extract, langmodel
+from repub.extract.langmodel import mapped_identifier
 from repub.extract.language import MIN_TEXT, _identifier, detect, language_code, page_language
 
 # Article 1 of the Universal Declaration of Human Rights, in Zulu, German and Norwegian (Bokmål).
@@ -68,3 +74,77 @@ def test_extract_reads_the_language_from_the_text_over_a_template_label() -> Non
     html = f"""<html lang="en-US"><head><title>Umthetho</title></head><body><article><h1>Umthetho</h1>
     <p>{ZULU}</p></article></body></html>"""
     assert extract(html, "https://isolezwe.example/umthetho").language == "zu"
+
+
+# The model mapped from repub's cache (repub.extract.langmodel) answers exactly as py3langid's own
+# loading does: this fails if py3langid changes its model's layout.
+TEXTS = [ZULU, GERMAN, NORWEGIAN, SCRAMBLED, "Kurz.", "",
+         "Всі люди народжуються вільними і рівними у своїй гідності та правах. " * 3,
+         "人人生而自由，在尊严和权利上一律平等。他们赋有理性和良心，并应以兄弟关系的精神相对待。" * 3,
+         "جميع الناس يولدون أحرارًا متساوين في الكرامة والحقوق. " * 3,
+         "All human beings are born free and equal in dignity and rights. " * 3]
+
+
+@pytest.fixture(scope="module")
+def py3langid_own() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _same_answers(identifier: Any, reference: Any) -> None:
+    for text in TEXTS:
+        assert identifier.classify(text) == reference.classify(text), text
+    assert identifier.rank(GERMAN) == reference.rank(GERMAN)
+
+
+def test_the_model_is_written_to_the_cache_once_then_mapped(tmp_path: Path, py3langid_own: Any) -> None:
+    first = mapped_identifier(tmp_path)
+    [folder] = tmp_path.iterdir()
+    assert folder.name.startswith("py3langid-") and sorted(p.name for p in folder.iterdir()) == [
+        "classes.json", "nextmove.npy", "out.npy", "pc.npy", "ptc.npy", "row.npy"]
+    assert isinstance(first.nb_ptc, np.memmap) and isinstance(first.tk_nextmove, memoryview)
+    _same_answers(first, py3langid_own)
+    written = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    second = mapped_identifier(tmp_path)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == written  # read, not written again
+    _same_answers(second, py3langid_own)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing", "wrong shape"])
+def test_a_damaged_cache_is_written_again(tmp_path: Path, py3langid_own: Any, damage: str) -> None:
+    mapped_identifier(tmp_path)
+    [folder] = tmp_path.iterdir()
+    if damage == "truncated":
+        with open(folder / "nextmove.npy", "r+b") as f:
+            f.truncate(1000)
+    elif damage == "missing":
+        (folder / "ptc.npy").unlink()
+    else:
+        np.save(folder / "pc.npy", np.zeros(3, dtype=np.float32))
+    assert langmodel._read(folder) is None
+    _same_answers(mapped_identifier(tmp_path), py3langid_own)
+    assert langmodel._read(folder) is not None
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no staging folder left behind
+
+
+def test_a_cache_that_cannot_be_written_leaves_the_model_in_memory(tmp_path: Path, py3langid_own: Any,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with caplog.at_level(logging.DEBUG, logger="repub.extract"):
+        identifier = mapped_identifier(blocked)
+    assert not isinstance(identifier.nb_ptc, np.memmap)
+    _same_answers(identifier, py3langid_own)
+    assert "language model read into memory: its cache failed" in caplog.text
+
+
+def test_the_cache_folder_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REPUB_CACHE_DIR", str(tmp_path / "mine"))
+    assert langmodel.cache_root() == tmp_path / "mine"
+    monkeypatch.delenv("REPUB_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert langmodel.cache_root() == tmp_path / "xdg" / "repub"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert langmodel.cache_root() == tmp_path / "home" / ".cache" / "repub"

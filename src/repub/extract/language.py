@@ -7,7 +7,8 @@ Labels are read with langcodes (ISO 639-2/3 and deprecated codes to the shortest
 kept: "en-US" -> "en", "pt_BR" -> "pt", "zh-Hant" -> "zh".
 
 The text is read with py3langid, whose model ships inside the package (4.5 MB, nothing is
-downloaded): the first TEXT_SAMPLE characters of the body. Its language replaces the page's label
+downloaded; repub maps it from an uncompressed copy in its cache, ``repub.extract.langmodel``): the
+first TEXT_SAMPLE characters of the body. Its language replaces the page's label
 when it is sure (probability >= MIN_PROBABILITY on at least MIN_TEXT characters) and the two are not
 close kin that the detector confuses (Bokmål and Danish, Croatian and Bosnian: langcodes' tag
 distance <= CLOSE_KIN). A template that says "en" over a German text gives "de"; a text in Zulu is
@@ -105,8 +106,10 @@ _LOADING = threading.Lock()
 
 def _identifier() -> Any:
     """py3langid's identifier with probabilities (its documented LanguageIdentifier with
-    ``norm_probs=True``; the module-level ``classify`` gives unnormalized log scores). Loaded once
-    per process, on first use: reading the model costs ~0.3 s and ~110 MB at its peak. Under a lock:
+    ``norm_probs=True``; the module-level ``classify`` gives unnormalized log scores) over the model
+    mapped from repub's cache (``repub.extract.langmodel``). Loaded once per process, on first use:
+    mapping it takes milliseconds, but the first load writes the cache (~1 s), and reading the model
+    into memory when the cache fails ~0.6 s and ~110 MB at its peak. Under a lock:
     an import on one core extracts its first pages in five threads at once, and ``functools.cache``
     alone let each of them load its own copy (a 509 MB spike in a 250 MB run)."""
     with _LOADING:
@@ -115,6 +118,6 @@ def _identifier() -> Any:
 
 @functools.cache
 def _load_identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from .langmodel import mapped_identifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return mapped_identifier()

@@ -46,7 +46,7 @@ T = TypeVar("T")
 # the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
 # worker on the run's first page of a site without rules, and its memory is shared.
 # Last, repub.ingest.shared_models loads the models each worker would load on its first page (the
-# language model: ~73 MB a process), so that all workers share one copy.
+# language model, mapped from repub's cache), so that all workers share one copy.
 WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
                   "repub.fetch.charset", "repub.reuse.fingerprint",
                   "trafilatura", "repub.ingest.shared_models"]
