@@ -5,6 +5,9 @@ Saved real pages with their expected language are in fixtures/real/language-* (t
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +151,16 @@ def test_the_cache_folder_comes_from_the_environment(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert langmodel.cache_root() == tmp_path / "home" / ".cache" / "repub"
+
+
+def test_a_folder_left_by_a_writer_killed_midway_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    mapped_identifier(tmp_path)
+    [folder] = tmp_path.iterdir()
+    stale, fresh = tmp_path / f".{folder.name}-killed", tmp_path / f".{folder.name}-writing"
+    for left in (stale, fresh):
+        left.mkdir()
+        (left / "ptc.npy").write_bytes(b"\0" * 1000)
+    os.utime(stale, (0, time.time() - langmodel.STALE_SECONDS - 60))
+    shutil.rmtree(folder)  # the next load writes the model again
+    mapped_identifier(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, fresh.name])  # another's kept

@@ -11,8 +11,10 @@ after the model file's SHA-256 (67 MB on disk), and every load maps them (``nump
 a process holds only the pages its texts touched, processes share them through the page cache, and
 loading takes milliseconds. The cache is ``$REPUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/repub``, else
 ``~/.cache/repub``. The folder is written under a temporary name and renamed whole, so a process never
-maps half a model; one that cannot be read is written again. When the cache can be neither read nor
-written (a read-only home), the model is read into memory as py3langid does (one debug line).
+maps half a model; one that cannot be read is written again (its shapes are checked on each load, its
+contents not: that would read all 67 MB), and a temporary folder left by a process killed while writing
+is removed by the next write. When the cache can be neither read nor written (a read-only home), the
+model is read into memory as py3langid does (one debug line).
 
 This leans on py3langid's model layout, which it does not document as API: ``py3langid.modelio.
 load_model``'s six arrays and ``LanguageIdentifier``'s constructor taking them. Reason: py3langid has no
@@ -22,12 +24,14 @@ tests/test_language.py, which compares this identifier's answers with py3langid'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ log = logging.getLogger("repub.extract")
 CACHE_ENV = "REPUB_CACHE_DIR"
 LAYOUT = 1  # of the cache folder: bump when what is written changes
 _ARRAYS = ("ptc", "pc", "nextmove", "row", "out")
+STALE_SECONDS = 600  # a temporary folder this old is no other process's write in progress (~1 s)
 
 
 def cache_root() -> Path:
@@ -102,6 +107,10 @@ def _write(folder: Path, model: tuple[Any, ...]) -> None:
     process wrote it meanwhile, theirs is kept."""
     ptc, pc, classes, nextmove, row, out = model
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for stale in folder.parent.glob(f".{folder.name}-*"):  # a writer killed midway (67 MB each)
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(stale)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         arrays = {"ptc": np.asarray(ptc), "pc": np.asarray(pc, dtype=np.float32),

@@ -31,7 +31,7 @@ def _defer_httpx_command_line() -> None:
     """Keep httpx from importing its command line into every repub process.
 
     httpx's ``__init__`` runs ``from ._main import main`` (its CLI: rich, pygments and click, ~0.1 s and
-    ~9 MB of every process) whenever they are installed, and rich is (repub's progress bars); upstream:
+    ~6 MB of every process) whenever they are installed, and rich is (repub's progress bars); upstream:
     encode/httpx pull request 3547, open. This leans on that private module's name: a stand-in put in
     its place before httpx is first imported, whose ``main`` imports the real one when called (nobody
     does in a repub process: the ``httpx`` command is a process of its own).
