@@ -34,6 +34,7 @@ SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
 # ``authors`` and ``credits`` off their JSON text (repub.store.searchindex), and the text is shorter.
 json_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
+
 def driver_message(exc: BaseException) -> str:
     """What the database said, on one line, for an error message: the driver's own words ("no such
     table: url_aliases", "connection refused Is the server running on that host…"), without what

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,10 +71,7 @@ class NulCheck:
         if not any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items()):
             await self.app(scope, receive, send)
             return
-        api = request.url.path.startswith("/api/")
-        response: Response = (JSONResponse({"error": NUL_MESSAGE}, 400) if api
-                              else pages.problem(request, 400, "Bad request", NUL_MESSAGE))
-        await response(scope, receive, send)
+        await pages.failure(request, 400, "Bad request", NUL_MESSAGE)(scope, receive, send)
 
 
 class TokenCheck:

@@ -34,6 +34,15 @@ def problem(request: Request, status: int, title: str, message: str) -> HTMLResp
     return render(request, "error.html", status, title=title, message=message)
 
 
+def failure(request: Request, status: int, title: str, message: str, *, api_message: str | None = None
+            ) -> Response:
+    """A request that fails: ``{"error": ...}`` under /api/ (``api_message``, else ``message``), else
+    the error page."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": api_message or message}, status)
+    return problem(request, status, title, message)
+
+
 def missing(request: Request, url: str) -> HTMLResponse:
     return problem(request, 404, "Not in the database", f"No article is stored for {url or '(no url)'}.")
 
@@ -160,22 +169,17 @@ def runs_page(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": f"no such page: {request.url.path}"}, 404)
-    return problem(request, 404, "Not found", f"There is no page at {request.url.path}.")
+    path = request.url.path
+    return failure(request, 404, "Not found", f"There is no page at {path}.",
+                   api_message=f"no such page: {path}")
 
 
 async def not_allowed(request: Request, exc: Exception) -> Response:
-    detail = "repub serve only reads: every page answers GET."
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": detail}, 405, headers={"Allow": "GET, HEAD"})
-    response = problem(request, 405, "Not allowed", detail)
+    response = failure(request, 405, "Not allowed", "repub serve only reads: every page answers GET.")
     response.headers["Allow"] = "GET, HEAD"
     return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     message = "Something went wrong while reading the database; the server's log says what."
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message}, 500)
-    return problem(request, 500, "Server error", message)
+    return failure(request, 500, "Server error", message)
