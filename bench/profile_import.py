@@ -6,9 +6,10 @@ under py-spy.
 Generates the fixture web (bench/fixture_web.py), serves it, runs ``repub ingest`` as run_bench.py's
 import figure does (``--pin``: ``taskset -c 0``, the per-core figure) and, every 50 ms, reads each of
 its processes' CPU seconds (/proc/PID/stat) and PSS (/proc/PID/smaps_rollup). A process's role comes
-from where it sits: the run's own process; under it multiprocessing's resource tracker and the fork
-server; under the fork server the extraction workers and the store process (the one holding the
-database file open). Prints, per role, CPU milliseconds per page and peak PSS, and the wall time.
+from where it sits: the run's own process; under it the extraction workers and the store process (the
+one holding the database file open), forked from the run (``repub.ingest.helpers``), or else
+multiprocessing's resource tracker and fork server with the workers and the store process under the
+server. Prints, per role, CPU milliseconds per page and peak PSS, and the wall time.
 ``--py-spy OUT.raw`` records every process (``py-spy record --subprocesses``, raw folded stacks);
 ``--top N`` then prints the N functions with the most samples of their own, per role.
 """
@@ -44,7 +45,7 @@ def role_of(pid: int, root: int, db: Path) -> str:
         return "resource tracker"
     with contextlib.suppress(OSError, IndexError, ValueError):  # gone meanwhile
         parent = int(_read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[1])
-        if parent == root:
+        if parent == root and "forkserver" in cmdline:  # its children are forked with its command line
             return "fork server"
     with contextlib.suppress(OSError):
         for fd in os.listdir(f"/proc/{pid}/fd"):

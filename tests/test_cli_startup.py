@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -138,63 +139,43 @@ def test_python_m_repub_ingests_with_extraction_workers(
     assert db_rows(env["REPUB_DB"], "PRAGMA integrity_check") == [("ok",)]
 
 
-@pytest.mark.parametrize(("pool_min", "args", "early"), [
-    ("0", [], True),  # a run wanting workers: their fork server starts before the database opens
+@pytest.mark.parametrize(("pool_min", "args", "forked"), [
+    ("0", [], True),  # a run wanting workers: forked from the run, before its first thread
     ("0", ["--enqueue"], False),  # discovery only: no workers
     ("1000", [], False),  # below the pool's threshold: extraction in a thread, no workers
 ])
-def test_the_fork_server_starts_before_the_run_opens_its_database(
-    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    pool_min: str, args: list[str], early: bool,
+def test_a_run_forks_its_helpers_before_it_starts_any_thread(
+    env: dict[str, str], tmp_path: Path, pool_min: str, args: list[str], forked: bool,
 ) -> None:
-    monkeypatch.setenv(extraction.POOL_MIN_ENV, pool_min)
-    calls: list[str] = []
-    warm_up, store_open = extraction.warm_up, Store.open.__func__  # type: ignore[attr-defined]
-
-    def spy_warm_up() -> None:
-        calls.append("warm_up")
-        warm_up()
-
-    def spy_open(cls: type[Store], url: str, **kwargs: bool) -> Store:
-        calls.append("open")
-        return store_open(cls, url, **kwargs)
-
-    monkeypatch.setattr(extraction, "warm_up", spy_warm_up)
-    monkeypatch.setattr(Store, "open", classmethod(spy_open))
-    # --enqueue queues for workers, which need PostgreSQL: on this SQLite file it is refused (exit 3),
-    # having started no fork server either way
-    code = 3 if "--enqueue" in args else 0
-    assert main(["ingest", "--sources", str(sources_file(tmp_path)), *args]) == code, capsys.readouterr().err
-    # (Ingest.run asks again when it was imported after the spy went in: the server is running then)
-    assert calls[:2] == ["warm_up", "open"] if early else calls == ["open"]
-    assert "new 13," in capsys.readouterr().out or "--enqueue" in args
-
-
-def test_the_fork_server_starts_before_the_run_imports_its_store(env: dict[str, str], tmp_path: Path) -> None:
-    # the store's imports (SQLAlchemy, ~0.7 s) come after the warm-up, so they overlap the fork
-    # server's: the database's directory is checked (repub.cli.main) after the command's early start
     code = textwrap.dedent(f"""
-        import sys
-        from repub.ingest import extraction
-        warm_up = extraction.warm_up
-        def spy():
-            print("store imported at the warm-up:", "repub.store" in sys.modules, "sqlalchemy" in sys.modules)
-            warm_up()
-        extraction.warm_up = spy
+        import sys, threading
+        from repub.ingest import runner
+        fork_helpers = runner.fork_helpers
+        def spy(url):
+            threads = threading.active_count()
+            helpers = fork_helpers(url)
+            print("forked:", threads, helpers.extractor.workers, helpers.store is not None, flush=True)
+            return helpers
+        runner.fork_helpers = spy
         from repub.cli import main
-        sys.exit(main(["ingest", "--sources", {str(sources_file(tmp_path))!r}]))
+        sys.exit(main(["ingest", "--sources", {str(sources_file(tmp_path))!r}, *{args!r}]))
     """)
-    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    env = {**env, extraction.POOL_MIN_ENV: pool_min}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    # --enqueue queues for workers, which need PostgreSQL: on this SQLite file it is refused (exit 3)
+    assert done.returncode == (3 if "--enqueue" in args else 0), done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "store imported at the warm-up: False False"
-    assert lines[-1].startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    if forked:  # one thread (the main one), a worker per core and the store process
+        assert lines[0] == f"forked: 1 {len(os.sched_getaffinity(0))} True"
+    else:
+        assert not any(line.startswith("forked:") for line in lines)
+    if "--enqueue" not in args:
+        assert lines[-1].startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
 
 
 def test_a_sources_file_read_from_a_pipe_is_read_once(env: dict[str, str], tmp_path: Path) -> None:
-    # the early start and the command share one read: a pipe (--sources /dev/stdin, <(...)) gives its
-    # text once, and a second read found "no [[source]] tables: nothing to ingest"
+    # the file is read once: a pipe (--sources /dev/stdin, <(...)) gives its text once, and a second
+    # read found "no [[source]] tables: nothing to ingest"
     env = {**env, extraction.POOL_MIN_ENV: "0"}
     text = sources_file(tmp_path).read_text()
     done = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", "/dev/stdin"], input=text,

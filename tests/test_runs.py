@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -58,3 +60,33 @@ def test_second_process_cannot_take_the_lock(tmp_path: Path) -> None:
         free = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert held.stdout.strip() == f"another repub run is using {db}; try again when it has finished"
     assert free.stdout.strip() == "got it"
+
+
+def test_a_child_forked_under_the_lock_does_not_keep_it_when_the_run_dies(tmp_path: Path) -> None:
+    # a run's helpers are forked from it while it holds the lock (repub.ingest.helpers); an flock belongs
+    # to the open file, which a child shares: without the at-fork release, the run's death (os._exit:
+    # nothing unlocked, as under SIGKILL) left the database locked for as long as a helper lived
+    db = tmp_path / "r.db"
+    run = (
+        "import os, time\n"
+        "from repub.store import Store\n"
+        "from repub.store.runs import run_lock\n"
+        f"store = Store.open('sqlite:///{db}')\n"
+        "with run_lock(store):\n"
+        "    child = os.fork()\n"
+        "    if child == 0:\n"
+        "        null = os.open(os.devnull, os.O_WRONLY)\n"
+        "        os.dup2(null, 1), os.dup2(null, 2)  # the test reads the run's output to its end\n"
+        "        time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "    print(child, flush=True)\n"
+        "    os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, check=True, timeout=60)
+    child = int(done.stdout)
+    try:
+        assert Path(f"/proc/{child}").exists()  # the child outlives the run
+        with Store.open(f"sqlite:///{db}") as store, run_lock(store):
+            pass  # and the lock is free
+    finally:
+        os.kill(child, signal.SIGKILL)

@@ -1,8 +1,9 @@
 """A run's helper processes, in one place: how they start, how they hear from the run, how they end.
 
 * ``helper_context(preload)``: the ``forkserver`` context of ingest's extraction workers and store
-  process (they inherit no open database, lock file or thread; the server imports ``preload`` once);
-  ``warm_up()`` starts that server early, so its imports overlap the run's own.
+  process when the run cannot fork them itself (``repub.ingest.helpers``), and of the WARC
+  importer's workers (they inherit no open database, lock file or thread; the server imports
+  ``preload`` once); ``warm_up()`` starts that server early, so its imports overlap the run's own.
 * ``become_helper(run_pid)``: first thing in every helper: Ctrl-C is the run's to handle (it reaches
   the whole process group), SIGTERM as asked, and the helper exits at once when the run is gone
   (SIGKILL included: ``exit_with``), so none outlives it.

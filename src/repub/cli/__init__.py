@@ -81,9 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         with sigterm_as_interrupt():
-            early: Callable[[argparse.Namespace], None] | None = getattr(args, "early", None)
-            if early is not None:  # what a command starts in the background first (ingest's fork server)
-                early(args)
             if hasattr(args, "db"):  # the command opens a database
                 check_database_directory(args)
             code = run(args)

@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     ing.add_argument("--log-file", type=Path, metavar="PATH", help="append a line per fetch and failure")
     add_db_option(ing)
     add_network_options(ing)
-    ing.set_defaults(run=cmd_ingest, early=_warm_up_workers)
+    ing.set_defaults(run=cmd_ingest)
 
     runs = add_command(commands, "runs", "list past ingest/resync runs and their figures")
     runs.add_argument("--json", action="store_true", help="one JSON object per line per run")
@@ -88,8 +88,6 @@ def _since(text: str) -> datetime:
 def cmd_ingest(args: argparse.Namespace) -> int:
     config = _sources_file(args)  # ConfigError -> exit 3 with file:line: message
     _check_log_file(args.log_file)  # one that cannot be opened: exit 3 before anything is done
-    # Imported after the warm-up (_warm_up_workers, run by repub.cli.main first): the run's own imports
-    # (~0.7 s: store, HTTP client) then overlap the fork server's (repub.ingest.extraction).
     from ..config import build_settings
     from ..ingest import Ingest, IngestOptions
     from ..store.runs import RunLocked
@@ -114,25 +112,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return STATUS_EXIT.get(result.status, EXIT_FAILED)
 
 
-def _warm_up_workers(args: argparse.Namespace) -> None:
-    """Start the extraction workers' fork server first thing (before ``repub.cli.main`` checks the
-    database's directory, which imports the store) when the run will likely want them (the test
-    ``Ingest.run`` makes again, which starts it otherwise): it then imports the extraction code and
-    loads its models while this process imports the rest and opens the database, instead of after.
-    A sources file that cannot be read starts nothing: the command reports it."""
-    from ..ingest.extraction import pool_min_urls, warm_up
-
-    try:
-        config = _sources_file(args)
-        sources = [config.get(args.source)] if args.source else list(config.sources)
-    except ConfigError:
-        return  # an unreadable file or an unknown --source: the run reports it
-    if not args.enqueue and sum(args.max_new or s.max_new for s in sources) > pool_min_urls():
-        warm_up()
-
-
 def _sources_file(args: argparse.Namespace) -> SourcesConfig:
-    """``load_sources(args.sources)``, read once for the early start and the command (a pipe, as
+    """``load_sources(args.sources)``, read once however often it is asked for (a pipe, as
     ``--sources /dev/stdin`` or ``<(...)``, can be read only once): its config, or its ConfigError again."""
     loaded: SourcesConfig | ConfigError | None = getattr(args, "loaded_sources", None)
     if loaded is None:
@@ -201,13 +182,21 @@ def _progress() -> Iterator[Progress | None]:
         return
     from rich.progress import Progress as Bar
 
-    with Bar(transient=True) as bar:
-        task = bar.add_task("ingest", total=None)
+    # Shown from the first figures on, not before: the bar redraws itself from a thread, and the run
+    # forks its helper processes before it starts any thread (repub.ingest.helpers).
+    bar = Bar(transient=True)
+    task = bar.add_task("ingest", total=None)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+    def update(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total or None)
 
+    try:
         yield update
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

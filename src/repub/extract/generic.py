@@ -94,8 +94,8 @@ def body_text(
     added, "read also" lines dropped.
     """
     # Imported here, not at the top: trafilatura costs ~0.1 s to import, and most processes that
-    # import this module never call it (`repub ingest` extracts in worker processes, whose fork server
-    # preloads it; pages of sites with rules never come here).
+    # import this module never call it (`repub ingest` imports it once before it forks its extraction
+    # workers, repub.ingest.extraction.WORKER_MODULES; pages of sites with rules never come here).
     import trafilatura
 
     # The page is parsed once: a given tree's <html> element is cloned (cheaper than a parse) and cleaned.

@@ -7,9 +7,11 @@ more than one core starts one ``ProcessPoolExecutor`` with a worker per core the
 on one core, do the same work in a thread of the run's process (``prepare_page``): starting the
 workers (~0.5 s) would cost more than it buys, and on one core they only add work (``use_workers``).
 
-Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run itself stops them) and exit on
-their own when the run's process dies (SIGKILL): they never outlive it, and the ``forkserver`` start
-method keeps the run's lock file descriptor out of them, so a killed run never leaves the lock held.
+The workers are forked from the run's process before it starts a thread (``repub.ingest.helpers``),
+else they start from a fork server (``worker_context``). They ignore SIGINT (Ctrl-C reaches the whole
+process group; the run itself stops them) and exit on their own when the run's process dies
+(SIGKILL): they never outlive it, and the run's lock is not theirs (``repub.store.runs``), so a killed
+run never leaves the database locked.
 """
 
 from __future__ import annotations
@@ -39,12 +41,11 @@ log = logging.getLogger("repub.ingest")
 POOL_MIN_URLS = 20
 POOL_MIN_ENV = "REPUB_EXTRACT_POOL_MIN"
 T = TypeVar("T")
-# What the workers run, imported by the fork server before it forks any worker, so that a worker
-# starts with it loaded. This module imports them where used, not at its top: ``repub ingest`` starts
-# the fork server before its own imports (repub.cli.ingest), and the fork server's come from here.
-# trafilatura (the generic extractor's, imported on its first page otherwise) is among them: once in
-# the server (~0.06 s, overlapped: no cost measured on the import benchmark) rather than once per
-# worker on the run's first page of a site without rules, and its memory is shared.
+# What the workers run, imported before any worker is forked (by the run, repub.ingest.helpers, or by
+# the fork server), so that a worker starts with it loaded and the workers share its memory. This
+# module imports them where used, not at its top: a run that extracts in a thread needs few of them.
+# trafilatura (the generic extractor's, imported on its first page otherwise) is among them: once
+# (~0.06 s) rather than once per worker on the run's first page of a site without rules.
 # Last, repub.ingest.shared_models loads the models each worker would load on its first page (the
 # language model, mapped from repub's cache), so that all workers share one copy.
 WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
@@ -141,20 +142,22 @@ def _raw(page: Page) -> RawBody:
 
 
 def _init_worker(run_pid: int) -> None:
-    # the worker's parent is the fork server, which the workers themselves keep alive: watch the run
+    # the worker's parent is the run or the fork server (which the workers themselves keep alive):
+    # either way, watch the run
     become_helper(run_pid)
 
 
 def worker_context() -> Any:
-    """The extraction workers' (and the store process's) start: a fork server that imported the
-    extraction code (WORKER_MODULES) and nothing else (``repub.procs``)."""
+    """The extraction workers' (and the store process's) start when they cannot be forked from the run
+    (``repub.ingest.helpers``), and the WARC importer's: a fork server that imported the extraction
+    code (WORKER_MODULES) and nothing else (``repub.procs``)."""
     return helper_context(WORKER_MODULES)
 
 
 def warm_up() -> None:
-    """Start the fork server now, in the background: its imports (~0.3 s on this 2-core machine)
-    then overlap the run's own imports, database opening and discovery instead of holding up the
-    first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
+    """Start the fork server now, in the background (a run that could not fork its helpers): its
+    imports (~0.3 s on this 2-core machine) then overlap the run's database opening and discovery
+    instead of holding up the first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
     the run. Calling it again while the server runs does nothing."""
     if use_workers(sys.maxsize):
         _warm_up(WORKER_MODULES)
@@ -163,18 +166,20 @@ def warm_up() -> None:
 class Extractor:
     """``await extractor.record(html, url)``: the record, extracted in a worker process."""
 
-    def __init__(self, workers: int | None = None) -> None:
-        ctx = worker_context()
+    def __init__(self, workers: int | None = None, *, context: Any = None) -> None:
+        """``context``: the multiprocessing context the workers start from (``worker_context()``, the
+        fork server, by default; ``repub.ingest.helpers`` forks them from the run)."""
         self.workers = workers or available_cores()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
+            max_workers=self.workers, mp_context=context or worker_context(), initializer=_init_worker,
             initargs=(os.getpid(),)
         )
         self._ready: asyncio.Future[None] | None = None
         self._broken = False
 
-    def _start(self) -> None:
-        # starting a worker blocks until it runs: done here, on a thread, not on the event loop
+    def start(self) -> None:
+        """Start every worker now and wait until each runs (blocking: on the event loop, ``record``
+        and ``prepare`` do it on a thread)."""
         pool = self._pool
         if pool is not None:
             for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
@@ -184,7 +189,7 @@ class Extractor:
         """``fn(*args)`` in a worker process; here (a thread of this process) if the workers failed."""
         loop = asyncio.get_running_loop()
         if self._ready is None:
-            self._ready = loop.run_in_executor(None, self._start)
+            self._ready = loop.run_in_executor(None, self.start)
         try:
             await asyncio.shield(self._ready)
             pool = self._pool

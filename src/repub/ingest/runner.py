@@ -6,12 +6,14 @@ at most ``IN_FLIGHT_PER_REQUEST`` x the sources' summed concurrency pages are be
 their request (once their host admits it) and the end of their save, so memory stays flat however many
 URLs a run has. The CPU-bound work on a page (``normalize(extract(...))``, and the digest and
 compression of the raw page kept with it) runs in a pool of worker processes when the run has more than
-``POOL_MIN_URLS`` pages to import and more than one core (``repub.ingest.extraction``), else in a
-thread; everything touching the database runs on one writer thread (``repub.ingest.writer``), so SQLite
-writes are serialised and never block the fetchers. The pages saved close together share a
-transaction, each page in a SAVEPOINT with its fetch-log line, its original's stub and its link: a run
-killed at any point leaves whole articles; the next run skips what is stored, fetches originals
-still pending, and walks deep again because this run did not finish its walk.
+``POOL_MIN_URLS`` pages to import and more than one core (``repub.ingest.extraction``; the workers
+and the store process are forked from the run before it starts any thread, ``repub.ingest.helpers``),
+else in a thread; everything touching the database runs on one writer thread
+(``repub.ingest.writer``), so SQLite writes are serialised and never block the fetchers. The pages
+saved close together share a transaction, each page in a SAVEPOINT with its fetch-log line, its
+original's stub and its link: a run killed at any point leaves whole articles; the next run skips what
+is stored, fetches originals still pending, and walks deep again because this run did not finish its
+walk.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from ..store.known import UrlState, url_states
 from ..store.runs import RunFigures, list_runs
 from .discovery import Walk, discover
 from .extraction import Extractor, Prepared, available_cores, prepare_page, use_workers, warm_up
+from .helpers import Helpers, fork_helpers
 from .writer import Writer
 
 log = logging.getLogger("repub.ingest")
@@ -112,6 +115,7 @@ class Ingest:
         self.fetcher: PoliteFetcher  # set by _main while the event loop runs
         self._importer: Importer | None = None
         self._extractor: Extractor | None = None  # worker processes, when use_workers() says so
+        self._helpers: Helpers | None = None  # forked before the run's threads, for it to take over
         # else extraction threads, one per core: on one core, the default executor's five threads
         # extracted five pages at once, each holding its parsed trees, and took the GIL from each other
         self._threads: ThreadPoolExecutor | None = None
@@ -130,7 +134,11 @@ class Ingest:
         def before_start() -> None:  # the lock is held: how this source's last run ended is settled
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
             if not self.options.enqueue and use_workers(budgets):
-                warm_up()  # the run may need the worker processes: their fork server starts meanwhile
+                # the run may need its helper processes: forked now, while this process has no thread;
+                # else their fork server starts meanwhile
+                self._helpers = fork_helpers(self.store.url_for_another_process())
+                if self._helpers is None:
+                    warm_up()
             previous.update({s.name: self._previous_status(s) for s in self.sources})
 
         run = self._run = Run(self.store, "ingest", self.options.record(self.sources), every=FIGURES_EVERY,
@@ -146,6 +154,8 @@ class Ingest:
             finally:
                 if self._extractor is not None:
                     self._extractor.shutdown()
+                if self._helpers is not None:  # forked for a run that found too little to use them
+                    self._helpers.shutdown()
                 if self._threads is not None:
                     self._threads.shutdown(wait=True, cancel_futures=True)
                 # queued writes (at most one per article in flight) finish: no half-recorded article
@@ -247,11 +257,7 @@ class Ingest:
         self._total += len(todo) + (len(pending) if source.follow_originals else 0)
         self.progress(self._done, self._total)
         if self._extractor is None and use_workers(self._total):
-            self._extractor = Extractor()
-            log.info("extracting in %d worker processes", self._extractor.workers)
-            url = self.store.url_for_another_process()
-            if url is not None:  # and writing in one more: the event loop keeps this process's GIL
-                self._writer_().use_process(url)
+            self._use_helpers()
         jobs: Iterator[Callable[[], Awaitable[None]]] = (
             functools.partial(self._article, source, item.url) for item in todo)
         if source.follow_originals:
@@ -264,6 +270,18 @@ class Ingest:
                 group.create_task(_released(alive, job()))
         await self._db(self._run_().update, self.figures, force=True)
         return walk
+
+    def _use_helpers(self) -> None:
+        """Extract in worker processes and write in one more (the event loop keeps this process's GIL):
+        those forked before the run started, else (a run larger than its budgets said: originals
+        pending from earlier runs) new ones from the fork server."""
+        helpers, self._helpers = self._helpers, None
+        self._extractor = helpers.extractor if helpers is not None else Extractor()
+        log.info("extracting in %d worker processes", self._extractor.workers)
+        if helpers is not None and helpers.store is not None:
+            self._writer_().use_process(helpers.store)
+        elif helpers is None and (url := self.store.url_for_another_process()) is not None:
+            self._writer_().use_process(url)
 
     async def _fetch_doc(self, source: Source, url: str, accept: Any) -> Page:
         return await self.fetcher.fetch(url, accept=accept, crawl=source.crawl)

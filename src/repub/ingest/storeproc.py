@@ -38,8 +38,10 @@ Results = list[SaveResult | StoreError]
 class StoreProcess:
     """``save_many(items, lines)`` as ``Store.save_many``, run by a child process on its own connection."""
 
-    def __init__(self, url: str) -> None:
-        ctx = worker_context()
+    def __init__(self, url: str, *, context: Any = None) -> None:
+        """``context``: the multiprocessing context the child starts from (the fork server's by default;
+        ``repub.ingest.helpers`` forks it from the run)."""
+        ctx = context or worker_context()
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(url, child, os.getpid()), name="repub-store",
                                     daemon=True)

@@ -70,10 +70,13 @@ class Writer:
         self._thread = threading.Thread(target=self._run, name="repub-writer", daemon=True)
         self._thread.start()
 
-    def use_process(self, url: str) -> None:
-        """Write the batches from now on in a child process opening ``url`` (this store's database),
-        started by this thread before its next batch."""
-        self._process_url = url
+    def use_process(self, process: str | StoreProcess) -> None:
+        """Write the batches from now on in a child process: ``process``, already started, or one opening
+        the URL ``process`` (this store's database), started by this thread before its next batch."""
+        if isinstance(process, str):
+            self._process_url = process
+        else:
+            self._process = process
 
     def save(self, item: SaveItem, on_saved: Saved | None = None) -> asyncio.Future[SaveResult]:
         future: asyncio.Future[SaveResult] = self.loop.create_future()

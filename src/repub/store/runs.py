@@ -62,9 +62,34 @@ class RunView:
         }
 
 
+# Descriptors of the SQLite run locks this process holds. An flock belongs to the open file, and a
+# forked child shares it: a helper forked by the run (repub.ingest.helpers) would keep the database
+# locked after a SIGKILL of the run until the helper noticed and exited. Forked children point these
+# descriptors at /dev/null (_release_in_child), which lets go of the lock there and nowhere else.
+_HELD: set[int] = set()
+
+
+def _release_in_child() -> None:
+    if not _HELD:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for fd in _HELD:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)  # the number stays valid: whatever later closes it closes /dev/null
+    finally:
+        os.close(null)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_release_in_child)
+
+
 @contextlib.contextmanager
 def run_lock(store: Store) -> Iterator[None]:
-    """Hold the database's run lock for the ``with`` block, or raise RunLocked at once."""
+    """Hold the database's run lock for the ``with`` block, or raise RunLocked at once. A child the
+    process forks meanwhile does not hold it."""
     path = sqlite_file(store.engine.url)
     if path is not None:
         with open(f"{path}.lock", "a+") as handle:
@@ -72,9 +97,11 @@ def run_lock(store: Store) -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as err:
                 raise RunLocked(f"another repub run is using {path}; try again when it has finished") from err
+            _HELD.add(handle.fileno())
             try:
                 yield
             finally:
+                _HELD.discard(handle.fileno())
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return
     if store.engine.dialect.name == "postgresql":
