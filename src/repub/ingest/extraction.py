@@ -157,8 +157,8 @@ def worker_context() -> Any:
 def warm_up() -> None:
     """Start the fork server now, in the background (a run that could not fork its helpers): its
     imports (~0.3 s on this 2-core machine) then overlap the run's database opening and discovery
-    instead of holding up the first pages fetched. A run that turns out too small for workers leaves it unused; it exits with
-    the run. Calling it again while the server runs does nothing."""
+    instead of holding up the first pages fetched. A run that turns out too small for workers leaves
+    it unused; it exits with the run. Calling it again while the server runs does nothing."""
     if use_workers(sys.maxsize):
         _warm_up(WORKER_MODULES)
 

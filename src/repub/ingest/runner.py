@@ -143,27 +143,31 @@ class Ingest:
 
         run = self._run = Run(self.store, "ingest", self.options.record(self.sources), every=FIGURES_EVERY,
                               before_start=before_start)
-        with run:
-            self.run_id = run.run_id
-            self._importer = Importer(self.store, self.settings, run_id=self.run_id)
-            try:
-                walks = asyncio.run(self._main(previous))
-                run.status, run.error = self._status(walks)
-            except RepubError as err:
-                run.status, run.error = "failed", str(err)
-            finally:
-                if self._extractor is not None:
-                    self._extractor.shutdown()
-                if self._helpers is not None:  # forked for a run that found too little to use them
-                    self._helpers.shutdown()
-                if self._threads is not None:
-                    self._threads.shutdown(wait=True, cancel_futures=True)
-                # queued writes (at most one per article in flight) finish: no half-recorded article
-                if self._writer is not None:
-                    self._writer.shutdown()
-                run.figures = self.figures
-                if self.interrupted:
-                    run.status = "interrupted"
+        try:
+            with run:
+                self.run_id = run.run_id
+                self._importer = Importer(self.store, self.settings, run_id=self.run_id)
+                try:
+                    walks = asyncio.run(self._main(previous))
+                    run.status, run.error = self._status(walks)
+                except RepubError as err:
+                    run.status, run.error = "failed", str(err)
+                finally:
+                    if self._extractor is not None:
+                        self._extractor.shutdown()
+                    if self._threads is not None:
+                        self._threads.shutdown(wait=True, cancel_futures=True)
+                    # queued writes (at most one per article in flight) finish: no half-recorded article
+                    if self._writer is not None:
+                        self._writer.shutdown()
+                    run.figures = self.figures
+                    if self.interrupted:
+                        run.status = "interrupted"
+        finally:
+            # forked for a run that found too little to use them, or that failed to start
+            helpers, self._helpers = self._helpers, None
+            if helpers is not None:
+                helpers.shutdown()
         return IngestResult(run_id=run.run_id, command="ingest", status=run.status, figures=self.figures,
                             seconds=run.seconds, error=run.error, errors=self.errors)
 

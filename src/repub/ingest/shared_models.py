@@ -6,10 +6,11 @@ own on its first page.
 
 What it saves, measured with ``bench/profile_import.py`` (PSS, 2 cores): py3langid's model was ~73 MB
 in a process when read into it, and two workers loading it each held two copies; it is now mapped from
-repub's cache (``repub.extract.langmodel``), so the server maps it once and the workers share its pages
-and the ~4 MB of lists py3langid builds over it. The Public Suffix List trie (tldextract, ~5 MB) likewise.
+repub's cache (``repub.extract.langmodel``), so it is mapped once and the workers share its pages and
+the ~4 MB of lists py3langid builds over it. The Public Suffix List trie (tldextract, ~5 MB) likewise.
 Multiprocessing documents the fork server's preload for this ("avoid repeated work in every
-process"); the run's own fork before any thread does the same. Each worker's first page is also ~0.3 s faster (the model is read while the run starts).
+process"); the run's own fork before any thread does the same. Each worker's first page is also
+~0.3 s faster (the model is loaded before the first page comes).
 """
 
 from __future__ import annotations
