@@ -8,13 +8,15 @@ them, and the server's imports cost ~1 s of CPU a run. Forked from the run, the 
 pages: one copy, shared until written (2,000 pages on two cores, ``bench/profile_import.py``: peak PSS
 of all processes ~298 -> ~258 MB; no fork server, no multiprocessing resource tracker).
 
-Why before any thread: a child forked while another thread holds a lock (the logging module's, a
-stream's, the allocator's) inherits it held. ``Ingest.run`` forks them once the run lock is held and
-before its event loop, writer thread or extraction threads start (``fork_helpers``); in a process
-that already runs another thread (a program embedding ``Ingest``), and in a run that turns out larger
-than its budgets said, they start from the fork server as before. The run lock's descriptor
-is taken out of every forked child (``repub.store.runs``): a run killed by SIGKILL frees its database
-for the next run at once, whatever its helpers are doing.
+Why before any thread: a child forked while another thread holds a lock (a stream's buffer, a
+connection pool's, any library's) inherits it held, and waits on it for ever. ``Ingest.run`` forks
+them once the run lock is held and before its event loop, writer thread or extraction threads start
+(``fork_helpers``); in a process that already runs another thread (a program embedding ``Ingest``),
+and in a run that turns out larger than its budgets said, they start from the fork server as before.
+SQLite's run lock file is taken out of every forked child (``repub.store.runs``): a run killed by
+SIGKILL frees its database for the next run at once, whatever its helpers are doing. (PostgreSQL's
+lock lives on a connection whose socket the helpers share: it is freed when the last of them has
+gone, which each does as soon as the run is gone, ``repub.procs.exit_with``.)
 
 The helpers read what they inherited and write nothing of it: the store process opens its own
 connection (``repub.ingest.storeproc``), the workers never touch the database, and every helper leaves
