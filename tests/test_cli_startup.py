@@ -139,6 +139,33 @@ def test_python_m_repub_ingests_with_extraction_workers(
     assert db_rows(env["REPUB_DB"], "PRAGMA integrity_check") == [("ok",)]
 
 
+def test_an_import_with_helpers_forked_from_the_run_on_postgresql(
+    env: dict[str, str], tmp_path: Path, pg_url: str
+) -> None:
+    # the run's own connections are inherited by its helpers, which never use them: the store process
+    # writes on a connection of its own (repub.ingest.storeproc), and the run reads on its own after
+    env = {**{k: v for k, v in env.items() if k != "REPUB_DB"}, "REPUB_DATABASE_URL": pg_url,
+           extraction.POOL_MIN_ENV: "0"}
+    sources = str(sources_file(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", sources], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    assert "store process failed" not in done.stderr and "extraction workers failed" not in done.stderr
+    again = subprocess.run([sys.executable, "-m", "repub", "ingest", "--sources", sources], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr  # the run lock was let go, the database reads as written
+    assert again.stdout.startswith("ingest run 2 ok: discovered 10, new 0, ")
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            stored = conn.execute(sa.text("SELECT COUNT(*) FROM articles WHERE status = 'ok'")).scalar()
+            versions = conn.execute(sa.text("SELECT COUNT(*) FROM article_versions")).scalar()
+    finally:
+        engine.dispose()
+    assert (stored, versions) == (13, 13)
+
+
 @pytest.mark.parametrize(("pool_min", "args", "forked"), [
     ("0", [], True),  # a run wanting workers: forked from the run, before its first thread
     ("0", ["--enqueue"], False),  # discovery only: no workers
