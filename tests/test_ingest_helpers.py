@@ -18,7 +18,18 @@ FORK = textwrap.dedent("""
     if sys.argv[2] == "thread":  # a program running a thread of its own
         stop = threading.Event()
         threading.Thread(target=stop.wait, daemon=True).start()
+    if sys.argv[2] == "broken":  # the workers forked, then one died before it ran
+        from concurrent.futures.process import BrokenProcessPool
+        from repub.ingest.extraction import Extractor
+        start = Extractor.start
+        def broken(self):
+            start(self)
+            raise BrokenProcessPool("a worker died")
+        Extractor.start = broken
     helpers = fork_helpers(sys.argv[1])
+    if helpers is None:
+        for child in __import__("multiprocessing").active_children():
+            child.join(10)  # what a failed start stopped is gone, not merely asked to go
     ps = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True,
                         text=True).stdout.splitlines()
     out = {"forked": helpers is not None,
@@ -54,3 +65,8 @@ def test_a_process_running_another_thread_forks_nothing(tmp_path: Path) -> None:
     # a child forked beside another thread may inherit a lock that thread held: the run then starts its
     # helpers from the fork server instead (repub.ingest.runner), as before
     assert _fork(tmp_path, "thread") == {"forked": False, "children": 0, "fork_server": False}
+
+
+def test_helpers_that_fail_to_start_are_stopped(tmp_path: Path) -> None:
+    # the run then starts them from the fork server (repub.ingest.runner), as on a process with threads
+    assert _fork(tmp_path, "broken") == {"forked": False, "children": 0, "fork_server": False}

@@ -32,6 +32,7 @@ import logging
 import multiprocessing
 import sys
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from .extraction import WORKER_MODULES, Extractor
@@ -75,13 +76,16 @@ def fork_helpers(store_url: str | None) -> Helpers | None:
         importlib.import_module(name)
     context = multiprocessing.get_context("fork")
     store: StoreProcess | None = None
+    extractor: Extractor | None = None
     try:
         # the store process first: starting the pool's workers starts the pool's own threads
         store = StoreProcess(store_url, context=context) if store_url is not None else None
         extractor = Extractor(context=context)
         extractor.start()
-    except OSError as err:  # no process can be started here (limits): the run does the work itself
-        log.error("could not start the helper processes (%s): working in the run's process", err)
+    except (OSError, BrokenProcessPool) as err:  # no process can be started here (limits), or one died
+        log.error("could not start the helper processes (%s): starting them from the fork server", err)
+        if extractor is not None:
+            extractor.shutdown()
         if store is not None:
             with contextlib.suppress(OSError):
                 store.close()
