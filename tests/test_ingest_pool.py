@@ -175,6 +175,35 @@ def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_a_run_with_forked_helpers_stops_cleanly(env: dict[str, str], web: TestWeb, tmp_path: Path,
+                                                 how: str) -> None:
+    # SIGTERM reaches the run alone, Ctrl-C the whole process group: either way the run finishes the
+    # writes in flight through its store process, stops its helpers and records itself interrupted
+    slow_copies(web, 0.4)
+    sources = sources_file(tmp_path, concurrency=1)
+    db = env["REPUB_DB"]
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for_articles(db, 2)
+    helpers = children(proc.pid)
+    assert len(helpers) == len(os.sched_getaffinity(0)) + 1
+    if how == "sigterm":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)  # a hang, not a speed
+    assert proc.returncode == 130, err
+    assert out.startswith("ingest run 1 interrupted: discovered 10, ")
+    assert wait_gone(helpers) == []
+    (row,) = db_rows(db, "SELECT status, finished_at IS NOT NULL, new FROM runs")
+    assert row[:2] == ("interrupted", 1) and row[2] == len(stored_urls(db))
+    assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == len(stored_urls(db))
+    assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
 def test_a_run_on_one_core_extracts_in_its_own_process() -> None:
     """`taskset -c 0 repub ingest` (the bench's per-core figure) starts no worker or store process: on
     one core they only add work. With two cores the pool has a worker per core the run may use (its
