@@ -13,7 +13,7 @@ from repub.ingest.extraction import available_cores
 from repub.store import Store
 
 FORK = textwrap.dedent("""
-    import json, os, subprocess, sys, threading
+    import json, multiprocessing, os, subprocess, sys, threading
     from repub.ingest.helpers import fork_helpers
     if sys.argv[2] == "thread":  # a program running a thread of its own
         stop = threading.Event()
@@ -28,7 +28,7 @@ FORK = textwrap.dedent("""
         Extractor.start = broken
     helpers = fork_helpers(sys.argv[1])
     if helpers is None:
-        for child in __import__("multiprocessing").active_children():
+        for child in multiprocessing.active_children():
             child.join(10)  # what a failed start stopped is gone, not merely asked to go
     ps = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True,
                         text=True).stdout.splitlines()
