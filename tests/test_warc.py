@@ -529,7 +529,10 @@ def test_sigterm_mid_file_then_the_import_resumes_without_duplicates(env: dict, 
             time.sleep(0.05)
             offset = _offset(db)
         assert offset > 0, "no batch committed"
+        # two extraction workers forked from the command itself (repub.ingest.helpers.fork_context): no
+        # fork server or resource tracker between them and it
         workers = children(proc.pid)
+        assert len(workers) == 2 and [c for w in workers for c in children(w)] == []
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     finally:

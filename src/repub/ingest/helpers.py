@@ -34,6 +34,7 @@ import sys
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from .extraction import WORKER_MODULES, Extractor
 from .storeproc import StoreProcess
@@ -61,20 +62,31 @@ def can_fork() -> bool:
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def fork_helpers(store_url: str | None) -> Helpers | None:
-    """Import what the helpers run (``WORKER_MODULES``: the extraction code, and the language model
-    mapped and the garbage collector frozen, ``repub.ingest.shared_models``), then fork the store
-    process (when ``store_url``) and an extraction worker per core. None, and nothing forked, when
-    this process runs another thread or cannot fork: the run then starts its helpers from the fork
-    server (``repub.ingest.extraction.worker_context``) as before."""
+def fork_context() -> Any | None:
+    """multiprocessing's fork context, with what the workers run imported (``WORKER_MODULES``: the
+    extraction code, the language model mapped, the garbage collector frozen), when this process may
+    fork its helpers now: it runs no other thread and has a safe fork. None otherwise: start them from
+    the fork server (``repub.ingest.extraction.worker_context``). A pool on it must start its workers
+    at once (``ProcessPoolExecutor`` starts its own threads after them)."""
     if not can_fork():
         return None
-    if threading.active_count() > 1:  # a program that runs Ingest beside threads of its own
+    if threading.active_count() > 1:  # a program that runs repub beside threads of its own, a live bar
         log.debug("%d threads run: the helper processes start from the fork server", threading.active_count())
         return None
     for name in WORKER_MODULES:
         importlib.import_module(name)
-    context = multiprocessing.get_context("fork")
+    return multiprocessing.get_context("fork")
+
+
+def fork_helpers(store_url: str | None) -> Helpers | None:
+    """Import what the helpers run (``WORKER_MODULES``: the extraction code, and the language model
+    mapped and the garbage collector frozen, ``repub.ingest.shared_models``), then fork the store
+    process (when ``store_url``) and an extraction worker per core. None, and nothing forked, when
+    this process runs another thread or cannot fork (``fork_context``): the run then starts its helpers
+    from the fork server as before."""
+    context = fork_context()
+    if context is None:
+        return None
     store: StoreProcess | None = None
     extractor: Extractor | None = None
     try:

@@ -385,9 +385,27 @@ class FileImport:
         if self.options.workers < 2 or todo < pool_min_bytes():
             return
         from ..ingest.extraction import worker_context
+        from ..ingest.helpers import fork_context
 
-        self._pool = ProcessPoolExecutor(max_workers=self.options.workers, mp_context=worker_context(),
-                                         initializer=_init_worker, initargs=(os.getpid(),))
+        def pool_on(context: Any) -> ProcessPoolExecutor:
+            return ProcessPoolExecutor(max_workers=self.options.workers, mp_context=context,
+                                       initializer=_init_worker, initargs=(os.getpid(),))
+
+        # forked from this process when it runs no other thread (its imports shared, no fork server:
+        # repub.ingest.helpers), every worker at once, before the pool starts its threads; else (a
+        # live progress bar, a fork that failed) from the fork server
+        context = fork_context()
+        if context is not None:
+            pool = pool_on(context)
+            try:
+                for future in [pool.submit(os.getpid) for _ in range(self.options.workers)]:
+                    future.result()
+                self._pool = pool
+                return
+            except (OSError, BrokenProcessPool) as err:
+                log.info("could not fork the extraction workers (%s): using the fork server", err)
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = pool_on(worker_context())
 
     def _stop_pool(self) -> None:
         pool, self._pool = self._pool, None
