@@ -18,6 +18,9 @@ SIGKILL frees its database for the next run at once, whatever its helpers are do
 lock lives on a connection whose socket the helpers share: it is freed when the last of them has
 gone, which each does as soon as the run is gone, ``repub.procs.exit_with``.)
 
+``fork_context`` is the same decision for any pool of extraction workers: ``repub import --warc``
+forks a large file's workers with it (``repub.warc.importer``).
+
 The helpers read what they inherited and write nothing of it: the store process opens its own
 connection (``repub.ingest.storeproc``), the workers never touch the database, and every helper leaves
 with ``os._exit`` (multiprocessing's fork start), so no inherited connection or file is closed under
