@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import os
 import signal
@@ -202,6 +203,42 @@ def test_a_run_with_forked_helpers_stops_cleanly(env: dict[str, str], web: TestW
     assert row[:2] == ("interrupted", 1) and row[2] == len(stored_urls(db))
     assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == len(stored_urls(db))
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_forked_worker_killed_mid_run_loses_no_page(env: dict[str, str], web: TestWeb,
+                                                      tmp_path: Path) -> None:
+    # the OOM killer's SIGKILL on an extraction worker: the pool breaks, the run extracts the rest in its
+    # own process (repub.ingest.extraction.Extractor) and says so in one line
+    slow_copies(web, 0.4)
+    sources = sources_file(tmp_path, concurrency=1)
+    db = env["REPUB_DB"]
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    wait_for_articles(db, 2)
+    # every helper has the run's connection to the database open (inherited, never used); the store
+    # process has its own besides
+    opens = {pid: _opens(pid, db) for pid in children(proc.pid)}
+    workers = [pid for pid, count in opens.items() if count < max(opens.values())]
+    assert len(workers) == len(os.sched_getaffinity(0)) == len(opens) - 1
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)  # a hang, not a speed
+    assert proc.returncode == 0, err
+    assert out.startswith("ingest run 1 ok: discovered 10, new 13, updated 0, failed 4, ")
+    assert err.count("the extraction workers failed") == 1
+    assert len(stored_urls(db)) == 13
+    assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 13
+    assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _opens(pid: int, path: str) -> int:
+    """How many of process ``pid``'s file descriptors have the file ``path`` open."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):  # closed meanwhile
+            count += os.readlink(f"/proc/{pid}/fd/{fd}") == path
+    return count
 
 
 def test_a_run_on_one_core_extracts_in_its_own_process() -> None:
