@@ -175,13 +175,22 @@ def test_a_run_forks_its_helpers_before_it_starts_any_thread(
     env: dict[str, str], tmp_path: Path, pool_min: str, args: list[str], forked: bool,
 ) -> None:
     code = textwrap.dedent(f"""
-        import sys, threading
+        import os, sys, threading
         from repub.ingest import runner
         fork_helpers = runner.fork_helpers
+        def opened(path):  # this process's descriptors on the file at path
+            links = []
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    links.append(os.readlink(f"/proc/self/fd/{{fd}}"))
+                except OSError:
+                    pass
+            return links.count(path)
         def spy(url):
-            threads = threading.active_count()
+            threads, database = threading.active_count(), opened(os.environ["REPUB_DB"])
             helpers = fork_helpers(url)
-            print("forked:", threads, helpers.extractor.workers, helpers.store is not None, flush=True)
+            print("forked:", threads, database, helpers.extractor.workers, helpers.store is not None,
+                  flush=True)
             return helpers
         runner.fork_helpers = spy
         from repub.cli import main
@@ -192,8 +201,8 @@ def test_a_run_forks_its_helpers_before_it_starts_any_thread(
     # --enqueue queues for workers, which need PostgreSQL: on this SQLite file it is refused (exit 3)
     assert done.returncode == (3 if "--enqueue" in args else 0), done.stderr
     lines = done.stdout.splitlines()
-    if forked:  # one thread (the main one), a worker per core and the store process
-        assert lines[0] == f"forked: 1 {len(os.sched_getaffinity(0))} True"
+    if forked:  # one thread (the main one), the database not open, a worker per core, the store process
+        assert lines[0] == f"forked: 1 0 {len(os.sched_getaffinity(0))} True"
     else:
         assert not any(line.startswith("forked:") for line in lines)
     if "--enqueue" not in args:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import contextlib
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import test_ingest
-from procs import children, wait_gone
+from procs import children, opens, wait_gone
 from repub.errors import ExtractError
 from repub.fetch import FetchSettings, fetch_page
 from repub.fetch.hostmap import parse_host_map
@@ -217,11 +216,11 @@ def test_a_forked_worker_killed_mid_run_loses_no_page(env: dict[str, str], web: 
     proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     wait_for_articles(db, 2)
-    # every helper has the run's connection to the database open (inherited, never used); the store
-    # process has its own besides
-    opens = {pid: _opens(pid, db) for pid in children(proc.pid)}
-    workers = [pid for pid, count in opens.items() if count < max(opens.values())]
-    assert len(workers) == len(os.sched_getaffinity(0)) == len(opens) - 1
+    # the store process has the database open, the workers not: the run closed its connections before
+    # it forked them (Store.before_fork)
+    helpers = {pid: opens(pid, db) for pid in children(proc.pid)}
+    workers = [pid for pid, count in helpers.items() if count == 0]
+    assert len(workers) == len(os.sched_getaffinity(0)) == len(helpers) - 1
     os.kill(workers[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=120)  # a hang, not a speed
     assert proc.returncode == 0, err
@@ -230,15 +229,6 @@ def test_a_forked_worker_killed_mid_run_loses_no_page(env: dict[str, str], web: 
     assert len(stored_urls(db)) == 13
     assert db_rows(db, "SELECT COUNT(*) FROM article_versions")[0][0] == 13
     assert db_rows(db, "PRAGMA integrity_check") == [("ok",)]
-
-
-def _opens(pid: int, path: str) -> int:
-    """How many of process ``pid``'s file descriptors have the file ``path`` open."""
-    count = 0
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        with contextlib.suppress(OSError):  # closed meanwhile
-            count += os.readlink(f"/proc/{pid}/fd/{fd}") == path
-    return count
 
 
 def test_a_run_on_one_core_extracts_in_its_own_process() -> None:

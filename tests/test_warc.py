@@ -29,7 +29,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from fixturedata import fixture_hosts
-from procs import children, wait_gone
+from procs import children, opens, wait_gone
 from repub.cli import main
 from repub.store import Store
 from repub.store.history import raw_page_count
@@ -533,6 +533,7 @@ def test_sigterm_mid_file_then_the_import_resumes_without_duplicates(env: dict, 
         # fork server or resource tracker between them and it
         workers = children(proc.pid)
         assert len(workers) == 2 and [c for w in workers for c in children(w)] == []
+        assert [opens(w, str(db)) for w in workers] == [0, 0]  # forked with no database file open
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     finally:

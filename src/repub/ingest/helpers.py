@@ -21,10 +21,11 @@ gone, which each does as soon as the run is gone, ``repub.procs.exit_with``.)
 ``fork_context`` is the same decision for any pool of extraction workers: ``repub import --warc``
 forks a large file's workers with it (``repub.warc.importer``).
 
-The helpers read what they inherited and write nothing of it: the store process opens its own
-connection (``repub.ingest.storeproc``), the workers never touch the database, and every helper leaves
-with ``os._exit`` (multiprocessing's fork start), so no inherited connection or file is closed under
-the run.
+The helpers read what they inherited and write nothing of it: the run closes its idle database
+connections before it forks them (``Store.before_fork``: SQLite says not to carry an open database
+across fork), the store process opens its own connection (``repub.ingest.storeproc``), the workers
+never touch the database, and every helper leaves with ``os._exit`` (multiprocessing's fork start), so
+nothing inherited is closed under the run.
 """
 
 from __future__ import annotations

@@ -134,8 +134,9 @@ class Ingest:
         def before_start() -> None:  # the lock is held: how this source's last run ended is settled
             budgets = sum(self.options.max_new or s.max_new for s in self.sources)
             if not self.options.enqueue and use_workers(budgets):
-                # the run may need its helper processes: forked now, while this process has no thread;
-                # else their fork server starts meanwhile
+                # the run may need its helper processes: forked now, while this process has no thread
+                # (and no database file open); else their fork server starts meanwhile
+                self.store.before_fork()
                 self._helpers = fork_helpers(self.store.url_for_another_process())
                 if self._helpers is None:
                     warm_up()

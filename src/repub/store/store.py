@@ -103,6 +103,14 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
+    def before_fork(self) -> None:
+        """Close the idle connections (the next use opens new ones) before this process forks helpers
+        (``repub.ingest.helpers``). Why: SQLite keeps its locks' bookkeeping per process and per file,
+        and says not to carry an open database across fork: a helper that opens the file again would
+        share the bookkeeping of the connection it inherited. A connection in use (PostgreSQL's run
+        lock) stays open, its socket unused by the helpers."""
+        self._engine.dispose()
+
     def __enter__(self) -> Store:
         return self
 

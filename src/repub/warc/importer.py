@@ -396,6 +396,7 @@ class FileImport:
         # live progress bar, a fork that failed) from the fork server
         context = fork_context()
         if context is not None:
+            self.store.before_fork()
             pool = pool_on(context)
             try:
                 for future in [pool.submit(os.getpid) for _ in range(self.options.workers)]:
