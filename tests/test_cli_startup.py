@@ -142,8 +142,9 @@ def test_python_m_repub_ingests_with_extraction_workers(
 def test_an_import_with_helpers_forked_from_the_run_on_postgresql(
     env: dict[str, str], tmp_path: Path, pg_url: str
 ) -> None:
-    # the run's own connections are inherited by its helpers, which never use them: the store process
-    # writes on a connection of its own (repub.ingest.storeproc), and the run reads on its own after
+    # the run closes its idle connections before forking (Store.before_fork); the one holding the run
+    # lock is inherited by the helpers, which never use it: the store process writes on a connection of
+    # its own (repub.ingest.storeproc)
     env = {**{k: v for k, v in env.items() if k != "REPUB_DB"}, "REPUB_DATABASE_URL": pg_url,
            extraction.POOL_MIN_ENV: "0"}
     sources = str(sources_file(tmp_path))
