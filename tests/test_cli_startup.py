@@ -177,18 +177,12 @@ def test_a_run_forks_its_helpers_before_it_starts_any_thread(
 ) -> None:
     code = textwrap.dedent(f"""
         import os, sys, threading
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from procs import opens
         from repub.ingest import runner
         fork_helpers = runner.fork_helpers
-        def opened(path):  # this process's descriptors on the file at path
-            links = []
-            for fd in os.listdir("/proc/self/fd"):
-                try:
-                    links.append(os.readlink(f"/proc/self/fd/{{fd}}"))
-                except OSError:
-                    pass
-            return links.count(path)
         def spy(url):
-            threads, database = threading.active_count(), opened(os.environ["REPUB_DB"])
+            threads, database = threading.active_count(), opens(os.getpid(), os.environ["REPUB_DB"])
             helpers = fork_helpers(url)
             print("forked:", threads, database, helpers.extractor.workers, helpers.store is not None,
                   flush=True)

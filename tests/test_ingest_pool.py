@@ -146,17 +146,26 @@ def test_a_worker_prepares_from_the_bytes_what_the_run_prepares_from_the_text() 
     asyncio.run(in_worker())
 
 
+def _running_with_workers(env: dict[str, str], web: TestWeb, tmp_path: Path, *, stored: int,
+                          own_group: bool = False) -> tuple[subprocess.Popen[str], dict[str, str], Path]:
+    """``repub ingest`` with extraction workers over copies served slowly, once ``stored`` articles are
+    in its database: the process, its environment and its sources file (``own_group``: a process group
+    of its own, for a Ctrl-C sent to the group)."""
+    slow_copies(web, 0.4)
+    sources = sources_file(tmp_path, concurrency=1)
+    env = {**env, extraction.POOL_MIN_ENV: "0"}
+    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=own_group)
+    wait_for_articles(env["REPUB_DB"], stored)
+    return proc, env, sources
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_sigkill_with_workers_leaves_no_process_and_the_next_run_completes(
     env: dict[str, str], web: TestWeb, tmp_path: Path
 ) -> None:
-    slow_copies(web, 0.4)
-    sources = sources_file(tmp_path, concurrency=1)
+    proc, env, sources = _running_with_workers(env, web, tmp_path, stored=3)
     db = env["REPUB_DB"]
-    env = {**env, extraction.POOL_MIN_ENV: "0"}
-    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    wait_for_articles(db, 3)
     # a worker per core and the store process, forked from the run itself (repub.ingest.helpers): no
     # fork server, no multiprocessing resource tracker, nothing under the helpers
     helpers = children(proc.pid)
@@ -181,13 +190,8 @@ def test_a_run_with_forked_helpers_stops_cleanly(env: dict[str, str], web: TestW
                                                  how: str) -> None:
     # SIGTERM reaches the run alone, Ctrl-C the whole process group: either way the run finishes the
     # writes in flight through its store process, stops its helpers and records itself interrupted
-    slow_copies(web, 0.4)
-    sources = sources_file(tmp_path, concurrency=1)
+    proc, env, _ = _running_with_workers(env, web, tmp_path, stored=2, own_group=True)
     db = env["REPUB_DB"]
-    env = {**env, extraction.POOL_MIN_ENV: "0"}
-    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for_articles(db, 2)
     helpers = children(proc.pid)
     assert len(helpers) == len(os.sched_getaffinity(0)) + 1
     if how == "sigterm":
@@ -209,13 +213,8 @@ def test_a_forked_worker_killed_mid_run_loses_no_page(env: dict[str, str], web: 
                                                       tmp_path: Path) -> None:
     # the OOM killer's SIGKILL on an extraction worker: the pool breaks, the run extracts the rest in its
     # own process (repub.ingest.extraction.Extractor) and says so in one line
-    slow_copies(web, 0.4)
-    sources = sources_file(tmp_path, concurrency=1)
+    proc, env, _ = _running_with_workers(env, web, tmp_path, stored=2)
     db = env["REPUB_DB"]
-    env = {**env, extraction.POOL_MIN_ENV: "0"}
-    proc = subprocess.Popen([REPUB, "ingest", "--sources", sources], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    wait_for_articles(db, 2)
     # the store process has the database open, the workers not: the run closed its connections before
     # it forked them (Store.before_fork)
     helpers = {pid: opens(pid, db) for pid in children(proc.pid)}
