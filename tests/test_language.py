@@ -4,8 +4,11 @@ Saved real pages with their expected language are in fixtures/real/language-* (t
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import os
+import random
 import shutil
 import time
 from pathlib import Path
@@ -15,7 +18,7 @@ import numpy as np
 import pytest
 
 from repub.extract import extract, langmodel
-from repub.extract.langmodel import mapped_identifier
+from repub.extract.langmodel import WalkedIdentifier, automaton_depth, mapped_identifier
 from repub.extract.language import MIN_TEXT, _identifier, detect, language_code, page_language
 
 # Article 1 of the Universal Declaration of Human Rights, in Zulu, German and Norwegian (Bokmål).
@@ -105,8 +108,9 @@ def test_the_model_is_written_to_the_cache_once_then_mapped(tmp_path: Path, py3l
     first = mapped_identifier(tmp_path)
     [folder] = tmp_path.iterdir()
     assert folder.name.startswith("py3langid-") and sorted(p.name for p in folder.iterdir()) == [
-        "classes.json", "nextmove.npy", "out.npy", "pc.npy", "ptc.npy", "row.npy"]
+        "classes.json", "nextmove.npy", "out.npy", "pc.npy", "ptc.npy", "row.npy", "walk.json"]
     assert isinstance(first.nb_ptc, np.memmap) and isinstance(first.tk_nextmove, memoryview)
+    assert json.loads((folder / "walk.json").read_text()) == {"depth": 6}  # py3langid 0.4's model
     _same_answers(first, py3langid_own)
     written = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     second = mapped_identifier(tmp_path)
@@ -114,7 +118,7 @@ def test_the_model_is_written_to_the_cache_once_then_mapped(tmp_path: Path, py3l
     _same_answers(second, py3langid_own)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "missing", "wrong shape"])
+@pytest.mark.parametrize("damage", ["truncated", "missing", "wrong shape", "no depth", "bad depth"])
 def test_a_damaged_cache_is_written_again(tmp_path: Path, py3langid_own: Any, damage: str) -> None:
     mapped_identifier(tmp_path)
     [folder] = tmp_path.iterdir()
@@ -123,8 +127,12 @@ def test_a_damaged_cache_is_written_again(tmp_path: Path, py3langid_own: Any, da
             f.truncate(1000)
     elif damage == "missing":
         (folder / "ptc.npy").unlink()
-    else:
+    elif damage == "wrong shape":
         np.save(folder / "pc.npy", np.zeros(3, dtype=np.float32))
+    elif damage == "no depth":
+        (folder / "walk.json").unlink()
+    else:
+        (folder / "walk.json").write_text("[6]")
     assert langmodel._read(folder) is None
     _same_answers(mapped_identifier(tmp_path), py3langid_own)
     assert langmodel._read(folder) is not None
@@ -138,6 +146,7 @@ def test_a_cache_that_cannot_be_written_leaves_the_model_in_memory(tmp_path: Pat
     with caplog.at_level(logging.DEBUG, logger="repub.extract"):
         identifier = mapped_identifier(blocked)
     assert not isinstance(identifier.nb_ptc, np.memmap)
+    assert isinstance(identifier, WalkedIdentifier) and identifier._depth == 6
     _same_answers(identifier, py3langid_own)
     assert "language model read into memory: its cache failed" in caplog.text
 
@@ -164,3 +173,49 @@ def test_a_folder_left_by_a_writer_killed_midway_is_removed_by_the_next_write(tm
     shutil.rmtree(folder)  # the next load writes the model again
     mapped_identifier(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, fresh.name])  # another's kept
+
+
+def _walked_texts() -> list[bytes]:
+    """Texts as py3langid walks them (UTF-8 bytes): the texts above, saved real pages in many languages
+    and scripts, every length up to the automaton's depth and beyond, and random bytes (the walk is
+    over bytes, whatever they encode)."""
+    from py3langid.langid import LanguageIdentifier
+
+    pages = sorted(Path(__file__).parent.parent.glob("fixtures/real/language-*.html.gz"))
+    assert len(pages) >= 5
+    texts = [*TEXTS, *(gzip.decompress(p.read_bytes()).decode("utf-8", "replace")[-20_000:] for p in pages)]
+    texts += [GERMAN[:n] for n in range(9)] + ["人人生而自由"[:n] for n in range(4)]
+    rng = random.Random(21)
+    raw = [bytes(rng.randrange(256) for _ in range(rng.randrange(40))) for _ in range(200)]
+    raw += [bytes(rng.choice(b"aeiou \xc3\xa9") for _ in range(rng.randrange(300))) for _ in range(100)]
+    return [LanguageIdentifier._encode(t) for t in texts] + raw
+
+
+def test_the_walk_over_all_positions_meets_what_py3langids_walk_meets(py3langid_own: Any) -> None:
+    """repub's walk (langmodel.WalkedIdentifier) finds the features py3langid's byte-by-byte walk finds,
+    as often and in the same order, and scores them alike: this fails if py3langid changes its walk,
+    its automaton or its scoring (repub overrides its private ``_raw_score``)."""
+    from py3langid.langid import LanguageIdentifier, visit_counts
+
+    ours = mapped_identifier()
+    assert isinstance(ours, WalkedIdentifier)
+    own = py3langid_own
+    met = 0
+    for text in _walked_texts():
+        kinds, counts = ours.features(text)
+        visits = visit_counts(own.tk_nextmove, own._rowbase, own.tk_output, text) or {}
+        assert (kinds.tolist(), counts.tolist()) == (list(visits), list(visits.values())), text[:60]
+        assert np.array_equal(ours._raw_score(text), LanguageIdentifier._raw_score(own, text)), text[:60]
+        met += bool(visits)
+    assert met > 250  # most texts meet features; some random bytes and the empty text none
+
+
+def test_the_automatons_depth_is_its_longest_state() -> None:
+    """A made-up automaton over two bytes that knows "a", "ab" and "abb": its deepest state is 3 bytes
+    from the root."""
+    # states: 0 root, 1 "a", 2 "ab", 3 "abb"; rows are states; byte 97 = "a", 98 = "b", others -> root
+    moves = np.zeros(4 * 256, dtype=np.uint32)
+    for state, (on_a, on_b) in enumerate([(1, 0), (1, 2), (1, 3), (1, 0)]):
+        moves[state * 256 + 97], moves[state * 256 + 98] = on_a, on_b
+    assert automaton_depth(moves, np.arange(4, dtype=np.uint16)) == 3
+    assert automaton_depth(np.zeros(256, dtype=np.uint32), np.zeros(1, dtype=np.uint16)) == 0

@@ -16,7 +16,7 @@ distance <= CLOSE_KIN). A template that says "en" over a German text gives "de";
 
 On the 1,294 pages of ../shared/bench/metadata (no true language there; the changes were read by
 hand): the text gives the language of 102 pages, 63 with no usable label and 39 whose label it
-overrides (35 rightly; 2 wrong where the body extracted is a PHP warning). ~1 ms a page.
+overrides (35 rightly; 2 wrong where the body extracted is a PHP warning). ~0.3 ms a page.
 Saved pages: fixtures/real/language-*.
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 import langcodes
 from langcodes.tag_parser import LanguageTagError
 
-TEXT_SAMPLE = 1000  # characters of body text read by the detector (~1 ms a page)
+TEXT_SAMPLE = 1000  # characters of body text read by the detector (~0.3 ms a page)
 MIN_TEXT = 200  # characters of body text below which the label is kept as it is
 MIN_PROBABILITY = 0.95
 CLOSE_KIN = 20  # langcodes.tag_distance at or below which two languages count as close kin
