@@ -368,11 +368,17 @@ def _paren_after(raw: str, tail: str) -> bool:
     elements with no separator, so the tail's words are matched with any whitespace (or none) between
     them; a tail not found there, or followed by little but whitespace, is left to the full search."""
     pattern = re.compile(r"\s*".join(map(re.escape, tail.split())))
+    reach = _AFTER_CHARS + 40
     seen = False
     for match in pattern.finditer(raw):
         seen = True
-        after = squash(raw[match.end(): match.end() + _RAW_AFTER])
-        if "(" in after[: _AFTER_CHARS + 40] or len(after) < _AFTER_CHARS + 40:
+        # the squashed text after the tail, read a tenth at a time: the squash of a prefix is a prefix of
+        # the whole's, so once it holds ``reach`` characters they are the whole's first ones
+        for end in (_RAW_AFTER // 10, _RAW_AFTER):
+            after = squash(raw[match.end(): match.end() + end])
+            if len(after) > reach:
+                break
+        if "(" in after[:reach] or len(after) < reach:
             return True
     return not seen
 
