@@ -219,3 +219,20 @@ def test_the_automatons_depth_is_its_longest_state() -> None:
         moves[state * 256 + 97], moves[state * 256 + 98] = on_a, on_b
     assert automaton_depth(moves, np.arange(4, dtype=np.uint16)) == 3
     assert automaton_depth(np.zeros(256, dtype=np.uint32), np.zeros(1, dtype=np.uint16)) == 0
+
+
+def test_a_folder_an_earlier_release_wrote_is_removed_once_this_one_is_written(tmp_path: Path) -> None:
+    mapped_identifier(tmp_path)
+    [folder] = tmp_path.iterdir()
+    stem = folder.name.rpartition("-")[0]
+    assert folder.name == f"{stem}-{langmodel.LAYOUT}"
+    earlier = tmp_path / f"{stem}-{langmodel.LAYOUT - 1}"
+    other_model = tmp_path / "py3langid-0123456789abcdef0123-1"  # another py3langid's model
+    for kept in (earlier, other_model):
+        kept.mkdir()
+        (kept / "ptc.npy").write_bytes(b"\0" * 1000)
+    mapped_identifier(tmp_path)  # read: nothing written, nothing removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, earlier.name, other_model.name])
+    shutil.rmtree(folder)
+    mapped_identifier(tmp_path)  # written again: the earlier layout of the same model goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, other_model.name])

@@ -12,9 +12,10 @@ a process holds only the pages its texts touched, processes share them through t
 loading takes milliseconds. The cache is ``$REPUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/repub``, else
 ``~/.cache/repub``. The folder is written under a temporary name and renamed whole, so a process never
 maps half a model; one that cannot be read is written again (its shapes are checked on each load, its
-contents not: that would read all 67 MB), and a temporary folder left by a process killed while writing
-is removed by the next write. When the cache can be neither read nor written (a read-only home), the
-model is read into memory as py3langid does (one debug line).
+contents not: that would read all 67 MB), a temporary folder left by a process killed while writing is
+removed by the next write, and so are the folders an earlier release wrote for the same model (an older
+layout). When the cache can be neither read nor written (a read-only home), the model is read into
+memory as py3langid does (one debug line).
 
 This leans on py3langid's model layout, which it does not document as API: ``py3langid.modelio.
 load_model``'s six arrays and ``LanguageIdentifier``'s constructor taking them. Reason: py3langid has no
@@ -207,6 +208,18 @@ def _write(folder: Path, model: tuple[Any, ...]) -> None:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _remove_earlier_layouts(folder)
+
+
+def _remove_earlier_layouts(folder: Path) -> None:
+    """Remove the folders an earlier release wrote for the same model (``...-<digest>-<older layout>``,
+    67 MB each). A process of that release still mapping one keeps its pages (an unlinked file stays
+    mapped); its next process writes it again. Folders of other models (another py3langid) are kept."""
+    stem, _, _ = folder.name.rpartition("-")
+    for earlier in folder.parent.glob(f"{stem}-*"):
+        layout = earlier.name.rpartition("-")[2]
+        if layout.isdigit() and int(layout) < LAYOUT:
+            shutil.rmtree(earlier, ignore_errors=True)
 
 
 def _unsigned(itemsize: int) -> Any:
