@@ -25,7 +25,7 @@ def test_jsonld_people_come_first_and_an_organization_author_is_a_credit() -> No
 
 
 def test_without_people_only_the_credits_and_the_printed_byline_are_read() -> None:
-    # what a site rule that read the byline itself asks for (repub.extract._extract): the same credits
+    # what a site rule that read the byline itself asks for (repub.extract.article._extract): the same credits
     # and byline, no person, desk or site signature
     head = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council votes",
       "author": [{"@type": "Person", "name": "Jane Doe"},

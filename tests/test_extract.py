@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 import repub.extract as extract_pkg
+import repub.extract.article as article
 from repub.evidence import Evidence
 from repub.extract import Extracted, ExtractError, extract
 from repub.extract.types import LeadImage, OriginalRef
@@ -61,7 +65,7 @@ def test_rule_result_is_filled_from_metadata(monkeypatch: pytest.MonkeyPatch) ->
     url = "https://www.transcend.org/tms/2020/10/x/"
     partial = Extracted(url=url, site="transcend.org", extractor="transcend.org@test", body_text="Rule body.")
     rule = FakeRule(partial)
-    monkeypatch.setattr(extract_pkg, "find_rule", lambda u: rule)
+    monkeypatch.setattr(article, "find_rule", lambda u: rule)
     got = extract(PAGE, url)
     assert rule.seen is not None and rule.seen[1] == url
     assert got.extractor == "transcend.org@test"
@@ -103,7 +107,7 @@ def test_rule_values_win_and_personless_byline_stays_authorless(monkeypatch: pyt
         body_text="Rule body.",
         original=found,
     )
-    monkeypatch.setattr(extract_pkg, "find_rule", lambda u: FakeRule(partial))
+    monkeypatch.setattr(article, "find_rule", lambda u: FakeRule(partial))
     got = extract(PAGE, url)
     assert got.title == "Rule title"
     assert got.section == "MILITARISM"
@@ -121,13 +125,33 @@ def test_package_exports() -> None:
     assert set(extract_pkg.__all__) == {"extract", "Extracted", "ExtractError"}
 
 
+def test_the_store_and_resync_do_not_import_the_readers_until_a_page_is_read() -> None:
+    """repub.extract imports its readers on the first call: the store (whose text reuse needs the light
+    modules: types, dates, provenance), resync and the web app start without them, and one call loads
+    them."""
+    script = (
+        "import json, sys\n"
+        "import repub.store, repub.resync.engine, repub.cli.resync, repub.api\n"
+        "readers = ['repub.extract.article', 'repub.extract.authors', 'repub.extract.generic',"
+        " 'repub.extract.metadata', 'repub.extract.rules', 'repub.extract.language', 'langcodes']\n"
+        "before = [m for m in readers if m in sys.modules]\n"
+        "from repub.extract import extract\n"
+        "title = extract('<html><head><title>T</title></head><body><p>text</p></body></html>',"
+        " 'https://a.example/x').title\n"
+        "print(json.dumps([before, [m for m in readers if m not in sys.modules], title]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [[], [], "T"]
+
+
 def test_a_readers_fault_on_a_page_is_an_extract_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever raises while a page is read (here the metadata reader, as a library's bug on odd markup
     would) is one ExtractError naming the page and the fault: the run logs it and goes on."""
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ValueError("odd markup")
 
-    monkeypatch.setattr(extract_pkg, "read_metadata", broken)
+    monkeypatch.setattr(article, "read_metadata", broken)
     with pytest.raises(ExtractError) as caught:
         extract("<html><head><title>T</title></head><body><p>text</p></body></html>", "https://a.example/x")
     assert str(caught.value) == "https://a.example/x: reading the page failed (ValueError: odd markup)"

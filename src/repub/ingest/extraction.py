@@ -48,8 +48,8 @@ T = TypeVar("T")
 # (~0.06 s) rather than once per worker on the run's first page of a site without rules.
 # Last, repub.ingest.shared_models loads the models each worker would load on its first page (the
 # language model, mapped from repub's cache), so that all workers share one copy.
-WORKER_MODULES = ["repub.ingest.extraction", "repub.extract", "repub.normalize", "repub.store.history",
-                  "repub.fetch.charset", "repub.reuse.fingerprint",
+WORKER_MODULES = ["repub.ingest.extraction", "repub.extract.article", "repub.normalize",
+                  "repub.store.history", "repub.fetch.charset", "repub.reuse.fingerprint",
                   "trafilatura", "repub.ingest.shared_models"]
 
 
