@@ -4,6 +4,8 @@
   process when the run cannot fork them itself (``repub.ingest.helpers``), and of the WARC
   importer's workers (they inherit no open database, lock file or thread; the server imports
   ``preload`` once); ``warm_up()`` starts that server early, so its imports overlap the run's own.
+* ``start_every_worker(pool, workers)``: a process pool's workers started now, each running, not on
+  the first task (a pool forked from the run must start them before the pool starts its threads).
 * ``become_helper(run_pid)``: first thing in every helper: Ctrl-C is the run's to handle (it reaches
   the whole process group), SIGTERM as asked, and the helper exits at once when the run is gone
   (SIGKILL included: ``exit_with``), so none outlives it.
@@ -48,6 +50,13 @@ def warm_up(preload: Sequence[str] = ()) -> None:
 
         with contextlib.suppress(OSError):
             forkserver.ensure_running()
+
+
+def start_every_worker(pool: Any, workers: int) -> None:
+    """Start each of ``pool``'s ``workers`` (a ``ProcessPoolExecutor``) now and wait until it runs;
+    raises what starting one raised (OSError, BrokenProcessPool)."""
+    for future in [pool.submit(os.getpid) for _ in range(workers)]:
+        future.result()
 
 
 def become_helper(run_pid: int, *, ignore_sigterm: bool = False) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ExtractError, RepubError
-from ..procs import become_helper, helper_context
+from ..procs import become_helper, helper_context, start_every_worker
 from ..procs import warm_up as _warm_up
 
 if TYPE_CHECKING:
@@ -180,10 +180,8 @@ class Extractor:
     def start(self) -> None:
         """Start every worker now and wait until each runs (blocking: on the event loop, ``record``
         and ``prepare`` do it on a thread)."""
-        pool = self._pool
-        if pool is not None:
-            for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
-                future.result()
+        if self._pool is not None:
+            start_every_worker(self._pool, self.workers)
 
     async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker process; here (a thread of this process) if the workers failed."""

@@ -37,7 +37,7 @@ from ..errors import RepubError, StoreError
 from ..fetch.types import Page
 from ..normalize import canonical_url
 from ..pipeline import save_item
-from ..procs import become_helper
+from ..procs import become_helper, start_every_worker
 from ..store import FetchLogEntry, SaveResult, Store
 from ..store.history import RawBody
 from ..store.save import SaveItem
@@ -399,8 +399,7 @@ class FileImport:
             self.store.before_fork()
             pool = pool_on(context)
             try:
-                for future in [pool.submit(os.getpid) for _ in range(self.options.workers)]:
-                    future.result()
+                start_every_worker(pool, self.options.workers)
                 self._pool = pool
                 return
             except (OSError, BrokenProcessPool) as err:
